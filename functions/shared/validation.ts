@@ -1,0 +1,25 @@
+import type { z } from 'zod';
+import { type FieldIssue, ValidationError } from '#domain/errors.ts';
+
+/** Parses `input` with `schema`; a failure becomes a 400 listing every offending field. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issues: FieldIssue[] = result.error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.') || '(root)',
+    message: issue.message,
+  }));
+  const first = issues[0];
+  const summary = first ? `${first.path}: ${first.message}` : 'invalid';
+  throw new ValidationError(`Invalid ${what}: ${summary}`, issues);
+}
+
+/** Parses a JSON text; malformed JSON is a 400, not a 500. */
+export function parseJson(text: string | undefined | null, what: string): unknown {
+  if (text === undefined || text === null || text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ValidationError(`The ${what} is not valid JSON`);
+  }
+}
