@@ -1,0 +1,88 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  type BatchWriteCommandInput,
+  DynamoDBDocumentClient,
+  QueryCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+
+type WriteRequest = NonNullable<BatchWriteCommandInput['RequestItems']>[string][number];
+export type Item = Record<string, unknown>;
+
+/** A document client; the endpoint comes from the SDK's standard configuration (`AWS_ENDPOINT_URL_DYNAMODB` locally). */
+export function createDocumentClient(
+  config: ConstructorParameters<typeof DynamoDBClient>[0] = {},
+): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(new DynamoDBClient(config), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+}
+
+const MAX_BATCH = 25;
+
+/**
+ * Writes any number of put/delete requests in batches of 25 and retries `UnprocessedItems` with exponential backoff
+ * and jitter. Throws if items are still unprocessed after `maxAttempts` — never drops them silently.
+ */
+export async function batchWriteAll(
+  client: DynamoDBDocumentClient,
+  table: string,
+  requests: readonly WriteRequest[],
+  options: { maxAttempts?: number; baseDelayMs?: number } = {},
+): Promise<{ calls: number }> {
+  const maxAttempts = options.maxAttempts ?? 8;
+  const baseDelayMs = options.baseDelayMs ?? 25;
+  let calls = 0;
+  for (let start = 0; start < requests.length; start += MAX_BATCH) {
+    let pending: WriteRequest[] = requests.slice(start, start + MAX_BATCH);
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      if (attempt > maxAttempts)
+        throw new Error(`BatchWrite left ${pending.length} items unprocessed after ${maxAttempts} attempts`);
+      if (attempt > 1) await sleep(backoff(attempt, baseDelayMs));
+      const out = await client.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+      calls++;
+      pending = (out.UnprocessedItems?.[table] ?? []) as WriteRequest[];
+    }
+  }
+  return { calls };
+}
+
+/** Follows `LastEvaluatedKey` until the query is exhausted (or `limit` items were collected). */
+export async function queryAll(
+  client: DynamoDBDocumentClient,
+  input: QueryCommandInput,
+  limit = Number.POSITIVE_INFINITY,
+): Promise<{ items: Item[]; calls: number }> {
+  const items: Item[] = [];
+  let calls = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const out = await client.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
+    calls++;
+    for (const item of out.Items ?? []) {
+      if (items.length >= limit) break;
+      items.push(item);
+    }
+    startKey = out.LastEvaluatedKey;
+  } while (startKey && items.length < limit);
+  return { items, calls };
+}
+
+/** Cursor for paginated API responses: the opaque base64url of a LastEvaluatedKey. */
+export function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
+  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
+}
+
+export function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
+  if (!cursor) return undefined;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const backoff = (attempt: number, base: number) => Math.random() * base * 2 ** (attempt - 1);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

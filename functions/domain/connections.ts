@@ -1,0 +1,49 @@
+import type { Clock } from './clock.ts';
+import { epochSeconds } from './clock.ts';
+import type { Principal, Role } from './principal.ts';
+
+/** API Gateway closes a WebSocket after 2 hours at the latest; records outlive that by a margin, then TTL removes them. */
+export const CONNECTION_MAX_LIFETIME_MS = 2 * 60 * 60 * 1000;
+const RECORD_MARGIN_MS = 10 * 60 * 1000;
+
+/** One open WebSocket of a user. A user may hold several (two tabs, a reconnect racing a stale socket). */
+export interface ConnectionRecord {
+  readonly tenant: string;
+  readonly user: string;
+  readonly role: Role;
+  readonly connectionId: string;
+  /** ISO 8601. */
+  readonly connectedAt: string;
+  /** Epoch seconds after which the record is certainly stale. */
+  readonly expiresAt: number;
+}
+
+export interface ConnectionRepository {
+  put(record: ConnectionRecord): Promise<void>;
+  /** Removes exactly this connection of this user; a missing record is not an error. */
+  delete(tenant: string, user: string, connectionId: string): Promise<void>;
+  /** The user's live connections (expired records filtered out). */
+  listByUser(tenant: string, user: string): Promise<ConnectionRecord[]>;
+}
+
+export function newConnection(principal: Principal, connectionId: string, clock: Clock): ConnectionRecord {
+  const now = clock.now();
+  return {
+    tenant: principal.tenant,
+    user: principal.user,
+    role: principal.role,
+    connectionId,
+    connectedAt: new Date(now).toISOString(),
+    expiresAt: epochSeconds(now + CONNECTION_MAX_LIFETIME_MS + RECORD_MARGIN_MS),
+  };
+}
+
+export async function registerConnection(
+  deps: { readonly connections: ConnectionRepository; readonly clock: Clock },
+  principal: Principal,
+  connectionId: string,
+): Promise<ConnectionRecord> {
+  const record = newConnection(principal, connectionId, deps.clock);
+  await deps.connections.put(record);
+  return record;
+}

@@ -1,0 +1,17 @@
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { registerConnection } from '#domain/connections.ts';
+import { principalFromConnectionContext } from '#shared/auth.ts';
+import { logger } from '#shared/powertools.ts';
+import { clock, connectionRepository } from '#shared/runtime.ts';
+import type { WsEvent } from '#shared/ws.ts';
+
+const connections = connectionRepository();
+
+/** `$connect` (after the authorizer): records the connection under its tenant and user. */
+export const handler = async (event: WsEvent): Promise<APIGatewayProxyResult> => {
+  const principal = principalFromConnectionContext(event.requestContext.authorizer);
+  const { connectionId } = event.requestContext;
+  await registerConnection({ connections, clock }, principal, connectionId);
+  logger.info('Connected', { tenant: principal.tenant, user: principal.user, role: principal.role, connectionId });
+  return { statusCode: 200, body: '' };
+};

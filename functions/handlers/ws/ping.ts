@@ -1,0 +1,7 @@
+import { ROLES } from '#domain/principal.ts';
+import { frameSchema, wsAction } from '#shared/ws.ts';
+
+/** Keep-alive. Clients ping at least every 30 s: API Gateway closes a WebSocket after 10 minutes of silence. */
+export const handler = wsAction({ roles: ROLES, action: 'ping', body: frameSchema('ping', {}) }, async () => ({
+  type: 'pong',
+}));

@@ -1,0 +1,91 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyResult, Context } from 'aws-lambda';
+import { z } from 'zod';
+import { toErrorResponse } from '#domain/errors.ts';
+import type { Principal, Role } from '#domain/principal.ts';
+import { requireRole } from '#domain/principal.ts';
+import { principalFromConnectionContext } from './auth.ts';
+import { logger } from './powertools.ts';
+import { parseJson, parseOrThrow } from './validation.ts';
+
+/** The part of an API Gateway WebSocket event the handlers read. */
+export interface WsEvent {
+  readonly body?: string | null;
+  readonly isBase64Encoded?: boolean;
+  readonly queryStringParameters?: Record<string, string | undefined> | null;
+  readonly requestContext: {
+    readonly routeKey: string;
+    readonly eventType: 'CONNECT' | 'MESSAGE' | 'DISCONNECT';
+    readonly connectionId: string;
+    readonly domainName?: string;
+    readonly stage?: string;
+    readonly requestId?: string;
+    readonly connectedAt?: number;
+    readonly authorizer?: Record<string, unknown> | null;
+  };
+}
+
+/** Every frame a client sends: an action, optionally a client-chosen id echoed in the reply. */
+const envelopeSchema = z.object({ action: z.string().min(1).max(64), id: z.string().max(64).optional() }).loose();
+
+/** What the server sends back to the caller of an action (route response). */
+export interface ReplyFrame {
+  readonly type: string;
+  readonly [key: string]: unknown;
+}
+
+export interface WsRequest<B> {
+  readonly principal: Principal;
+  readonly connectionId: string;
+  readonly body: B;
+  readonly event: WsEvent;
+}
+
+function reply(frame: ReplyFrame, id: string | undefined): APIGatewayProxyResult {
+  return { statusCode: 200, body: JSON.stringify(id === undefined ? frame : { ...frame, id }) };
+}
+
+/** An error frame: `{"type":"error","code":...,"message":...}`; a 5xx is logged and reported generically. */
+export function errorFrame(error: unknown, id?: string): APIGatewayProxyResult {
+  const { statusCode, body } = toErrorResponse(error);
+  if (statusCode >= 500) logger.error('Unhandled error', { error: error as Error });
+  else logger.info('Frame refused', { statusCode, code: body.code });
+  return reply({ type: 'error', status: statusCode, ...body }, id);
+}
+
+/**
+ * A two-way WebSocket action: the connection's verified identity (authorizer context) is the principal, the role is
+ * checked, the frame validated with zod; the handler's result is sent back as the reply frame.
+ */
+export function wsAction<B extends z.ZodType>(
+  spec: { readonly roles: readonly Role[]; readonly action: string; readonly body: B },
+  fn: (req: WsRequest<z.output<B>>) => Promise<ReplyFrame>,
+) {
+  return middy<WsEvent, APIGatewayProxyResult, Error, Context>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .handler(async (event) => {
+      let id: string | undefined;
+      try {
+        const raw = parseJson(event.body, 'frame');
+        const envelope = envelopeSchema.safeParse(raw);
+        id = envelope.success ? envelope.data.id : undefined;
+        const principal = principalFromConnectionContext(event.requestContext.authorizer);
+        logger.appendKeys({
+          tenant: principal.tenant,
+          user: principal.user,
+          connectionId: event.requestContext.connectionId,
+        });
+        requireRole(principal, spec.roles, spec.action);
+        const body = parseOrThrow(spec.body, raw, 'frame');
+        return reply(await fn({ principal, connectionId: event.requestContext.connectionId, body, event }), id);
+      } catch (error) {
+        return errorFrame(error, id);
+      }
+    });
+}
+
+/** The action's frame schema: `{ action: <name>, id?, ...fields }`. */
+export function frameSchema<S extends z.ZodRawShape>(action: string, shape: S) {
+  return z.object({ action: z.literal(action), id: z.string().max(64).optional(), ...shape });
+}
