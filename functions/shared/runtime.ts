@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ApiGatewayConnectionGateway, ConnectionNotifier } from '#adapters/connection-notifier.ts';
 import { DynamoConnectionRepository } from '#adapters/connection-repository.ts';
 import { createDocumentClient } from '#adapters/dynamo.ts';
+import { DynamoSettingsRepository } from '#adapters/settings-repository.ts';
 import { type Clock, systemClock } from '#domain/clock.ts';
 import { loadEnv } from './env.ts';
 
@@ -34,4 +35,10 @@ export function connectionNotifier(): ConnectionNotifier {
   const { WS_ENDPOINT } = loadEnv({ WS_ENDPOINT: z.url() });
   notifier ??= new ConnectionNotifier(connectionRepository(), ApiGatewayConnectionGateway.forEndpoint(WS_ENDPOINT));
   return notifier;
+}
+
+let settings: DynamoSettingsRepository | undefined;
+export function settingsRepository(): DynamoSettingsRepository {
+  settings ??= new DynamoSettingsRepository(documentClient(), mainTable(), clock);
+  return settings;
 }

@@ -51,4 +51,18 @@ export const foundationHandlers: readonly HandlerDefinition[] = [
     trigger: { kind: 'http', method: 'GET', path: '/me', auth: 'jwt' },
     access: {},
   },
+  {
+    name: 'HttpSettingsGet',
+    entry: 'functions/handlers/http/settings-get.ts',
+    description: "Reads the caller's tenant settings (supervisor, admin)",
+    trigger: { kind: 'http', method: 'GET', path: '/settings', auth: 'jwt' },
+    access: { tables: { main: 'read' } },
+  },
+  {
+    name: 'HttpSettingsUpdate',
+    entry: 'functions/handlers/http/settings-update.ts',
+    description: 'Changes fields of the tenant settings document (admin)',
+    trigger: { kind: 'http', method: 'PATCH', path: '/settings', auth: 'jwt' },
+    access: { tables: { main: 'readwrite' } },
+  },
 ];

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+
+function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The per-tenant settings document, one section per capability. A later capability adds its section here with
+ * defaults for every field, so documents stored before it existed still parse.
+ */
+export const settingsSchema = z.object({
+  general: z
+    .object({
+      /** IANA time zone of the contact centre: "today", cleardown and daily reports are in this zone. */
+      timeZone: z.string().refine(isTimeZone, 'not an IANA time zone such as Europe/London').default('UTC'),
+    })
+    .prefault({}),
+  messaging: z
+    .object({
+      /** Local hour (0-23) at which the day's messages are cleared. */
+      cleardownHour: z.number().int().min(0).max(23).default(3),
+      /** Longest message text accepted, in characters. */
+      maxTextLength: z.number().int().min(1).max(2000).default(2000),
+    })
+    .prefault({}),
+  status: z
+    .object({
+      /** An agent silent (no ping, frame or REST call) for this long is set Offline. */
+      inactivityWindowSeconds: z.number().int().min(30).max(3600).default(60),
+      /** How long status changes are kept in the status log. */
+      logRetentionDays: z.number().int().min(1).max(400).default(30),
+    })
+    .prefault({}),
+});
+
+export type TenantSettings = z.output<typeof settingsSchema>;
+
+export const DEFAULT_SETTINGS: TenantSettings = settingsSchema.parse({});
+
+/** An update names only what changes: every section and field is optional, unknown fields are refused. */
+export const settingsPatchSchema = z
+  .object({
+    general: settingsSchema.shape.general.unwrap().partial().strict().optional(),
+    messaging: settingsSchema.shape.messaging.unwrap().partial().strict().optional(),
+    status: settingsSchema.shape.status.unwrap().partial().strict().optional(),
+  })
+  .strict();
+
+export type SettingsPatch = z.output<typeof settingsPatchSchema>;
+
+/** Applies a patch section by section and re-validates the whole document. */
+export function applySettingsPatch(current: TenantSettings, patch: SettingsPatch): TenantSettings {
+  return settingsSchema.parse({
+    general: { ...current.general, ...patch.general },
+    messaging: { ...current.messaging, ...patch.messaging },
+    status: { ...current.status, ...patch.status },
+  });
+}
