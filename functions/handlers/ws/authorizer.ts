@@ -1,6 +1,8 @@
 import { JwtVerifier } from 'aws-jwt-verify';
+import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { z } from 'zod';
+import { GlobalFetchJwksFetcher } from '#adapters/jwks-fetcher.ts';
 import { AppError } from '#domain/errors.ts';
 import { principalFromClaims } from '#shared/auth.ts';
 import { loadEnv } from '#shared/env.ts';
@@ -9,14 +11,17 @@ import { logger } from '#shared/powertools.ts';
 const env = loadEnv({ JWT_ISSUER: z.url(), JWT_AUDIENCE: z.string().min(1), JWKS_URI: z.url() });
 
 // Cognito ID tokens: they carry custom:tenant and cognito:groups (access tokens do not carry custom attributes).
-const verifier = JwtVerifier.create({
-  issuer: env.JWT_ISSUER,
-  audience: env.JWT_AUDIENCE,
-  jwksUri: env.JWKS_URI,
-  customJwtCheck: ({ payload }) => {
-    if (payload.token_use !== 'id') throw new Error('Not an ID token');
+const verifier = JwtVerifier.create(
+  {
+    issuer: env.JWT_ISSUER,
+    audience: env.JWT_AUDIENCE,
+    jwksUri: env.JWKS_URI,
+    customJwtCheck: ({ payload }) => {
+      if (payload.token_use !== 'id') throw new Error('Not an ID token');
+    },
   },
-});
+  { jwksCache: new SimpleJwksCache({ fetcher: new GlobalFetchJwksFetcher() }) },
+);
 
 function policy(
   principalId: string,

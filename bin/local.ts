@@ -1,0 +1,54 @@
+/**
+ * `npm start`: the whole backend on this machine. Every port and the data directory come from the environment:
+ * PORT (3000), WS_PORT (3001), LAMBDA_PORT (3002), SCHEDULER_PORT (3003), CONNECT_PORT (3004), DYNAMODB_PORT (8000),
+ * DATA_DIR (.local-data; `:memory:` keeps nothing), LOG_LEVEL (warn), SEED (demo | none).
+ */
+import { optionsFromEnv, type RuntimeLog, startLocalRuntime } from '../lib/local/runtime.ts';
+import { DEMO_TENANT, seedDemo } from '../lib/local/seed.ts';
+
+const levels = { info: 1, warn: 2, error: 3 } as const;
+const threshold = levels[(process.env.LOG_LEVEL ?? 'warn').toLowerCase() as keyof typeof levels] ?? 1;
+const log: RuntimeLog = (level, message, data) => {
+  if (levels[level] < threshold) return;
+  process.stderr.write(
+    `${new Date().toISOString()} ${level.toUpperCase()} ${message}${data ? ` ${JSON.stringify(data)}` : ''}\n`,
+  );
+};
+
+const options = optionsFromEnv(process.env, log);
+const runtime = await startLocalRuntime(options);
+const seed = process.env.SEED ?? 'demo';
+const seeded = seed === 'demo' ? await seedDemo(runtime) : undefined;
+
+const lines = [
+  'Agent Messenger backend — local runtime',
+  `  REST API          ${runtime.urls.http}        (GET /health, GET /me, ...)`,
+  `  WebSocket API     ${runtime.urls.ws}/?token=<jwt>`,
+  `  @connections API  ${runtime.urls.wsManagement}/@connections/{id}`,
+  `  JWKS (issuer)     ${runtime.urls.jwks}`,
+  `  DynamoDB          ${runtime.urls.dynamodb}  (dynalite; data: ${runtime.dataDir ?? 'in memory'})`,
+  `  Lambda Invoke     ${runtime.urls.lambda}`,
+  `  Scheduler         ${runtime.urls.scheduler}`,
+  `  Connect           ${runtime.urls.connect}`,
+  '',
+  seeded ? `  Demo tenant "${DEMO_TENANT}": ${seeded.summary}` : '  No demo data (SEED=none).',
+  `  Token:  npm run token -- --tenant ${DEMO_TENANT} --user alice --role agent`,
+  '  Stop with Ctrl+C.',
+];
+process.stdout.write(`${lines.join('\n')}\n`);
+
+let stopping = false;
+const shutdown = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  log('info', `Received ${signal}; shutting down`);
+  runtime
+    .stop()
+    .then(() => process.exit(0))
+    .catch((error: unknown) => {
+      process.stderr.write(`Shutdown failed: ${String(error)}\n`);
+      process.exit(1);
+    });
+};
+process.on('SIGINT', () => shutdown('SIGINT'));
+process.on('SIGTERM', () => shutdown('SIGTERM'));

@@ -1,0 +1,85 @@
+import type { Server } from 'node:http';
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { TABLES, type TableDefinition } from '../tables.ts';
+
+/** The CreateTable input for a shared table definition (the same keys and indexes the CDK stack deploys). */
+export function createTableInput(def: TableDefinition, tableName: string = def.id): CreateTableCommandInput {
+  const attributes = new Set<string>([def.partitionKey]);
+  if (def.sortKey) attributes.add(def.sortKey);
+  for (const index of def.indexes) {
+    attributes.add(index.partitionKey);
+    attributes.add(index.sortKey);
+  }
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [...attributes].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+    KeySchema: [
+      { AttributeName: def.partitionKey, KeyType: 'HASH' },
+      ...(def.sortKey ? [{ AttributeName: def.sortKey, KeyType: 'RANGE' as const }] : []),
+    ],
+    ...(def.indexes.length > 0
+      ? {
+          GlobalSecondaryIndexes: def.indexes.map((index) => ({
+            IndexName: index.name,
+            KeySchema: [
+              { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+              { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
+            ],
+            Projection: { ProjectionType: 'ALL' as const },
+          })),
+        }
+      : {}),
+  };
+}
+
+export interface LocalDynamo {
+  readonly endpoint: string;
+  readonly port: number;
+  /** Local table name per table key (the construct id, e.g. `MainTable`). */
+  readonly tableNames: Readonly<Record<keyof typeof TABLES, string>>;
+  close(): Promise<void>;
+}
+
+/**
+ * dynalite (the DynamoDB API on LevelDB): persisted under `dataDir`, or in memory when it is undefined. Creates the
+ * tables that do not exist yet, so a restart keeps its data.
+ */
+export async function startDynamo(options: { port: number; host?: string; dataDir?: string }): Promise<LocalDynamo> {
+  const host = options.host ?? '127.0.0.1';
+  const server: Server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(options.dataDir ? { path: options.dataDir } : {}),
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const endpoint = `http://${host}:${port}`;
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const existing = new Set((await client.send(new ListTablesCommand({}))).TableNames ?? []);
+  for (const def of Object.values(TABLES)) {
+    if (!existing.has(def.id)) await client.send(new CreateTableCommand(createTableInput(def)));
+  }
+  client.destroy();
+  const tableNames = Object.fromEntries(Object.entries(TABLES).map(([key, def]) => [key, def.id])) as Record<
+    keyof typeof TABLES,
+    string
+  >;
+  return {
+    endpoint,
+    port,
+    tableNames,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

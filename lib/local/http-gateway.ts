@@ -1,0 +1,238 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { JwtVerifier } from 'aws-jwt-verify';
+import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
+import { GlobalFetchJwksFetcher } from '../../functions/adapters/jwks-fetcher.ts';
+import type { HttpMethod } from '../registry/types.ts';
+import { invoke, type LambdaHandler } from './lambda.ts';
+
+/** A route of the local HTTP API: what the registry declares, with the loaded handler. */
+export interface HttpRoute {
+  readonly method: HttpMethod;
+  readonly path: string;
+  readonly auth: 'jwt' | 'none';
+  readonly name: string;
+  readonly handler: LambdaHandler;
+}
+
+/** A plain request handler for things that are not API routes (the local issuer's JWKS); return false to pass. */
+export type ExtraHandler = (req: IncomingMessage, res: ServerResponse, body: Buffer) => boolean | Promise<boolean>;
+
+export interface HttpGatewayOptions {
+  readonly port: number;
+  readonly host?: string;
+  readonly routes: readonly HttpRoute[];
+  /**
+   * The JWT authorizer's configuration (Cognito's in the cloud, the local issuer here). A function, because the local
+   * issuer's URL contains this gateway's port, known only once it listens.
+   */
+  readonly jwt: () => { readonly issuer: string; readonly audience: string; readonly jwksUri: string };
+  readonly extra?: ExtraHandler;
+  /** Called for every request that reaches a route (the local runtime uses it for logging). */
+  readonly log?: (level: 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>) => void;
+}
+
+export interface HttpGateway {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 10 * 1024 * 1024; // HTTP API payload limit
+
+interface CompiledRoute extends HttpRoute {
+  readonly pattern: RegExp;
+  readonly params: readonly string[];
+}
+
+function compile(route: HttpRoute): CompiledRoute {
+  const params: string[] = [];
+  const source = route.path
+    .split('/')
+    .map((segment) => {
+      const greedy = /^\{(\w+)\+\}$/.exec(segment);
+      if (greedy?.[1]) {
+        params.push(greedy[1]);
+        return '(.+)';
+      }
+      const param = /^\{(\w+)\}$/.exec(segment);
+      if (param?.[1]) {
+        params.push(param[1]);
+        return '([^/]+)';
+      }
+      return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    })
+    .join('/');
+  return { ...route, pattern: new RegExp(`^${source}$`), params };
+}
+
+/** HTTP API hands JWT claims to the integration as strings; list claims look like `[a b]`. */
+function flattenClaims(payload: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(payload)) {
+    out[key] = Array.isArray(value)
+      ? `[${value.join(' ')}]`
+      : typeof value === 'string'
+        ? value
+        : JSON.stringify(value);
+  }
+  return out;
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(text);
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * An HTTP API (payload format 2.0) emulator: matches the registry's routes, runs the JWT authorizer with the real
+ * verifier (401 `{"message":"Unauthorized"}` as API Gateway answers), builds the event the Lambda integration gets and
+ * maps the handler's result back. Unknown routes get 404 `{"message":"Not Found"}`.
+ */
+export async function startHttpGateway(options: HttpGatewayOptions): Promise<HttpGateway> {
+  const host = options.host ?? '127.0.0.1';
+  // Compiled on first request: the runtime fills the route list after the gateway listens.
+  let routes: CompiledRoute[] | undefined;
+  let verifier: { verify(token: string): Promise<unknown> } | undefined;
+  const verify = (token: string) => {
+    if (!verifier) {
+      const { issuer, audience, jwksUri } = options.jwt();
+      verifier = JwtVerifier.create(
+        { issuer, audience, jwksUri },
+        { jwksCache: new SimpleJwksCache({ fetcher: new GlobalFetchJwksFetcher() }) },
+      );
+    }
+    return verifier.verify(token);
+  };
+  const log = options.log ?? (() => undefined);
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const body = await readBody(req);
+    if (body === undefined) return send(res, 413, { message: 'Request Entity Too Large' });
+    if (options.extra && (await options.extra(req, res, body))) return;
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? host}`);
+    const method = (req.method ?? 'GET').toUpperCase();
+    let matched: { route: CompiledRoute; params: Record<string, string> } | undefined;
+    routes ??= options.routes.map(compile);
+    for (const route of routes) {
+      if (route.method !== method) continue;
+      const m = route.pattern.exec(url.pathname);
+      if (!m) continue;
+      const params: Record<string, string> = {};
+      route.params.forEach((name, i) => {
+        params[name] = decodeURIComponent(m[i + 1] ?? '');
+      });
+      matched = { route, params };
+      break;
+    }
+    if (!matched) return send(res, 404, { message: 'Not Found' });
+    const { route, params } = matched;
+
+    let authorizer: { jwt: { claims: Record<string, string>; scopes: null } } | undefined;
+    if (route.auth === 'jwt') {
+      const header = req.headers.authorization ?? '';
+      const token = header.replace(/^Bearer\s+/i, '');
+      if (!token) return send(res, 401, { message: 'Unauthorized' });
+      try {
+        const payload = await verify(token);
+        authorizer = { jwt: { claims: flattenClaims(payload as Record<string, unknown>), scopes: null } };
+      } catch (error) {
+        log('info', 'JWT refused', { route: `${method} ${route.path}`, reason: (error as Error).message });
+        return send(res, 401, { message: 'Unauthorized' });
+      }
+    }
+
+    const headers: Record<string, string> = {};
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(',') : value;
+    }
+    const query: Record<string, string> = {};
+    for (const [key, value] of url.searchParams)
+      query[key] = query[key] === undefined ? value : `${query[key]},${value}`;
+    const now = Date.now();
+    const event = {
+      version: '2.0',
+      routeKey: `${route.method} ${route.path}`,
+      rawPath: url.pathname,
+      rawQueryString: url.search.replace(/^\?/, ''),
+      headers,
+      ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
+      ...(route.params.length > 0 ? { pathParameters: params } : {}),
+      requestContext: {
+        accountId: '000000000000',
+        apiId: 'local',
+        domainName: url.host,
+        domainPrefix: 'local',
+        http: {
+          method,
+          path: url.pathname,
+          protocol: 'HTTP/1.1',
+          sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+          userAgent: headers['user-agent'] ?? '',
+        },
+        requestId: randomUUID(),
+        routeKey: `${route.method} ${route.path}`,
+        stage: '$default',
+        time: new Date(now).toUTCString(),
+        timeEpoch: now,
+        ...(authorizer ? { authorizer } : {}),
+      },
+      ...(body.length > 0 ? { body: body.toString('utf8') } : {}),
+      isBase64Encoded: false,
+    };
+    try {
+      const result = await invoke(route.name, route.handler, event, 29_000);
+      if (result && typeof result === 'object' && 'statusCode' in result) {
+        const r = result as {
+          statusCode: number;
+          headers?: Record<string, string>;
+          body?: string;
+          isBase64Encoded?: boolean;
+        };
+        res.writeHead(r.statusCode, r.headers ?? {});
+        res.end(r.body === undefined ? undefined : r.isBase64Encoded ? Buffer.from(r.body, 'base64') : r.body);
+        return;
+      }
+      // Payload 2.0: a result without statusCode is JSON with status 200.
+      send(res, 200, result ?? null);
+    } catch (error) {
+      log('error', 'Handler failed', { route: route.name, error: (error as Error).stack ?? String(error) });
+      send(res, 500, { message: 'Internal Server Error' });
+    }
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      log('error', 'Gateway error', { error: String(error) });
+      if (!res.headersSent) send(res, 500, { message: 'Internal Server Error' });
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
