@@ -18,6 +18,8 @@ export interface TokenRequest {
   readonly name?: string;
   /** @default 3600 */
   readonly ttlSeconds?: number;
+  /** Overrides the `cognito:groups` claim (default: `[role]`), e.g. to test a user in no group. */
+  readonly groups?: readonly string[];
 }
 
 export interface LocalIssuer {
@@ -72,7 +74,7 @@ export async function createLocalIssuer(issuer: string, keyFile: string | undefi
       const now = Math.floor(Date.now() / 1000);
       return new SignJWT({
         'cognito:username': request.user,
-        'cognito:groups': [request.role],
+        'cognito:groups': request.groups ?? [request.role],
         'custom:tenant': request.tenant,
         ...(request.name ? { name: request.name } : {}),
         token_use: 'id',

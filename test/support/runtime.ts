@@ -1,0 +1,92 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLocalIssuer, type TokenRequest } from '../../lib/local/issuer.ts';
+import { issuerKeyFile, ROOT_DIR } from '../../lib/local/runtime.ts';
+
+export interface RuntimeProcess {
+  readonly http: string;
+  readonly ws: string;
+  readonly wsManagement: string;
+  readonly dynamodb: string;
+  readonly lambda: string;
+  readonly scheduler: string;
+  readonly connect: string;
+  readonly issuer: string;
+  readonly dataDir: string;
+  /** Output so far (for assertion messages). */
+  output(): string;
+  /** Signs a token with the runtime's issuer key, as `npm run token` does. */
+  token(request: TokenRequest): Promise<string>;
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Starts `bin/local.ts` — what `npm start` runs — in a child process on random ports with a fresh data directory, and
+ * reads the URLs from its startup banner.
+ */
+export async function startRuntimeProcess(env: Record<string, string> = {}): Promise<RuntimeProcess> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'agent-messenger-'));
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'bin/local.ts'], {
+    cwd: ROOT_DIR,
+    env: {
+      ...process.env,
+      PORT: '0',
+      WS_PORT: '0',
+      LAMBDA_PORT: '0',
+      SCHEDULER_PORT: '0',
+      CONNECT_PORT: '0',
+      DYNAMODB_PORT: '0',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'error',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const deadline = Date.now() + 45_000;
+  while (!output.includes('Stop with Ctrl+C')) {
+    if (child.exitCode !== null) throw new Error(`The local runtime exited early:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`The local runtime did not start in time:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const url = (label: string) => {
+    const match = new RegExp(`${label}\\s+(\\S+)`).exec(output);
+    if (!match?.[1]) throw new Error(`No ${label} line in the banner:\n${output}`);
+    return match[1];
+  };
+  const jwks = url('JWKS \\(issuer\\)');
+  const issuerUrl = jwks.replace(/\/\.well-known\/jwks\.json$/, '');
+  const issuer = await createLocalIssuer(issuerUrl, issuerKeyFile(dataDir));
+  return {
+    http: url('REST API'),
+    ws: url('WebSocket API').replace(/\/\?token=.*$/, ''),
+    wsManagement: url('@connections API').replace(/\/@connections.*$/, ''),
+    dynamodb: url('DynamoDB'),
+    lambda: url('Lambda Invoke'),
+    scheduler: url('Scheduler'),
+    connect: url('Connect'),
+    issuer: issuerUrl,
+    dataDir,
+    output: () => output,
+    token: (request) => issuer.sign(request),
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const code = await exited;
+      await rm(dataDir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
