@@ -15,6 +15,8 @@ const log: RuntimeLog = (level, message, data) => {
   );
 };
 
+// This machine may run Node 20 while the Lambda runtime is Node 24; the SDK's notice about that is noise locally.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const options = optionsFromEnv(process.env, log);
 const runtime = await startLocalRuntime(options);
 const seed = process.env.SEED ?? 'demo';

@@ -1,0 +1,139 @@
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ConnectionGateway, ConnectionNotifier } from '../../functions/adapters/connection-notifier.ts';
+import { DynamoConnectionRepository } from '../../functions/adapters/connection-repository.ts';
+import { batchWriteAll, queryAll } from '../../functions/adapters/dynamo.ts';
+import { registerConnection } from '../../functions/domain/connections.ts';
+import { startTestDynamo, type TestDynamo } from '../support/dynalite.ts';
+
+/** An in-memory stand-in for the @connections API: records posts, answers Gone for the ids it is told are gone. */
+class FakeGateway implements ConnectionGateway {
+  readonly posts: Array<{ connectionId: string; data: string }> = [];
+  constructor(
+    readonly gone = new Set<string>(),
+    readonly broken = new Set<string>(),
+  ) {}
+  async post(connectionId: string, data: string): Promise<'sent' | 'gone'> {
+    if (this.broken.has(connectionId)) throw new Error('throttled');
+    if (this.gone.has(connectionId)) return 'gone';
+    this.posts.push({ connectionId, data });
+    return 'sent';
+  }
+}
+
+describe('connection registry and notifier on dynalite', () => {
+  let db: TestDynamo;
+  let now = Date.parse('2026-11-21T10:00:00Z');
+  const clock = { now: () => now };
+  let repo: DynamoConnectionRepository;
+
+  beforeAll(async () => {
+    db = await startTestDynamo();
+    repo = new DynamoConnectionRepository(db.client, db.table, clock);
+  });
+  afterAll(async () => db?.close());
+
+  const agent = (user: string) => ({ tenant: 'acme', user, role: 'agent' as const });
+
+  it('keeps several connections per user, keyed by tenant and user', async () => {
+    await registerConnection({ connections: repo, clock }, agent('alice'), 'a-1');
+    await registerConnection({ connections: repo, clock }, agent('alice'), 'a-2');
+    await registerConnection({ connections: repo, clock }, { ...agent('alice'), tenant: 'other' }, 'x-1');
+    const list = await repo.listByUser('acme', 'alice');
+    expect(list.map((c) => c.connectionId).sort()).toEqual(['a-1', 'a-2']);
+    expect(list[0]?.expiresAt).toBeGreaterThan(now / 1000 + 2 * 3600);
+  });
+
+  it('hides records past their TTL even before DynamoDB deletes them', async () => {
+    await registerConnection({ connections: repo, clock }, agent('old'), 'o-1');
+    now += 3 * 3600 * 1000;
+    expect(await repo.listByUser('acme', 'old')).toEqual([]);
+    now -= 3 * 3600 * 1000;
+  });
+
+  it('delivers to every connection of each user and deletes exactly the connection that is gone', async () => {
+    await registerConnection({ connections: repo, clock }, agent('bob'), 'b-1');
+    await registerConnection({ connections: repo, clock }, agent('bob'), 'b-2');
+    await registerConnection({ connections: repo, clock }, agent('carol'), 'c-1');
+    const gateway = new FakeGateway(new Set(['b-2']), new Set(['c-1']));
+    const notifier = new ConnectionNotifier(repo, gateway, 4);
+
+    const report = await notifier.toUsers('acme', ['alice', 'bob', 'carol', 'bob'], { type: 'hello' });
+
+    expect(gateway.posts.map((p) => p.connectionId).sort()).toEqual(['a-1', 'a-2', 'b-1']);
+    expect(JSON.parse(gateway.posts[0]?.data ?? '{}')).toEqual({ type: 'hello' });
+    expect(report).toMatchObject({ delivered: 3, gone: 1, failed: 1 });
+    expect([...report.usersReached].sort()).toEqual(['alice', 'bob']);
+    // b-2 answered 410: only it is removed. c-1 failed for another reason: it is kept.
+    expect((await repo.listByUser('acme', 'bob')).map((c) => c.connectionId)).toEqual(['b-1']);
+    expect((await repo.listByUser('acme', 'carol')).map((c) => c.connectionId)).toEqual(['c-1']);
+  });
+
+  it('cannot reach users of another tenant', async () => {
+    const gateway = new FakeGateway();
+    const report = await new ConnectionNotifier(repo, gateway).toUser('other', 'bob', { type: 'x' });
+    expect(report.delivered).toBe(0);
+    expect(gateway.posts).toEqual([]);
+  });
+});
+
+describe('batchWriteAll and queryAll', () => {
+  let db: TestDynamo;
+  beforeAll(async () => {
+    db = await startTestDynamo();
+  });
+  afterAll(async () => db?.close());
+
+  it('writes more than 25 items and pages through more than one query page', async () => {
+    const items = Array.from({ length: 130 }, (_, i) => ({
+      PutRequest: { Item: { pk: 'bulk', sk: `i#${String(i).padStart(4, '0')}`, pad: 'x'.repeat(9000) } },
+    }));
+    const { calls } = await batchWriteAll(db.client, db.table, items);
+    expect(calls).toBe(6);
+    // 130 items of ~9 KB exceed DynamoDB's 1 MB page: queryAll must follow LastEvaluatedKey.
+    const { items: read, calls: pages } = await queryAll(db.client, {
+      TableName: db.table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': 'bulk' },
+    });
+    expect(read).toHaveLength(130);
+    expect(pages).toBeGreaterThan(1);
+  });
+
+  it('retries UnprocessedItems until everything is written', async () => {
+    // A client that leaves the last two items unprocessed on the first call, as DynamoDB does under throttling.
+    let first = true;
+    const flaky = {
+      send: async (command: BatchWriteCommand) => {
+        const requests = command.input.RequestItems?.[db.table] ?? [];
+        if (first) {
+          first = false;
+          await db.client.send(new BatchWriteCommand({ RequestItems: { [db.table]: requests.slice(0, -2) } }));
+          return { UnprocessedItems: { [db.table]: requests.slice(-2) } };
+        }
+        return db.client.send(command);
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const items = Array.from({ length: 5 }, (_, i) => ({ PutRequest: { Item: { pk: 'retry', sk: String(i) } } }));
+    const { calls } = await batchWriteAll(flaky, db.table, items, { baseDelayMs: 1 });
+    expect(calls).toBe(2);
+    const { items: read } = await queryAll(db.client, {
+      TableName: db.table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': 'retry' },
+    });
+    expect(read.map((i) => i.sk)).toEqual(['0', '1', '2', '3', '4']);
+  });
+
+  it('throws rather than dropping items that stay unprocessed', async () => {
+    const stuck = {
+      send: async (c: BatchWriteCommand) => ({ UnprocessedItems: c.input.RequestItems }),
+    } as unknown as DynamoDBDocumentClient;
+    await expect(
+      batchWriteAll(stuck, db.table, [{ PutRequest: { Item: { pk: 'p', sk: 's' } } }], {
+        maxAttempts: 3,
+        baseDelayMs: 1,
+      }),
+    ).rejects.toThrow(/unprocessed/);
+  });
+});

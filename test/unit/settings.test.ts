@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import {
+  applySettingsPatch,
+  DEFAULT_SETTINGS,
+  settingsPatchSchema,
+  settingsSchema,
+} from '../../functions/shared/settings-schema.ts';
+
+describe('tenant settings', () => {
+  it('gives every section its defaults', () => {
+    expect(DEFAULT_SETTINGS).toEqual({
+      general: { timeZone: 'UTC' },
+      messaging: { cleardownHour: 3, maxTextLength: 2000 },
+      status: { inactivityWindowSeconds: 60, logRetentionDays: 30 },
+    });
+  });
+
+  it('parses documents stored before a section existed', () => {
+    expect(settingsSchema.parse({ general: { timeZone: 'Asia/Kolkata' } }).status.inactivityWindowSeconds).toBe(60);
+  });
+
+  it('patches field by field and keeps the rest', () => {
+    const next = applySettingsPatch(DEFAULT_SETTINGS, settingsPatchSchema.parse({ messaging: { cleardownHour: 4 } }));
+    expect(next.messaging).toEqual({ cleardownHour: 4, maxTextLength: 2000 });
+    expect(next.general.timeZone).toBe('UTC');
+  });
+
+  it('refuses unknown fields, bad time zones and out-of-range values', () => {
+    expect(settingsPatchSchema.safeParse({ messaging: { colour: 'red' } }).success).toBe(false);
+    expect(settingsPatchSchema.safeParse({ extra: {} }).success).toBe(false);
+    expect(settingsPatchSchema.safeParse({ general: { timeZone: 'Mars/Olympus' } }).success).toBe(false);
+    expect(settingsPatchSchema.safeParse({ messaging: { cleardownHour: 24 } }).success).toBe(false);
+    expect(settingsPatchSchema.safeParse({ status: { inactivityWindowSeconds: 5 } }).success).toBe(false);
+  });
+});
