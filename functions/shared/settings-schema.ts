@@ -9,31 +9,42 @@ function isTimeZone(value: string): boolean {
   }
 }
 
+/** Each field once, without defaults: the document adds defaults, a patch makes every field optional. */
+const fields = {
+  general: {
+    /** IANA time zone of the contact centre: "today", cleardown and daily reports are in this zone. */
+    timeZone: z.string().refine(isTimeZone, 'not an IANA time zone such as Europe/London'),
+  },
+  messaging: {
+    /** Local hour (0-23) at which the day's messages are cleared. */
+    cleardownHour: z.number().int().min(0).max(23),
+    /** Longest message text accepted, in characters. */
+    maxTextLength: z.number().int().min(1).max(2000),
+  },
+  status: {
+    /** An agent silent (no ping, frame or REST call) for this long is set Offline. */
+    inactivityWindowSeconds: z.number().int().min(30).max(3600),
+    /** How long status changes are kept in the status log. */
+    logRetentionDays: z.number().int().min(1).max(400),
+  },
+} as const;
+
 /**
  * The per-tenant settings document, one section per capability. A later capability adds its section here with
  * defaults for every field, so documents stored before it existed still parse.
  */
 export const settingsSchema = z.object({
-  general: z
-    .object({
-      /** IANA time zone of the contact centre: "today", cleardown and daily reports are in this zone. */
-      timeZone: z.string().refine(isTimeZone, 'not an IANA time zone such as Europe/London').default('UTC'),
-    })
-    .prefault({}),
+  general: z.object({ timeZone: fields.general.timeZone.default('UTC') }).prefault({}),
   messaging: z
     .object({
-      /** Local hour (0-23) at which the day's messages are cleared. */
-      cleardownHour: z.number().int().min(0).max(23).default(3),
-      /** Longest message text accepted, in characters. */
-      maxTextLength: z.number().int().min(1).max(2000).default(2000),
+      cleardownHour: fields.messaging.cleardownHour.default(3),
+      maxTextLength: fields.messaging.maxTextLength.default(2000),
     })
     .prefault({}),
   status: z
     .object({
-      /** An agent silent (no ping, frame or REST call) for this long is set Offline. */
-      inactivityWindowSeconds: z.number().int().min(30).max(3600).default(60),
-      /** How long status changes are kept in the status log. */
-      logRetentionDays: z.number().int().min(1).max(400).default(30),
+      inactivityWindowSeconds: fields.status.inactivityWindowSeconds.default(60),
+      logRetentionDays: fields.status.logRetentionDays.default(30),
     })
     .prefault({}),
 });
@@ -45,9 +56,10 @@ export const DEFAULT_SETTINGS: TenantSettings = settingsSchema.parse({});
 /** An update names only what changes: every section and field is optional, unknown fields are refused. */
 export const settingsPatchSchema = z
   .object({
-    general: settingsSchema.shape.general.unwrap().partial().strict().optional(),
-    messaging: settingsSchema.shape.messaging.unwrap().partial().strict().optional(),
-    status: settingsSchema.shape.status.unwrap().partial().strict().optional(),
+    // Built from the fields without defaults: a default here would overwrite a stored value the patch did not name.
+    general: z.object(fields.general).partial().strict().optional(),
+    messaging: z.object(fields.messaging).partial().strict().optional(),
+    status: z.object(fields.status).partial().strict().optional(),
   })
   .strict();
 

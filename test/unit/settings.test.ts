@@ -33,3 +33,12 @@ describe('tenant settings', () => {
     expect(settingsPatchSchema.safeParse({ status: { inactivityWindowSeconds: 5 } }).success).toBe(false);
   });
 });
+
+describe('settings patches', () => {
+  it('leave fields they do not name untouched (no defaults sneak into a patch)', () => {
+    const patch = settingsPatchSchema.parse({ messaging: { cleardownHour: 4 } });
+    expect(patch).toEqual({ messaging: { cleardownHour: 4 } });
+    const stored = settingsSchema.parse({ messaging: { maxTextLength: 300 } });
+    expect(applySettingsPatch(stored, patch).messaging).toEqual({ cleardownHour: 4, maxTextLength: 300 });
+  });
+});
