@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ForbiddenError, UnauthorizedError } from '#domain/errors.ts';
 import { highestRole, type Principal, ROLES } from '#domain/principal.ts';
 import { tenantIdSchema, userIdSchema } from './schemas.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Reads configuration from the environment once, at cold start, and fails fast: a function deployed without a

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { TENANT_ID_PATTERN, USER_ID_PATTERN } from '#domain/ids.ts';
 
 export const tenantIdSchema = z

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { type FieldIssue, ValidationError } from '#domain/errors.ts';
 
 /** Parses `input` with `schema`; a failure becomes a 400 listing every offending field. */

@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { toErrorResponse } from '#domain/errors.ts';
 import type { Principal, Role } from '#domain/principal.ts';
 import { requireRole } from '#domain/principal.ts';

@@ -1,7 +1,7 @@
 import { JwtVerifier } from 'aws-jwt-verify';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { GlobalFetchJwksFetcher } from '#adapters/jwks-fetcher.ts';
 import { AppError } from '#domain/errors.ts';
 import { principalFromClaims } from '#shared/auth.ts';
