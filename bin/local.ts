@@ -1,9 +1,10 @@
 /**
  * `npm start`: the whole backend on this machine. Every port and the data directory come from the environment:
  * PORT (3000), WS_PORT (3001), LAMBDA_PORT (3002), SCHEDULER_PORT (3003), CONNECT_PORT (3004), DYNAMODB_PORT (8000),
+ * KINESIS_PORT (4567),
  * DATA_DIR (.local-data; `:memory:` keeps nothing), LOG_LEVEL (warn), SEED (demo | none).
  */
-import { optionsFromEnv, type RuntimeLog, startLocalRuntime } from '../lib/local/runtime.ts';
+import { optionsFromEnv, type RuntimeLog, STREAM_NAMES, startLocalRuntime } from '../lib/local/runtime.ts';
 import { DEMO_TENANT, seedDemo } from '../lib/local/seed.ts';
 
 const levels = { info: 1, warn: 2, error: 3 } as const;
@@ -32,6 +33,7 @@ const lines = [
   `  Lambda Invoke     ${runtime.urls.lambda}`,
   `  Scheduler         ${runtime.urls.scheduler}`,
   `  Connect           ${runtime.urls.connect}`,
+  `  Kinesis           ${runtime.urls.kinesis}  (stream "${STREAM_NAMES.agentEvents}": Connect agent events)`,
   '',
   seeded ? `  Demo tenant "${DEMO_TENANT}": ${seeded.summary}` : '  No demo data (SEED=none).',
   `  Token:  npm run token -- --tenant ${DEMO_TENANT} --user alice --role agent`,

@@ -2,12 +2,13 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDocumentClient } from '../../functions/adapters/dynamo.ts';
-import { functionEnvVar, HANDLERS, type HandlerDefinition } from '../registry/index.ts';
+import { functionEnvVar, HANDLERS, type HandlerDefinition, type StreamKey } from '../registry/index.ts';
 import { TABLES } from '../tables.ts';
 import { startConnectEmulator } from './connect-emulator.ts';
 import { startDynamo } from './dynamodb.ts';
 import { type HttpRoute, startHttpGateway } from './http-gateway.ts';
 import { createLocalIssuer, type LocalIssuer, type TokenRequest } from './issuer.ts';
+import { startKinesis, startKinesisPoller } from './kinesis.ts';
 import { type LambdaHandler, loadHandler } from './lambda.ts';
 import { startLambdaApi } from './lambda-api.ts';
 import { startSchedulerEmulator } from './scheduler-emulator.ts';
@@ -30,6 +31,8 @@ export interface RuntimeOptions {
   readonly lambdaPort: number;
   readonly schedulerPort: number;
   readonly connectPort: number;
+  /** kinesalite, hosting the Amazon Connect agent event stream. */
+  readonly kinesisPort: number;
   /** Where dynalite and the issuer key live; undefined = everything in memory. */
   readonly dataDir: string | undefined;
   /** Lambda log level (Powertools). */
@@ -62,6 +65,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv, log: RuntimeLog): Runtime
     schedulerPort: port('SCHEDULER_PORT', 3003),
     connectPort: port('CONNECT_PORT', 3004),
     dynamodbPort: port('DYNAMODB_PORT', 8000),
+    kinesisPort: port('KINESIS_PORT', 4567),
     dataDir,
     functionLogLevel: level as LogLevel,
     sweepIntervalMs: Number(env.TTL_SWEEP_MS ?? 60_000),
@@ -78,6 +82,7 @@ export interface LocalRuntime {
     readonly lambda: string;
     readonly scheduler: string;
     readonly connect: string;
+    readonly kinesis: string;
     readonly jwks: string;
   };
   readonly issuer: LocalIssuer;
@@ -91,6 +96,8 @@ export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_CONNECT_INSTANCE_ID = '00000000-0000-4000-8000-000000000000';
 export const SCHEDULE_GROUP = 'agent-messenger';
+/** Local names of the Kinesis streams (the CDK stack creates them, or imports Connect's). */
+export const STREAM_NAMES: Record<StreamKey, string> = { agentEvents: 'agent-events' };
 
 const functionArn = (name: string) => `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${name}`;
 /** Where the issuer keeps its key pair, so that `npm run token` signs with the running runtime's key. */
@@ -115,6 +122,8 @@ function functionEnvironment(
     AWS_ENDPOINT_URL_LAMBDA: urls.lambda,
     AWS_ENDPOINT_URL_SCHEDULER: urls.scheduler,
     AWS_ENDPOINT_URL_CONNECT: urls.connect,
+    AWS_ENDPOINT_URL_KINESIS: urls.kinesis,
+    STREAM_AGENT_EVENTS: STREAM_NAMES.agentEvents,
     POWERTOOLS_LOG_LEVEL: level.toUpperCase(),
     POWERTOOLS_SERVICE_NAME: 'agent-messenger-local',
     WS_ENDPOINT: urls.wsManagement,
@@ -220,6 +229,15 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
     });
     stops.push(() => connect.close());
 
+    const kinesis = await startKinesis({
+      port: options.kinesisPort,
+      host,
+      ...(options.dataDir ? { dataDir: join(options.dataDir, 'kinesis') } : {}),
+      streams: Object.values(STREAM_NAMES).map((name) => ({ name, shards: 2 })),
+      log,
+    });
+    stops.push(() => kinesis.close());
+
     const urls: LocalRuntime['urls'] = {
       http: http.url,
       ws: ws.url,
@@ -228,6 +246,7 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
       lambda: lambda.endpoint,
       scheduler: scheduler.endpoint,
       connect: connect.endpoint,
+      kinesis: kinesis.endpoint,
       jwks: issuer.jwksUri,
     };
     Object.assign(process.env, functionEnvironment(HANDLERS, urls, issuer, options.functionLogLevel));
@@ -254,7 +273,27 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
             input: JSON.stringify(t.input ?? {}),
           });
           break;
-        case 'kinesis':
+        case 'kinesis': {
+          const poller = await startKinesisPoller({
+            endpoint: kinesis.endpoint,
+            streamName: STREAM_NAMES[t.stream],
+            region: LOCAL_REGION,
+            consumer: { name: def.name, handler },
+            batchSize: t.batchSize,
+            // Read what is retained: producers may write before the poller has its iterators, and with a persisted
+            // data directory the consumer's conditional writes make a replay harmless.
+            startingPosition: 'TRIM_HORIZON',
+            log,
+            onDiscard: (record, reason) =>
+              log('error', 'Record set aside after retries (on-failure destination)', {
+                function: def.name,
+                sequenceNumber: record.kinesis.sequenceNumber,
+                reason,
+              }),
+          });
+          stops.push(() => poller.close());
+          break;
+        }
         case 'invoke':
           break;
       }

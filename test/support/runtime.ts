@@ -13,6 +13,7 @@ export interface RuntimeProcess {
   readonly lambda: string;
   readonly scheduler: string;
   readonly connect: string;
+  readonly kinesis: string;
   readonly issuer: string;
   readonly dataDir: string;
   /** Output so far (for assertion messages). */
@@ -37,6 +38,7 @@ export async function startRuntimeProcess(env: Record<string, string> = {}): Pro
       LAMBDA_PORT: '0',
       SCHEDULER_PORT: '0',
       CONNECT_PORT: '0',
+      KINESIS_PORT: '0',
       DYNAMODB_PORT: '0',
       DATA_DIR: dataDir,
       LOG_LEVEL: 'error',
@@ -78,6 +80,7 @@ export async function startRuntimeProcess(env: Record<string, string> = {}): Pro
     lambda: url('Lambda Invoke'),
     scheduler: url('Scheduler'),
     connect: url('Connect'),
+    kinesis: url('Kinesis'),
     issuer: issuerUrl,
     dataDir,
     output: () => output,

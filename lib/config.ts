@@ -1,0 +1,136 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Node } from 'constructs';
+import * as z from 'zod';
+
+/**
+ * Stage configuration, read from CDK context (`cdk.json` or `-c name=value`) and validated once, before any construct
+ * is created: a typo in a context value fails the synth with a message naming the parameter, not a deploy halfway.
+ *
+ * Context parameters (all optional):
+ *   stage                'dev' | 'prod' (default 'dev'): names the stacks, picks removal policy and log retention.
+ *   connectInstanceArn   arn:aws:connect:<region>:<account>:instance/<uuid>. Without it, functions with `connect` access
+ *                        get no `CONNECT_INSTANCE_ID` and treat Amazon Connect as disabled.
+ *   agentEventStreamArn  arn:aws:kinesis:<region>:<account>:stream/<name>: an existing stream Connect already writes
+ *                        Agent Events to. Without it the stateful stack creates one (point Connect at it after deploy).
+ *   alarmEmail           address for alarm notifications (reserved for the observability work; validated already).
+ *   allowedOrigins       comma-separated origins for the HTTP API's CORS, e.g. `https://a.example,https://b.example`.
+ *                        Without it the API sends no CORS headers (same-origin or non-browser callers only).
+ *   logLevel             POWERTOOLS_LOG_LEVEL of every function (default INFO).
+ */
+export const CONTEXT_KEYS = [
+  'stage',
+  'connectInstanceArn',
+  'agentEventStreamArn',
+  'alarmEmail',
+  'allowedOrigins',
+  'logLevel',
+] as const;
+
+export type ContextKey = (typeof CONTEXT_KEYS)[number];
+
+/** `-c name=` on the command line yields an empty string: treat it like an absent value. */
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema.optional());
+
+const origin = z
+  .string()
+  .trim()
+  .regex(/^https?:\/\/[^/\s,]+$/, 'an origin is scheme://host[:port] without path, e.g. https://console.example.com');
+
+const contextSchema = z.object({
+  stage: z.enum(['dev', 'prod']).default('dev'),
+  connectInstanceArn: optional(
+    z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+        'expected arn:aws:connect:<region>:<account>:instance/<uuid>',
+      ),
+  ),
+  agentEventStreamArn: optional(
+    z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream\/[A-Za-z0-9_.-]{1,128}$/,
+        'expected arn:aws:kinesis:<region>:<account>:stream/<name>',
+      ),
+  ),
+  alarmEmail: optional(z.email()),
+  allowedOrigins: optional(
+    z
+      .string()
+      .transform((s) =>
+        s
+          .split(',')
+          .map((o) => o.trim())
+          .filter((o) => o !== ''),
+      )
+      .pipe(z.array(origin).min(1)),
+  ),
+  logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+});
+
+export type Stage = z.infer<typeof contextSchema>['stage'];
+
+export interface StageConfig {
+  readonly stage: Stage;
+  readonly connectInstanceArn?: string;
+  /** The instance id (the uuid after `instance/`), derived from `connectInstanceArn`. */
+  readonly connectInstanceId?: string;
+  readonly agentEventStreamArn?: string;
+  readonly alarmEmail?: string;
+  /** Empty: no CORS configuration at all. */
+  readonly allowedOrigins: readonly string[];
+  readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** Stateful resources and log groups: RETAIN in prod (data outlives a mistaken `cdk destroy`), DESTROY in dev. */
+  readonly removalPolicy: RemovalPolicy;
+  /** Log retention: a month in prod (incident look-back), a week in dev (cheap, enough to debug). */
+  readonly logRetention: RetentionDays;
+  /** How long undelivered Kinesis failure records stay in their queue before SQS drops them. */
+  readonly failureRetention: Duration;
+}
+
+/** Raised for invalid context; the message lists every offending parameter. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Validates a plain record of context values (what `node.tryGetContext` returns for each key). */
+export function parseConfig(raw: Partial<Record<ContextKey, unknown>>): StageConfig {
+  const result = contextSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues
+      .map((i) => `  - ${i.path.join('.') || '(context)'}: ${i.message} (got ${JSON.stringify(valueAt(raw, i.path))})`)
+      .join('\n');
+    throw new ConfigError(
+      `Invalid CDK context for the agent messenger:\n${problems}\nSee lib/config.ts for the names.`,
+    );
+  }
+  const c = result.data;
+  const prod = c.stage === 'prod';
+  return {
+    stage: c.stage,
+    connectInstanceArn: c.connectInstanceArn,
+    connectInstanceId: c.connectInstanceArn?.split('instance/')[1],
+    agentEventStreamArn: c.agentEventStreamArn,
+    alarmEmail: c.alarmEmail,
+    allowedOrigins: c.allowedOrigins ?? [],
+    logLevel: c.logLevel,
+    removalPolicy: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    logRetention: prod ? RetentionDays.ONE_MONTH : RetentionDays.ONE_WEEK,
+    failureRetention: Duration.days(14),
+  };
+}
+
+/** Reads and validates the stage configuration from a construct's context (usually the App's node). */
+export function loadConfig(node: Node): StageConfig {
+  const raw: Partial<Record<ContextKey, unknown>> = {};
+  for (const key of CONTEXT_KEYS) raw[key] = node.tryGetContext(key);
+  return parseConfig(raw);
+}
+
+function valueAt(raw: Partial<Record<ContextKey, unknown>>, path: readonly PropertyKey[]): unknown {
+  const key = path[0];
+  return typeof key === 'string' ? raw[key as ContextKey] : undefined;
+}

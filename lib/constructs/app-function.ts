@@ -1,0 +1,148 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { IStream } from 'aws-cdk-lib/aws-kinesis';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { BUNDLE } from '../bundling.ts';
+import { acknowledgeXRay } from '../nag.ts';
+import { functionEnvVar, type StreamKey } from '../registry/types.ts';
+import { TABLES, type TableKey } from '../tables.ts';
+
+/**
+ * The repository root, resolved from this file rather than from the working directory: `cdk synth` runs from the root
+ * but vitest, editors and scripts may not, and entries in the registry are relative to the root.
+ */
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface AppFunctionProps {
+  /** Entry module relative to the repository root, e.g. `functions/handlers/http/health.ts`; exports `handler`. */
+  readonly entry: string;
+  readonly description?: string;
+  /**
+   * Memory in MB. 256 MB is the sweet spot for I/O-bound Node handlers: CPU scales with memory, and below 256 MB cold
+   * starts of an SDK-using bundle get noticeably slower.
+   * @default 256
+   */
+  readonly memorySize?: number;
+  /**
+   * @default Duration.seconds(10) — API Gateway integrations give up at 29 s anyway; a handler needing more than 10 s
+   * on a request path is a design problem, and the registry can raise it per function.
+   */
+  readonly timeout?: Duration;
+  /** @default RetentionDays.ONE_WEEK */
+  readonly logRetention?: logs.RetentionDays;
+  /** Removal policy of the function's log group. @default RemovalPolicy.DESTROY */
+  readonly logRemovalPolicy?: RemovalPolicy;
+  /** `POWERTOOLS_LOG_LEVEL`. @default 'INFO' */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** `POWERTOOLS_SERVICE_NAME`: one service for the whole backend, so logs and traces group together. @default 'agent-messenger' */
+  readonly serviceName?: string;
+  /** Extra environment variables; prefer the `bind*` methods, which set the variable and the grant together. */
+  readonly environment?: Record<string, string>;
+}
+
+/**
+ * The house Lambda function. Every default lives here, documented, so a handler definition only says what is special
+ * about it:
+ *
+ * - runtime `nodejs24.x`: the newest the CDK offers (cdk-nag AwsSolutions-L1 requires the latest);
+ * - ARM64 (Graviton): about 20 % cheaper per GB-second than x86 and at least as fast for Node;
+ * - active X-Ray tracing, so a WebSocket frame can be followed through Lambda, DynamoDB and the management API;
+ * - an explicit log group with retention and removal policy (the implicit `/aws/lambda/...` group never expires and
+ *   outlives the stack);
+ * - an explicit role with no AWS managed policy: the managed `AWSLambdaBasicExecutionRole` may write to any log group
+ *   in the account (cdk-nag IAM4); this role may write only to its own log group;
+ * - source maps on (`NODE_OPTIONS=--enable-source-maps`) so stack traces in logs point at TypeScript lines.
+ */
+export class AppFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: AppFunctionProps) {
+    // The log group must exist before super() (the function references it), but `this` is unusable until then: create
+    // it on the scope under an id derived from the function's.
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_WEEK,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
+    });
+    const role = new iam.Role(scope, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${id}`,
+    });
+    logGroup.grantWrite(role);
+    // Active tracing adds the X-Ray statement, whose Resource can only be "*".
+    acknowledgeXRay(role);
+
+    super(scope, id, {
+      entry: join(REPO_ROOT, props.entry),
+      // The lock file pins what esbuild resolves; its directory is also the project root the bundler mounts.
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      handler: 'handler',
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(10),
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup,
+      role,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: props.serviceName ?? 'agent-messenger',
+        POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      // One set of esbuild options (lib/bundling.ts, each choice explained there) for the deployed functions and the
+      // coldstart benchmark, so the benchmark measures what is deployed. ESM: top-level await at init and the module
+      // format the code runs in locally.
+      bundling: {
+        minify: BUNDLE.minify,
+        sourceMap: BUNDLE.sourceMap,
+        format: OutputFormat.ESM,
+        banner: BUNDLE.banner,
+        target: BUNDLE.target,
+        externalModules: [...BUNDLE.externalModules],
+        mainFields: [...BUNDLE.mainFields],
+      },
+    });
+  }
+
+  /** Sets the table's env var (`TABLES[key].envVar`) and grants read or read/write data access, in one call. */
+  bindTable(table: ITable, key: TableKey, access: 'read' | 'readwrite'): void {
+    this.addEnvironment(TABLES[key].envVar, table.tableName);
+    if (access === 'read') table.grantReadData(this);
+    else table.grantReadWriteData(this);
+  }
+
+  /** Sets `STREAM_<KEY>` to the stream's name and grants writing records to it. */
+  bindStreamWriter(stream: IStream, key: StreamKey): void {
+    this.addEnvironment(streamEnvVar(key), stream.streamName);
+    stream.grantWrite(this);
+  }
+
+  /**
+   * Sets `FN_<NAME>` to the target's name and allows invoking exactly that function. Not `target.grantInvoke(this)`:
+   * it also grants `<arn>:*` (every version and alias), a wildcard this app never needs since it invokes `$LATEST`.
+   */
+  bindInvoke(target: lambda.IFunction, name: string): void {
+    this.addEnvironment(functionEnvVar(name), target.functionName);
+    grantInvokeExact(target, this);
+  }
+}
+
+/** `STREAM_AGENT_EVENTS` for `agentEvents`. */
+export function streamEnvVar(key: StreamKey): string {
+  return `STREAM_${key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
+}
+
+/** `lambda:InvokeFunction` on the unqualified function ARN only (see `AppFunction.bindInvoke`). */
+export function grantInvokeExact(target: lambda.IFunction, grantee: iam.IGrantable): iam.Grant {
+  return iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['lambda:InvokeFunction'],
+    resourceArns: [target.functionArn],
+    scope: Stack.of(target),
+  });
+}

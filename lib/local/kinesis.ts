@@ -1,0 +1,549 @@
+import { mkdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { createServer as createHttp2Server, type Http2Server } from 'node:http2';
+import { createRequire } from 'node:module';
+import {
+  type AddressInfo,
+  connect,
+  createServer as createNetServer,
+  type Server as NetServer,
+  type Socket,
+} from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type _Record,
+  CreateStreamCommand,
+  DescribeStreamSummaryCommand,
+  ExpiredIteratorException,
+  GetRecordsCommand,
+  type GetRecordsCommandOutput,
+  GetShardIteratorCommand,
+  KinesisClient,
+  ListShardsCommand,
+  ResourceInUseException,
+} from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { invoke, type LambdaHandler } from './lambda.ts';
+import type { EmulatorLog } from './scheduler-emulator.ts';
+
+/**
+ * Local Kinesis: kinesalite as the stream store, and a poller that plays the Lambda event source mapping (batches,
+ * partial batch responses, bisect on error, retry limit with an on-failure discard) against local handlers.
+ */
+
+const ACCOUNT = '000000000000';
+const DEFAULT_REGION = 'us-east-1';
+
+interface KinesaliteOptions {
+  path?: string;
+  createStreamMs?: number;
+  deleteStreamMs?: number;
+  updateStreamMs?: number;
+  shardLimit?: number;
+}
+// kinesalite is CommonJS without type definitions; its server's close() takes a required callback (it closes LevelDB).
+const kinesalite = createRequire(import.meta.url)('kinesalite') as (opts: KinesaliteOptions) => Server;
+
+/**
+ * A Kinesis client for a local endpoint, with dummy credentials and the HTTP/1.1 handler: kinesalite's own protocol,
+ * so the poller's many GetRecords calls skip the HTTP/2 bridge in front of it (see startKinesis).
+ */
+export function localKinesisClient(endpoint: string, region = DEFAULT_REGION): KinesisClient {
+  return new KinesisClient({
+    endpoint,
+    region,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    requestHandler: new NodeHttpHandler(),
+  });
+}
+
+export interface LocalKinesis {
+  readonly endpoint: string;
+  close(): Promise<void>;
+}
+
+/** Every HTTP/2 connection opens with this preface; an HTTP/1.1 request line never starts with it. */
+const H2_PREFACE = Buffer.from('PRI * HTTP/2.0', 'latin1');
+
+async function listen(server: Server | Http2Server | NetServer, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+/**
+ * Starts kinesalite and creates the streams (ACTIVE on return). With a `dataDir` the records survive restarts and
+ * creating an already existing stream is a no-op.
+ *
+ * kinesalite speaks only HTTP/1.1, but the Kinesis client's default request handler speaks HTTP/2 (cleartext, with
+ * prior knowledge, for an http:// endpoint). So that handlers can use an unmodified client through
+ * `AWS_ENDPOINT_URL_KINESIS`, the endpoint is a small front that looks at the first bytes of each connection and
+ * passes it to kinesalite itself (HTTP/1.1) or to an HTTP/2 server that serves kinesalite's request handler through
+ * Node's compatibility API.
+ */
+export async function startKinesis(opts: {
+  port: number;
+  host?: string;
+  /** LevelDB directory; undefined keeps everything in memory. */
+  dataDir?: string;
+  streams: Array<{ name: string; shards: number }>;
+  log?: EmulatorLog;
+}): Promise<LocalKinesis> {
+  const log = opts.log ?? defaultLog;
+  const host = opts.host ?? '127.0.0.1';
+  if (opts.dataDir) await mkdir(opts.dataDir, { recursive: true });
+  // Stream state changes are instant locally: nobody should wait half a second per stream at start-up.
+  const h1 = kinesalite({
+    path: opts.dataDir,
+    createStreamMs: 0,
+    deleteStreamMs: 0,
+    updateStreamMs: 0,
+    shardLimit: 100,
+  });
+  const h2 = createHttp2Server();
+  const kinesaliteHandler = h1.listeners('request')[0] as (req: unknown, res: unknown) => void;
+  h2.on('request', (req, res) => kinesaliteHandler(req, res));
+  const sockets = new Set<Socket>();
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  };
+  const h1Port = await listen(h1, 0, '127.0.0.1');
+  const h2Port = await listen(h2, 0, '127.0.0.1');
+  const front = createNetServer((socket) => {
+    track(socket);
+    let head = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      head = Buffer.concat([head, chunk]);
+      const n = Math.min(head.length, H2_PREFACE.length);
+      const isH2 = head.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
+      if (isH2 && head.length < H2_PREFACE.length) return; // not enough bytes to tell yet
+      socket.off('data', onData);
+      const upstream = connect(isH2 ? h2Port : h1Port, '127.0.0.1');
+      track(upstream);
+      upstream.write(head);
+      socket.pipe(upstream).pipe(socket);
+      upstream.on('error', () => socket.destroy());
+      socket.on('error', () => upstream.destroy());
+    };
+    socket.on('data', onData);
+    socket.on('error', () => socket.destroy());
+  });
+  const port = await listen(front, opts.port, host);
+  const endpoint = `http://${host}:${port}`;
+
+  const close = async () => {
+    const closed = (server: { close(cb: (err?: Error) => void): unknown }) =>
+      new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+    const frontClosed = closed(front);
+    const h2Closed = closed(h2);
+    // Shutdown should not wait for a client (a poller, a handler's SDK client) that holds a keep-alive connection.
+    for (const socket of sockets) socket.destroy();
+    h1.closeAllConnections();
+    await Promise.all([frontClosed, h2Closed]);
+    // kinesalite's close() also closes its LevelDB, which must happen for the data directory to be reusable.
+    await closed(h1);
+  };
+
+  const client = localKinesisClient(endpoint);
+  try {
+    for (const stream of opts.streams) {
+      try {
+        await client.send(new CreateStreamCommand({ StreamName: stream.name, ShardCount: stream.shards }));
+      } catch (err) {
+        if (!(err instanceof ResourceInUseException)) throw err;
+      }
+      const summary = await waitActive(client, stream.name);
+      if (summary.openShards !== stream.shards) {
+        log('warn', 'existing stream has a different shard count; keeping it', {
+          stream: stream.name,
+          shards: summary.openShards,
+          wanted: stream.shards,
+        });
+      }
+    }
+  } catch (err) {
+    await close().catch(() => undefined);
+    throw err;
+  } finally {
+    client.destroy();
+  }
+  return { endpoint, close };
+}
+
+async function waitActive(client: KinesisClient, streamName: string): Promise<{ openShards: number | undefined }> {
+  for (let i = 0; i < 250; i++) {
+    const { StreamDescriptionSummary: s } = await client.send(
+      new DescribeStreamSummaryCommand({ StreamName: streamName }),
+    );
+    if (s?.StreamStatus === 'ACTIVE') return { openShards: s.OpenShardCount };
+    await sleep(20);
+  }
+  throw new Error(`stream ${streamName} did not become ACTIVE`);
+}
+
+function defaultLog(level: 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>): void {
+  console[level === 'info' ? 'log' : level](`[kinesis] ${message}`, data ? JSON.stringify(data) : '');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Poller: the local event source mapping
+// ---------------------------------------------------------------------------------------------------------------
+
+export interface KinesisPollerOptions {
+  endpoint: string;
+  streamName: string;
+  /** @default 'us-east-1' */
+  region?: string;
+  consumer: { name: string; handler: LambdaHandler };
+  /** Max records per invocation. */
+  batchSize: number;
+  /** Pause between reads of a shard that had nothing new. @default 250 */
+  pollIntervalMs?: number;
+  /** Retries of a failing record before it is set aside (on-failure destination). @default 5 */
+  maxRetries?: number;
+  /** Pause before retrying a failed batch. @default 200 */
+  retryDelayMs?: number;
+  /**
+   * Where a shard is first read from. @default 'TRIM_HORIZON' — locally the stream and the poller start together
+   * and producers may write before the poller has its iterators; reading from the oldest record loses nothing.
+   * With a persisted `dataDir` this replays retained records at every start (handlers are idempotent anyway); pass
+   * 'LATEST' to skip them.
+   */
+  startingPosition?: 'TRIM_HORIZON' | 'LATEST';
+  log?: EmulatorLog;
+  /** Called for a record given up on after `maxRetries` retries (what AWS would send to the on-failure destination). */
+  onDiscard?: (record: KinesisStreamRecord, reason: string) => void;
+}
+
+export interface KinesisPoller {
+  /** Stops polling: aborts reads and pauses at once, waits for an invocation in progress to finish. */
+  close(): Promise<void>;
+  /** Resolves once every record in the stream when drain() was called has been processed (or discarded). */
+  drain(): Promise<void>;
+}
+
+/** kinesalite (like Kinesis) expires an iterator after 5 minutes; refresh an idle one well before that. */
+const ITERATOR_MAX_AGE_MS = 240_000;
+
+interface Pending {
+  record: KinesisStreamRecord;
+  /** failed invocations in which this record was the first failure */
+  failures: number;
+}
+
+type Outcome = { kind: 'success' } | { kind: 'partial'; index: number } | { kind: 'error'; reason: string };
+
+/** Reads the handler's answer the way Lambda does with ReportBatchItemFailures. */
+function interpret(result: unknown, batch: Pending[]): Outcome {
+  if (typeof result !== 'object' || result === null) return { kind: 'success' };
+  const failures = (result as { batchItemFailures?: unknown }).batchItemFailures;
+  if (failures === undefined || failures === null) return { kind: 'success' };
+  if (!Array.isArray(failures)) return { kind: 'error', reason: 'batchItemFailures is not an array' };
+  if (failures.length === 0) return { kind: 'success' };
+  let index = Number.POSITIVE_INFINITY;
+  for (const f of failures) {
+    const id = (f as { itemIdentifier?: unknown } | null)?.itemIdentifier;
+    const i = batch.findIndex((p) => p.record.kinesis.sequenceNumber === id);
+    // Lambda treats a missing or unknown itemIdentifier as a failure of the whole batch.
+    if (i < 0) return { kind: 'error', reason: `invalid itemIdentifier ${JSON.stringify(id)}` };
+    index = Math.min(index, i);
+  }
+  return { kind: 'partial', index };
+}
+
+export async function startKinesisPoller(opts: KinesisPollerOptions): Promise<KinesisPoller> {
+  if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new Error('batchSize must be a positive integer');
+  const region = opts.region ?? DEFAULT_REGION;
+  const pollIntervalMs = opts.pollIntervalMs ?? 250;
+  const maxRetries = opts.maxRetries ?? 5;
+  const retryDelayMs = opts.retryDelayMs ?? 200;
+  const startingPosition = opts.startingPosition ?? 'TRIM_HORIZON';
+  const log = opts.log ?? defaultLog;
+  const eventSourceARN = `arn:aws:kinesis:${region}:${ACCOUNT}:stream/${opts.streamName}`;
+  const invokeIdentityArn = `arn:aws:iam::${ACCOUNT}:role/${opts.consumer.name}`;
+  const client = localKinesisClient(opts.endpoint, region);
+  const abort = new AbortController();
+  let stopped = false;
+
+  const waiters: Array<{ targets: number[]; resolve: () => void; reject: (err: Error) => void }> = [];
+  const checkWaiters = () => {
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      const w = waiters[i];
+      if (w && shards.every((s, j) => s.lastIdleRead >= (w.targets[j] ?? 0))) {
+        waiters.splice(i, 1);
+        w.resolve();
+      }
+    }
+  };
+
+  class ShardReader {
+    iterator: string | undefined;
+    iteratorAt = 0;
+    lastReadSeq: string | undefined;
+    ended = false;
+    pending: Pending[] = [];
+    /** current batch size: below batchSize while bisecting a failing batch */
+    limit = opts.batchSize;
+    /** counters for drain(): reads started, and the last read that found the shard fully processed */
+    readsStarted = 0;
+    lastIdleRead = 0;
+
+    /** ends the current pause early (drain() wants a fresh read now, not after pollIntervalMs) */
+    private wake: (() => void) | undefined;
+
+    constructor(
+      readonly shardId: string,
+      readonly index: number,
+    ) {}
+
+    /** A drain() is waiting for a read of this shard that started after it was called. */
+    drainPending(): boolean {
+      return waiters.some((w) => (w.targets[this.index] ?? 0) > this.lastIdleRead);
+    }
+
+    /** Sleeps unless the poller is closing (returns false then); an idle pause may be cut short by drain(). */
+    pause(ms: number, idle = false): Promise<boolean> {
+      if (stopped) return Promise.resolve(false);
+      return new Promise((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          abort.signal.removeEventListener('abort', done);
+          this.wake = undefined;
+          resolve(!stopped);
+        };
+        const timer = setTimeout(done, ms);
+        abort.signal.addEventListener('abort', done, { once: true });
+        if (idle) this.wake = done;
+      });
+    }
+
+    wakeUp(): void {
+      this.wake?.();
+    }
+
+    async refreshIterator(): Promise<void> {
+      const out = await client.send(
+        new GetShardIteratorCommand(
+          this.lastReadSeq
+            ? {
+                StreamName: opts.streamName,
+                ShardId: this.shardId,
+                ShardIteratorType: 'AFTER_SEQUENCE_NUMBER',
+                StartingSequenceNumber: this.lastReadSeq,
+              }
+            : { StreamName: opts.streamName, ShardId: this.shardId, ShardIteratorType: startingPosition },
+        ),
+        { abortSignal: abort.signal },
+      );
+      this.iterator = out.ShardIterator;
+      this.iteratorAt = Date.now();
+    }
+
+    /** One GetRecords; returns how many records it added to `pending`. */
+    async read(): Promise<number> {
+      if (!this.iterator || Date.now() - this.iteratorAt > ITERATOR_MAX_AGE_MS) await this.refreshIterator();
+      let out: GetRecordsCommandOutput;
+      try {
+        out = await client.send(new GetRecordsCommand({ ShardIterator: this.iterator, Limit: opts.batchSize }), {
+          abortSignal: abort.signal,
+        });
+      } catch (err) {
+        if (err instanceof ExpiredIteratorException) this.iterator = undefined;
+        throw err;
+      }
+      const records = out.Records ?? [];
+      if (records.length === 0) {
+        if (out.NextShardIterator === undefined || out.NextShardIterator === null) this.ended = true;
+        // Keep the iterator that found nothing rather than taking NextShardIterator: kinesalite stamps an empty
+        // read's next iterator with the current time, which can step over a record whose write was still landing.
+        return 0;
+      }
+      this.iterator = out.NextShardIterator ?? undefined;
+      this.iteratorAt = Date.now();
+      if (this.iterator === undefined) this.ended = true;
+      for (const r of records) {
+        this.lastReadSeq = r.SequenceNumber;
+        this.pending.push({ record: this.toLambdaRecord(r), failures: 0 });
+      }
+      return records.length;
+    }
+
+    /** The record exactly as the Lambda Kinesis event source delivers it (see KinesisStreamRecord). */
+    toLambdaRecord(r: _Record): KinesisStreamRecord {
+      const sequenceNumber = r.SequenceNumber ?? '';
+      return {
+        kinesis: {
+          kinesisSchemaVersion: '1.0',
+          partitionKey: r.PartitionKey ?? '',
+          sequenceNumber,
+          data: Buffer.from(r.Data ?? new Uint8Array()).toString('base64'),
+          approximateArrivalTimestamp: (r.ApproximateArrivalTimestamp?.getTime() ?? Date.now()) / 1000,
+        },
+        eventSource: 'aws:kinesis',
+        eventVersion: '1.0',
+        eventID: `${this.shardId}:${sequenceNumber}`,
+        eventName: 'aws:kinesis:record',
+        invokeIdentityArn,
+        awsRegion: region,
+        eventSourceARN,
+      };
+    }
+
+    discard(p: Pending, reason: string): void {
+      log('error', 'record discarded after retries', {
+        consumer: opts.consumer.name,
+        shardId: this.shardId,
+        sequenceNumber: p.record.kinesis.sequenceNumber,
+        attempts: p.failures,
+        reason,
+      });
+      try {
+        opts.onDiscard?.(p.record, reason);
+      } catch (err) {
+        log('error', 'onDiscard threw', { error: String(err) });
+      }
+    }
+
+    /** A failure charged to the record at the head of `pending`; sets it aside once retries are used up. */
+    async failHead(reason: string): Promise<void> {
+      const head = this.pending[0];
+      if (!head) return;
+      head.failures += 1;
+      if (head.failures > maxRetries) {
+        this.pending.shift();
+        this.limit = opts.batchSize;
+        this.discard(head, reason);
+        return;
+      }
+      await this.pause(retryDelayMs);
+    }
+
+    async processBatch(): Promise<void> {
+      const batch = this.pending.slice(0, this.limit);
+      const event: KinesisStreamEvent = { Records: batch.map((p) => p.record) };
+      let outcome: Outcome;
+      try {
+        outcome = interpret(await invoke(opts.consumer.name, opts.consumer.handler, event), batch);
+      } catch (err) {
+        outcome = { kind: 'error', reason: err instanceof Error ? err.message : String(err) };
+      }
+      switch (outcome.kind) {
+        case 'success':
+          this.pending.splice(0, batch.length);
+          this.limit = opts.batchSize;
+          return;
+        case 'partial':
+          // Lambda checkpoints up to the first reported failure and retries from there, later records included.
+          this.pending.splice(0, outcome.index);
+          this.limit = opts.batchSize;
+          log('warn', 'batch item failure; retrying from it', {
+            consumer: opts.consumer.name,
+            shardId: this.shardId,
+            sequenceNumber: this.pending[0]?.record.kinesis.sequenceNumber,
+          });
+          await this.failHead('reported in batchItemFailures');
+          return;
+        case 'error':
+          if (batch.length > 1) {
+            // BisectBatchOnFunctionError: retry each half separately; splitting does not use up retries.
+            this.limit = Math.ceil(batch.length / 2);
+            log('warn', 'handler failed; bisecting batch', {
+              consumer: opts.consumer.name,
+              shardId: this.shardId,
+              size: batch.length,
+              error: outcome.reason,
+            });
+            return;
+          }
+          await this.failHead(outcome.reason);
+          return;
+      }
+    }
+
+    async run(): Promise<void> {
+      let errorBackoff = pollIntervalMs;
+      while (!stopped) {
+        try {
+          if (!this.ended && this.pending.length < opts.batchSize) {
+            const readNo = ++this.readsStarted;
+            const got = await this.read();
+            if (stopped) return;
+            if (got === 0 && this.pending.length === 0) {
+              this.lastIdleRead = this.ended ? Number.POSITIVE_INFINITY : readNo;
+              checkWaiters();
+              if (this.ended) return;
+              if (this.drainPending()) continue;
+              if (!(await this.pause(pollIntervalMs, true))) return;
+              continue;
+            }
+          }
+          if (this.pending.length === 0) {
+            // A closed shard (resharding) with everything processed: nothing more will ever come.
+            this.lastIdleRead = Number.POSITIVE_INFINITY;
+            checkWaiters();
+            return;
+          }
+          await this.processBatch();
+          errorBackoff = pollIntervalMs;
+        } catch (err) {
+          if (stopped) return;
+          log('warn', 'shard read failed; backing off', {
+            stream: opts.streamName,
+            shardId: this.shardId,
+            error: err instanceof Error ? err.message : String(err),
+          });
+          if (!(await this.pause(errorBackoff))) return;
+          errorBackoff = Math.min(errorBackoff * 2, 5_000);
+        }
+      }
+    }
+  }
+
+  const shardIds: string[] = [];
+  const shards: ShardReader[] = [];
+  try {
+    let nextToken: string | undefined;
+    do {
+      const out = await client.send(
+        new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: opts.streamName }),
+      );
+      for (const s of out.Shards ?? []) if (s.ShardId) shardIds.push(s.ShardId);
+      nextToken = out.NextToken;
+    } while (nextToken);
+    shards.push(...shardIds.map((id, i) => new ShardReader(id, i)));
+    // Take the first iterators before returning, so that with LATEST every record put after start is seen.
+    await Promise.all(shards.map((s) => s.refreshIterator()));
+  } catch (err) {
+    client.destroy();
+    throw err;
+  }
+  const loops = shards.map((s) => s.run());
+
+  return {
+    drain() {
+      if (stopped) return Promise.reject(new Error('poller is closed'));
+      // A read that started before this call may have missed records written just before it: wait for a fresh one.
+      const targets = shards.map((s) => s.readsStarted + 1);
+      return new Promise<void>((resolve, reject) => {
+        waiters.push({ targets, resolve, reject });
+        checkWaiters();
+        for (const s of shards) s.wakeUp();
+      });
+    },
+    async close() {
+      if (stopped) return;
+      stopped = true;
+      abort.abort();
+      await Promise.allSettled(loops);
+      for (const w of waiters.splice(0)) w.reject(new Error('poller closed before the stream was drained'));
+      client.destroy();
+    },
+  };
+}
