@@ -1,0 +1,104 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export interface ReceivedFrame {
+  readonly user: string;
+  readonly at: number;
+  readonly text: string;
+}
+
+/**
+ * Benchmark clients spread over child processes. `onFrame` sees every frame any client receives, with the time it
+ * arrived (Date.now() in the client process: one machine, one clock).
+ */
+export class Swarm {
+  private constructor(
+    private readonly workers: Array<{ child: ChildProcess; users: Set<string> }>,
+    private readonly waiters: Map<ChildProcess, Array<(m: { event: string; [k: string]: unknown }) => void>>,
+  ) {}
+
+  static async start(processes: number, onFrame: (frame: ReceivedFrame) => void): Promise<Swarm> {
+    const script = fileURLToPath(new URL('./_swarm-worker.ts', import.meta.url));
+    const waiters = new Map<ChildProcess, Array<(m: { event: string; [k: string]: unknown }) => void>>();
+    const workers = await Promise.all(
+      Array.from({ length: processes }, async () => {
+        const child = fork(script, [], {
+          execArgv: ['--import', 'tsx'],
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        });
+        waiters.set(child, []);
+        child.on('message', (m: { event: string; [k: string]: unknown }) => {
+          if (m.event === 'frame') return onFrame(m as unknown as ReceivedFrame);
+          const queue = waiters.get(child) ?? [];
+          queue.shift()?.(m);
+        });
+        await new Promise<void>((resolve) => waiters.get(child)?.push(() => resolve()));
+        return { child, users: new Set<string>() };
+      }),
+    );
+    return new Swarm(workers, waiters);
+  }
+
+  private ask(child: ChildProcess, command: unknown): Promise<{ event: string; [k: string]: unknown }> {
+    return new Promise((resolve) => {
+      this.waiters.get(child)?.push(resolve);
+      child.send(command as object);
+    });
+  }
+
+  /** Connects every client (spread round-robin over the processes); resolves with how many are open. */
+  async connect(
+    url: string,
+    clients: ReadonlyArray<{ user: string; token: string }>,
+    concurrency = 100,
+  ): Promise<{ connected: number; failed: number }> {
+    const slices = this.workers.map(() => [] as Array<{ user: string; token: string }>);
+    clients.forEach((c, i) => slices[i % this.workers.length]?.push(c));
+    const answers = await Promise.all(
+      this.workers.map((w, i) => {
+        for (const c of slices[i] ?? []) w.users.add(c.user);
+        return this.ask(w.child, { cmd: 'connect', url, clients: slices[i] ?? [], concurrency });
+      }),
+    );
+    return {
+      connected: answers.reduce((n, a) => n + Number(a.count ?? 0), 0),
+      failed: answers.reduce((n, a) => n + Number(a.failed ?? 0), 0),
+    };
+  }
+
+  /** Sends a frame from each named user's socket. */
+  async send(users: readonly string[], frame: unknown): Promise<void> {
+    await Promise.all(
+      this.workers.map((w) => this.ask(w.child, { cmd: 'send', users: users.filter((u) => w.users.has(u)), frame })),
+    );
+  }
+
+  /** Drops the named users' sockets abruptly (no close handshake), as a network failure would. */
+  async drop(users: readonly string[]): Promise<void> {
+    await Promise.all(
+      this.workers.map((w) => this.ask(w.child, { cmd: 'drop', users: users.filter((u) => w.users.has(u)) })),
+    );
+  }
+
+  /** Reconnects the named users with fresh tokens. */
+  async reconnect(url: string, clients: ReadonlyArray<{ user: string; token: string }>): Promise<void> {
+    await Promise.all(
+      this.workers.map((w) => {
+        const mine = clients.filter((c) => w.users.has(c.user));
+        return mine.length > 0
+          ? this.ask(w.child, { cmd: 'connect', url, clients: mine, concurrency: 50 })
+          : Promise.resolve();
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => this.ask(w.child, { cmd: 'close' }).catch(() => undefined)));
+  }
+}
+
+/** Percentile of a sorted list (nearest rank). */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
+}
