@@ -28,6 +28,18 @@ export interface ConnectProfileUpdate {
   readonly displayName?: string;
 }
 
+/** A group member as recipient resolution needs it: membership items carry the display name, so no extra reads. */
+export interface DirectoryMember {
+  readonly agentId: string;
+  readonly displayName: string;
+}
+
+export interface Page<T> {
+  readonly items: T[];
+  /** Opaque; absent on the last page. */
+  readonly cursor?: string;
+}
+
 export interface DirectoryRepository {
   get(tenant: string, agentId: string): Promise<AgentProfile | undefined>;
   /** Creates or replaces a profile and its group memberships. */
@@ -42,4 +54,56 @@ export interface DirectoryRepository {
     value: string,
     page?: { cursor?: string; limit?: number },
   ): Promise<{ agentIds: string[]; cursor?: string }>;
+}
+
+/**
+ * The directory as messaging and the admin routes need it: bulk reads and writes, and group pages with names.
+ * Kept apart from `DirectoryRepository` so the Connect consumer and its fakes depend only on the methods they use.
+ */
+export interface AgentDirectory extends DirectoryRepository {
+  /** The profiles among `agentIds` that exist in this tenant (ids of other tenants simply do not resolve). */
+  getMany(tenant: string, agentIds: readonly string[]): Promise<AgentProfile[]>;
+  /** Creates or replaces many profiles and their memberships (bulk import). */
+  putMany(profiles: readonly AgentProfile[]): Promise<void>;
+  /** One page of the tenant's agents in id order. */
+  listAgents(tenant: string, page?: { cursor?: string; limit?: number }): Promise<Page<AgentProfile>>;
+  /** One page of a group's members (with names) in id order. */
+  listGroup(
+    tenant: string,
+    kind: GroupKind,
+    value: string,
+    page?: { cursor?: string; limit?: number },
+  ): Promise<Page<DirectoryMember>>;
+}
+
+/** The groups a profile belongs to, as (kind, value) pairs without duplicates. */
+export function groupsOf(profile: AgentProfile): { kind: GroupKind; value: string }[] {
+  const out = new Map<string, { kind: GroupKind; value: string }>();
+  const add = (kind: GroupKind, value: string | undefined) => {
+    if (value) out.set(`${kind}#${value}`, { kind, value });
+  };
+  add('team', profile.team);
+  for (const q of profile.queues) add('queue', q);
+  for (const c of profile.campaigns) add('campaign', c);
+  for (const l of profile.lists) add('list', l);
+  return [...out.values()];
+}
+
+/** Merges what Connect reports into a profile (or starts one): admin-owned campaigns and lists are kept. */
+export function mergeConnectUpdate(
+  tenant: string,
+  agentId: string,
+  existing: AgentProfile | undefined,
+  update: ConnectProfileUpdate,
+): AgentProfile {
+  const base: AgentProfile = {
+    tenant,
+    agentId,
+    displayName: update.displayName ?? existing?.displayName ?? agentId,
+    queues: update.queues,
+    campaigns: existing?.campaigns ?? [],
+    lists: existing?.lists ?? [],
+    connectUserId: update.connectUserId,
+  };
+  return update.team === undefined ? base : { ...base, team: update.team };
 }

@@ -4,7 +4,7 @@ import { DynamoDirectoryRepository } from '#adapters/directory-repository.ts';
 import { DynamoInboxRepository } from '#adapters/inbox-repository.ts';
 import { LambdaFanOutDispatcher } from '#adapters/message-dispatcher.ts';
 import { DynamoMessageRepository } from '#adapters/message-repository.ts';
-import type { DeliverDeps, InboxDeps, ReportDeps, SendDeps } from '#domain/messages.ts';
+import type { DeliverDeps, InboxDeps, InboxReadDeps, ReportDeps, SendDeps } from '#domain/messages.ts';
 import { loadEnv } from './env.ts';
 import { clock, connectionNotifier, documentClient, mainTable, settingsRepository } from './runtime.ts';
 
@@ -58,6 +58,11 @@ export function sendDeps(): SendDeps {
 
 export function inboxDeps(): InboxDeps {
   return { inbox: inboxRepository(), notifier: connectionNotifier(), clock };
+}
+
+/** For functions that read the inbox but never push (no `WS_ENDPOINT` needed). */
+export function inboxReadDeps(): InboxReadDeps {
+  return { inbox: inboxRepository(), clock };
 }
 
 export function reportDeps(): ReportDeps {

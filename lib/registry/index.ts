@@ -1,4 +1,5 @@
 import { foundationHandlers } from './foundation.ts';
+import { messagingHandlers } from './messaging.ts';
 import type { HandlerDefinition } from './types.ts';
 
 export * from './types.ts';
@@ -7,7 +8,7 @@ export * from './types.ts';
  * Every function of the system. Capabilities contribute their own list (one file each) so that teams adding a
  * capability do not edit each other's entries.
  */
-export const HANDLERS: readonly HandlerDefinition[] = [...foundationHandlers];
+export const HANDLERS: readonly HandlerDefinition[] = [...foundationHandlers, ...messagingHandlers];
 
 export function handlerByName(name: string): HandlerDefinition {
   const found = HANDLERS.find((h) => h.name === name);

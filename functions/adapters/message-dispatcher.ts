@@ -1,0 +1,32 @@
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { FanOutDispatcher } from '#domain/messages.ts';
+
+/** The worker's event: which message to fan out. Everything else is read from the durable message record. */
+export interface FanOutEvent {
+  readonly tenant: string;
+  readonly messageId: string;
+}
+
+/**
+ * Starts the fan-out worker with an asynchronous invoke (`InvocationType: 'Event'`): Lambda queues the event, answers
+ * 202 at once and retries a failed run twice. Locally the same call reaches the runtime's Invoke emulator through
+ * `AWS_ENDPOINT_URL_LAMBDA`.
+ */
+export class LambdaFanOutDispatcher implements FanOutDispatcher {
+  constructor(
+    private readonly client: LambdaClient,
+    private readonly functionName: string,
+  ) {}
+
+  async dispatch(tenant: string, messageId: string): Promise<void> {
+    const event: FanOutEvent = { tenant, messageId };
+    const out = await this.client.send(
+      new InvokeCommand({
+        FunctionName: this.functionName,
+        InvocationType: 'Event',
+        Payload: new TextEncoder().encode(JSON.stringify(event)),
+      }),
+    );
+    if (out.StatusCode !== 202) throw new Error(`Async invoke of ${this.functionName} answered ${out.StatusCode}`);
+  }
+}

@@ -1,0 +1,281 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { Clock } from '#domain/clock.ts';
+import { epochSeconds } from '#domain/clock.ts';
+import { BadRequestError } from '#domain/errors.ts';
+import type {
+  MessagePlan,
+  MessageRecord,
+  MessageRepository,
+  Page,
+  Recipient,
+  RecipientSelectors,
+} from '#domain/messages.ts';
+import { batchWriteAll, decodeCursor, encodeCursor, type Item } from './dynamo.ts';
+
+/**
+ * Messages on the main table.
+ *   message    pk = T#<tenant>#MSG#<id>   sk = #META                 gsi2pk = T#<tenant>#MSGBY#<sender>  gsi2sk = <sentAt>#<id>
+ *   plan chunk pk = T#<tenant>#MSG#<id>   sk = PLAN#<planId>#<index>  (the recipient snapshot, ≤500 per item)
+ * Every item carries `ttl` = the tenant's next cleardown; reads ignore expired items (DynamoDB deletes lazily).
+ */
+export const messagePk = (tenant: string, id: string) => `T#${tenant}#MSG#${id}`;
+export const sentByPk = (tenant: string, sender: string) => `T#${tenant}#MSGBY#${sender}`;
+const META = '#META';
+const planSk = (planId: string, index: number) => `PLAN#${planId}#${String(index).padStart(5, '0')}`;
+
+const strings = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
+/** Number sets come back from the document client as `Set<number>`. */
+const numbers = (value: unknown): number[] =>
+  value instanceof Set ? [...value].map(Number) : Array.isArray(value) ? value.map(Number) : [];
+
+function toSelectors(value: unknown): RecipientSelectors {
+  const v = (value ?? {}) as Record<string, unknown>;
+  return {
+    agentIds: strings(v.agentIds),
+    teams: strings(v.teams),
+    queues: strings(v.queues),
+    campaigns: strings(v.campaigns),
+    lists: strings(v.lists),
+  };
+}
+
+function toRecord(item: Item): MessageRecord {
+  const plan = item.plan as Record<string, unknown> | undefined;
+  const record: MessageRecord = {
+    tenant: String(item.tenant),
+    id: String(item.id),
+    text: String(item.text),
+    from: { id: String(item.fromId), name: String(item.fromName) },
+    sentAt: String(item.sentAt),
+    expiresAt: Number(item.ttl),
+    to: toSelectors(item.to),
+    requestHash: String(item.requestHash),
+    status: item.status === 'complete' ? 'complete' : 'sending',
+    persisted: numbers(item.persisted),
+    pushed: numbers(item.pushed),
+    stats: {
+      reachedLive: Number(item.statReachedLive ?? 0),
+      delivered: Number(item.statDelivered ?? 0),
+      gone: Number(item.statGone ?? 0),
+      failed: Number(item.statFailed ?? 0),
+    },
+    lastProgressAt: Number(item.lastProgressAt ?? 0),
+    ...(typeof item.completedAt === 'string' ? { completedAt: item.completedAt } : {}),
+  };
+  if (!plan) return record;
+  return {
+    ...record,
+    plan: {
+      planId: String(plan.planId),
+      chunkCount: Number(plan.chunkCount),
+      recipientCount: Number(plan.recipientCount),
+      unknownIds: strings(plan.unknownIds),
+    },
+  };
+}
+
+export class DynamoMessageRepository implements MessageRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(record: MessageRecord): Promise<MessageRecord | undefined> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            pk: messagePk(record.tenant, record.id),
+            sk: META,
+            kind: 'message',
+            tenant: record.tenant,
+            id: record.id,
+            text: record.text,
+            fromId: record.from.id,
+            fromName: record.from.name,
+            sentAt: record.sentAt,
+            ttl: record.expiresAt,
+            to: record.to,
+            requestHash: record.requestHash,
+            status: record.status,
+            lastProgressAt: record.lastProgressAt,
+            gsi2pk: sentByPk(record.tenant, record.from.id),
+            gsi2sk: `${record.sentAt}#${record.id}`,
+          },
+          // The idempotency check: one message per id (= per tenant + sender + Idempotency-Key). An expired message
+          // (yesterday's use of the same key, not yet deleted by TTL) may be replaced.
+          ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now',
+          ExpressionAttributeNames: { '#ttl': 'ttl' },
+          ExpressionAttributeValues: { ':now': epochSeconds(this.clock.now()) },
+        }),
+      );
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const existing = await this.get(record.tenant, record.id);
+      if (!existing) throw error;
+      return existing;
+    }
+  }
+
+  async get(tenant: string, id: string): Promise<MessageRecord | undefined> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: { pk: messagePk(tenant, id), sk: META }, ConsistentRead: true }),
+    );
+    if (!out.Item || Number(out.Item.ttl) <= epochSeconds(this.clock.now())) return undefined;
+    return toRecord(out.Item);
+  }
+
+  async savePlan(record: MessageRecord, plan: MessagePlan, chunks: readonly Recipient[][]): Promise<MessagePlan> {
+    const pk = messagePk(record.tenant, record.id);
+    // Chunks first, then the plan that points at them: a plan is never visible without its snapshot. Chunks of a
+    // plan that lost the race below are orphans that expire with the message.
+    await batchWriteAll(
+      this.client,
+      this.table,
+      chunks.map((recipients, index) => ({
+        PutRequest: {
+          Item: {
+            pk,
+            sk: planSk(plan.planId, index),
+            kind: 'messagePlanChunk',
+            recipients: recipients.map((r) => ({ a: r.agentId, n: r.displayName })),
+            ttl: record.expiresAt,
+          },
+        },
+      })),
+    );
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk, sk: META },
+          UpdateExpression: 'SET #plan = :plan, lastProgressAt = :now',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#plan)',
+          ExpressionAttributeNames: { '#plan': 'plan' },
+          ExpressionAttributeValues: {
+            ':plan': {
+              planId: plan.planId,
+              chunkCount: plan.chunkCount,
+              recipientCount: plan.recipientCount,
+              unknownIds: [...plan.unknownIds],
+            },
+            ':now': this.clock.now(),
+          },
+        }),
+      );
+      return plan;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const winner = (await this.get(record.tenant, record.id))?.plan;
+      if (!winner) throw error;
+      return winner;
+    }
+  }
+
+  async getChunk(tenant: string, id: string, planId: string, index: number): Promise<Recipient[]> {
+    const out = await this.client.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: messagePk(tenant, id), sk: planSk(planId, index) },
+        ConsistentRead: true,
+      }),
+    );
+    if (!out.Item) throw new Error(`Plan chunk ${index} of message ${id} is missing`);
+    const recipients = Array.isArray(out.Item.recipients) ? (out.Item.recipients as { a: unknown; n: unknown }[]) : [];
+    return recipients.map((r) => ({ agentId: String(r.a), displayName: String(r.n) }));
+  }
+
+  async markChunk(
+    tenant: string,
+    id: string,
+    phase: 'persisted' | 'pushed',
+    index: number,
+    atMs: number,
+    stats?: MessageRecord['stats'],
+  ): Promise<void> {
+    const values: Record<string, unknown> = { ':i': new Set([index]), ':n': index, ':now': atMs };
+    let add = '#phase :i';
+    if (stats) {
+      add += ', statReachedLive :r, statDelivered :d, statGone :g, statFailed :f';
+      Object.assign(values, { ':r': stats.reachedLive, ':d': stats.delivered, ':g': stats.gone, ':f': stats.failed });
+    }
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: messagePk(tenant, id), sk: META },
+          UpdateExpression: `ADD ${add} SET lastProgressAt = :now`,
+          // Once per chunk: a retried worker that redoes a chunk does not count its pushes twice.
+          ConditionExpression: 'attribute_exists(pk) AND NOT contains(#phase, :n)',
+          ExpressionAttributeNames: { '#phase': phase },
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async complete(tenant: string, id: string, atMs: number): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: messagePk(tenant, id), sk: META },
+        UpdateExpression:
+          'SET #status = :complete, completedAt = if_not_exists(completedAt, :at), lastProgressAt = :now',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':complete': 'complete', ':at': new Date(atMs).toISOString(), ':now': atMs },
+      }),
+    );
+  }
+
+  async listSent(
+    tenant: string,
+    sender: string,
+    sinceMs: number,
+    page: { cursor?: string; limit: number },
+  ): Promise<Page<MessageRecord>> {
+    const gsi2pk = sentByPk(tenant, sender);
+    let start: Record<string, unknown> | undefined;
+    if (page.cursor !== undefined) {
+      start = decodeCursor(page.cursor);
+      if (!start || start.gsi2pk !== gsi2pk) throw new BadRequestError('BAD_CURSOR', 'Invalid cursor');
+    }
+    const items: Item[] = [];
+    // Newest first; a FilterExpression (expired) may thin a page, so keep reading until it is full.
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: 'gsi2',
+          KeyConditionExpression: 'gsi2pk = :p AND gsi2sk >= :since',
+          FilterExpression: '#ttl > :now',
+          ExpressionAttributeNames: { '#ttl': 'ttl' },
+          ExpressionAttributeValues: {
+            ':p': gsi2pk,
+            ':since': new Date(sinceMs).toISOString(),
+            ':now': epochSeconds(this.clock.now()),
+          },
+          ScanIndexForward: false,
+          Limit: page.limit - items.length,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start && items.length < page.limit);
+    const cursor = encodeCursor(start);
+    return { items: items.map(toRecord), ...(cursor ? { cursor } : {}) };
+  }
+}

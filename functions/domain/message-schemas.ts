@@ -1,0 +1,108 @@
+import * as z from 'zod';
+import { userIdSchema } from '#shared/schemas.ts';
+import { MAX_EXPLICIT_RECIPIENTS } from './messages.ts';
+
+/**
+ * The wire schemas of coaching messages, the inbox and the directory (REST bodies and WebSocket frames share them).
+ * Types of the use cases are plain interfaces in messages.ts; these schemas produce values of those shapes.
+ */
+
+/** A team, queue, campaign or list name; it becomes the last segment of a key, so control characters are out. */
+export const groupValueSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  .regex(/^[^\u0000-\u001f\u007f]+$/, 'a group name is 1-128 printable characters');
+
+const groupList = z.array(groupValueSchema).max(100, 'at most 100 groups of one kind per message');
+
+export const selectorsSchema = z
+  .object({
+    agentIds: z
+      .array(userIdSchema)
+      .max(MAX_EXPLICIT_RECIPIENTS, `at most ${MAX_EXPLICIT_RECIPIENTS} agent ids per message`)
+      .default([]),
+    teams: groupList.default([]),
+    queues: groupList.default([]),
+    campaigns: groupList.default([]),
+    lists: groupList.default([]),
+  })
+  .strict()
+  .refine(
+    (s) => s.agentIds.length + s.teams.length + s.queues.length + s.campaigns.length + s.lists.length > 0,
+    'name at least one recipient: agentIds, teams, queues, campaigns or lists',
+  );
+
+/** Message text: 1-2000 characters (code points) and not only whitespace; the tenant's own limit is checked later. */
+export const messageTextSchema = z
+  .string()
+  .refine((t) => t.trim().length > 0, 'the text must not be empty')
+  .refine((t) => [...t].length <= 2000, 'the text is at most 2000 characters');
+
+export const sendBodySchema = z.object({ text: messageTextSchema, to: selectorsSchema }).strict();
+export const previewBodySchema = z.object({ to: selectorsSchema }).strict();
+
+/** The `Idempotency-Key` header: printable ASCII, e.g. a UUID. */
+export const idempotencyKeySchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\x21-\x7e]+$/, 'an Idempotency-Key is 1-128 printable ASCII characters');
+
+export const messageIdSchema = z.string().regex(/^[0-9a-f]{32}$/, 'a message id is 32 hexadecimal characters');
+
+/** Which messages to mark read: one id, several, or all of today's. */
+export const readSelectionShape = {
+  messageId: messageIdSchema.optional(),
+  messageIds: z.array(messageIdSchema).min(1).max(500).optional(),
+  all: z.literal(true).optional(),
+};
+
+export function toReadSelection(body: {
+  messageId?: string | undefined;
+  messageIds?: string[] | undefined;
+  all?: true | undefined;
+}): { ids: string[] } | { all: true } {
+  if (body.all) return { all: true };
+  return { ids: [...(body.messageId ? [body.messageId] : []), ...(body.messageIds ?? [])] };
+}
+
+export const oneReadSelection = (b: { messageId?: unknown; messageIds?: unknown; all?: unknown }) =>
+  [b.messageId, b.messageIds, b.all].filter((v) => v !== undefined).length === 1;
+export const ONE_READ_SELECTION = 'give exactly one of messageId, messageIds or all: true';
+
+export const readBodySchema = z.object(readSelectionShape).strict().refine(oneReadSelection, ONE_READ_SELECTION);
+
+export const pageQuerySchema = z.object({
+  cursor: z.string().min(1).max(2048).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const inboxQuerySchema = z.object({ q: z.string().trim().min(1).max(200).optional() });
+
+export const messageParamsSchema = z.object({ id: messageIdSchema });
+
+// Directory ----------------------------------------------------------------------------------------------------
+
+export const agentBodySchema = z
+  .object({
+    displayName: z.string().trim().min(1).max(200),
+    team: groupValueSchema.optional(),
+    queues: z.array(groupValueSchema).max(100).default([]),
+    campaigns: z.array(groupValueSchema).max(100).default([]),
+    lists: z.array(groupValueSchema).max(100).default([]),
+  })
+  .strict();
+
+export const MAX_IMPORT = 1000;
+export const importBodySchema = z
+  .object({
+    agents: z
+      .array(agentBodySchema.extend({ agentId: userIdSchema }))
+      .min(1)
+      .max(MAX_IMPORT, `at most ${MAX_IMPORT} agents per import`),
+  })
+  .strict();
+
+export const agentParamsSchema = z.object({ agentId: userIdSchema });

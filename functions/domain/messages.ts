@@ -1,0 +1,743 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { mapLimit } from '#shared/concurrency.ts';
+import type { Clock } from './clock.ts';
+import { epochSeconds } from './clock.ts';
+import type { AgentDirectory, DirectoryMember, GroupKind } from './directory.ts';
+import { AppError, NotFoundError, ValidationError } from './errors.ts';
+import { messagingDay } from './message-cleardown.ts';
+import type { Notifier, ServerEvent } from './notifier.ts';
+import type { Principal } from './principal.ts';
+import type { SettingsRepository } from './settings.ts';
+
+/**
+ * Coaching messages: supervisors and admins send one-way messages to agents picked by id and/or by group.
+ *
+ * Delivery is "persist, then push": a message is a durable record first, then every recipient gets a durable inbox
+ * entry, and only when all entries exist are the sockets pushed. Pushes are at-least-once (a retried worker pushes a
+ * chunk again); what an agent sees is exactly-once because every entry and every push carries the message id.
+ *
+ * Inbox cursors. Each inbox entry gets `cursor` = the time of *its own inbox write* (13-digit epoch ms) + '-' + the
+ * message id, so an agent's cursors increase in inbox-write order and never collide. A write-order stamp alone is
+ * still not enough: two workers writing to the same agent can commit out of stamp order (a stamp is taken before the
+ * write lands), so a client that advanced past a later stamp could skip an earlier one that lands late. The sync rule
+ * therefore is: **return every entry with cursor > since, plus every unread entry of the day, whatever its cursor**.
+ * An entry is born unread and only becomes read after the agent saw it, so an entry that materialises "behind" the
+ * client's cursor is still returned — nothing can be skipped. Entries are per agent per day (cleared overnight), so
+ * reading the agent's whole day is one small Query.
+ */
+
+export const MAX_EXPLICIT_RECIPIENTS = 10_000;
+/** Sends to at most this many explicit ids, and no groups, complete inside the request (same code path). */
+export const INLINE_RECIPIENT_LIMIT = 25;
+/** Recipients per plan chunk: the unit of checkpointing in the fan-out worker. */
+export const CHUNK_SIZE = 500;
+/** A message still `sending` with no progress for this long is considered stalled: a retried POST re-dispatches. */
+export const STALLED_AFTER_MS = 2 * 60 * 1000;
+
+export interface RecipientSelectors {
+  readonly agentIds: readonly string[];
+  readonly teams: readonly string[];
+  readonly queues: readonly string[];
+  readonly campaigns: readonly string[];
+  readonly lists: readonly string[];
+}
+
+export const SELECTOR_KINDS: readonly { readonly field: keyof RecipientSelectors; readonly kind: GroupKind }[] = [
+  { field: 'teams', kind: 'team' },
+  { field: 'queues', kind: 'queue' },
+  { field: 'campaigns', kind: 'campaign' },
+  { field: 'lists', kind: 'list' },
+];
+
+export type Recipient = DirectoryMember;
+
+export interface Sender {
+  readonly id: string;
+  readonly name: string;
+}
+
+export interface DeliverySummary {
+  /** Agents that got an inbox entry. */
+  readonly recipients: number;
+  /** Explicit ids that are not agents of this tenant. */
+  readonly unknownIds: number;
+  /** Recipients reached live on at least one connection (the rest get it on their next sync). */
+  readonly reachedLive: number;
+  /** Connection-level outcome of the pushes. */
+  readonly connections: { readonly delivered: number; readonly gone: number; readonly failed: number };
+}
+
+export interface MessagePlan {
+  readonly planId: string;
+  readonly chunkCount: number;
+  readonly recipientCount: number;
+  readonly unknownIds: readonly string[];
+}
+
+export type MessageStatus = 'sending' | 'complete';
+
+export interface MessageRecord {
+  readonly tenant: string;
+  readonly id: string;
+  readonly text: string;
+  readonly from: Sender;
+  /** ISO 8601. */
+  readonly sentAt: string;
+  /** Epoch seconds: the tenant's next cleardown after `sentAt`. */
+  readonly expiresAt: number;
+  readonly to: RecipientSelectors;
+  /** Hash of the request body: a replay with the same idempotency key must carry the same body. */
+  readonly requestHash: string;
+  readonly status: MessageStatus;
+  readonly plan?: MessagePlan;
+  /** Chunk indexes whose inbox entries are durable / whose pushes are done. */
+  readonly persisted: readonly number[];
+  readonly pushed: readonly number[];
+  readonly stats: {
+    readonly reachedLive: number;
+    readonly delivered: number;
+    readonly gone: number;
+    readonly failed: number;
+  };
+  /** Epoch ms of the last checkpoint (or of creation). */
+  readonly lastProgressAt: number;
+  readonly completedAt?: string;
+}
+
+export interface InboxEntry {
+  readonly tenant: string;
+  readonly agentId: string;
+  readonly agentName: string;
+  readonly messageId: string;
+  readonly text: string;
+  readonly from: Sender;
+  readonly sentAt: string;
+  readonly cursor: string;
+  readonly expiresAt: number;
+  readonly deliveredAt?: string;
+  readonly readAt?: string;
+}
+
+/** What agents see of a message (push, sync, GET /inbox). */
+export interface InboxMessage {
+  readonly id: string;
+  readonly text: string;
+  readonly from: Sender;
+  readonly sentAt: string;
+  readonly cursor: string;
+  readonly read: boolean;
+  readonly readAt: string | null;
+}
+
+export interface Receipt {
+  readonly agentId: string;
+  readonly name: string;
+  readonly deliveredAt: string | null;
+  readonly readAt: string | null;
+}
+
+export interface Page<T> {
+  readonly items: T[];
+  readonly cursor?: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Ports
+// ---------------------------------------------------------------------------------------------------------------
+
+export interface MessageRepository {
+  /** Conditional create: returns `undefined` when created, or the record already stored under this id. */
+  create(record: MessageRecord): Promise<MessageRecord | undefined>;
+  get(tenant: string, id: string): Promise<MessageRecord | undefined>;
+  /**
+   * Stores the recipient snapshot in chunks and attaches the plan to the message unless another invocation already
+   * did; returns the plan that won (so concurrent workers agree on one snapshot).
+   */
+  savePlan(record: MessageRecord, plan: MessagePlan, chunks: readonly Recipient[][]): Promise<MessagePlan>;
+  getChunk(tenant: string, id: string, planId: string, index: number): Promise<Recipient[]>;
+  /** Checkpoints a chunk once; `stats` are added only the first time the chunk is marked pushed. */
+  markChunk(
+    tenant: string,
+    id: string,
+    phase: 'persisted' | 'pushed',
+    index: number,
+    atMs: number,
+    stats?: MessageRecord['stats'],
+  ): Promise<void>;
+  complete(tenant: string, id: string, atMs: number): Promise<void>;
+  /** Messages a sender sent since `sinceMs`, newest first. */
+  listSent(
+    tenant: string,
+    sender: string,
+    sinceMs: number,
+    page: { cursor?: string; limit: number },
+  ): Promise<Page<MessageRecord>>;
+}
+
+export interface InboxRepository {
+  /** Writes entries that do not exist yet (an existing entry keeps its cursor and its read state). */
+  putEntries(entries: readonly InboxEntry[]): Promise<void>;
+  /** The named entries of several agents for one message (consistent reads). */
+  getForMessage(tenant: string, messageId: string, agentIds: readonly string[]): Promise<InboxEntry[]>;
+  /** Every live (unexpired) entry of the agent, in cursor order. */
+  listToday(tenant: string, agentId: string, nowMs: number): Promise<InboxEntry[]>;
+  /** Sets `deliveredAt` where it is not set yet. */
+  markDelivered(tenant: string, agentId: string, messageIds: readonly string[], atMs: number): Promise<void>;
+  /** Sets `readAt` on live, unread entries; returns the entries that became read by this call. */
+  markRead(tenant: string, agentId: string, messageIds: readonly string[], atMs: number): Promise<InboxEntry[]>;
+  /** Per-agent receipts of one message, in agent id order. */
+  receipts(
+    tenant: string,
+    messageId: string,
+    nowMs: number,
+    page: { cursor?: string; limit: number },
+  ): Promise<Page<Receipt>>;
+  receiptCounts(
+    tenant: string,
+    messageId: string,
+    nowMs: number,
+  ): Promise<{ recipients: number; delivered: number; read: number }>;
+}
+
+/** Starts the asynchronous fan-out of a message (Lambda async invoke of the worker). */
+export interface FanOutDispatcher {
+  dispatch(tenant: string, messageId: string): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Pure rules
+// ---------------------------------------------------------------------------------------------------------------
+
+export class IdempotencyKeyReusedError extends AppError {
+  constructor() {
+    super(
+      422,
+      'IDEMPOTENCY_KEY_REUSED',
+      'This Idempotency-Key was already used for a different message; use a new key for a new message',
+    );
+  }
+}
+
+/** A retried POST with the same key maps to the same message id; tenant and sender are part of the key's scope. */
+export function messageIdFor(tenant: string, sender: string, idempotencyKey: string | undefined): string {
+  if (idempotencyKey === undefined) return randomUUID().replaceAll('-', '');
+  return createHash('sha256').update(`${tenant}\n${sender}\n${idempotencyKey}`).digest('hex').slice(0, 32);
+}
+
+/** Sorted and de-duplicated, so that the same recipients in another order are the same request. */
+export function normaliseSelectors(to: RecipientSelectors): RecipientSelectors {
+  const norm = (values: readonly string[]) => [...new Set(values)].sort();
+  return {
+    agentIds: norm(to.agentIds),
+    teams: norm(to.teams),
+    queues: norm(to.queues),
+    campaigns: norm(to.campaigns),
+    lists: norm(to.lists),
+  };
+}
+
+export function requestHash(text: string, to: RecipientSelectors): string {
+  return createHash('sha256')
+    .update(JSON.stringify({ text, to: normaliseSelectors(to) }))
+    .digest('hex');
+}
+
+export function hasGroups(to: RecipientSelectors): boolean {
+  return SELECTOR_KINDS.some(({ field }) => to[field].length > 0);
+}
+
+/** Cursor of an inbox entry written at `writeMs` (see the file comment for why write order, not creation time). */
+export function inboxCursor(writeMs: number, messageId: string): string {
+  return `${String(Math.max(0, Math.floor(writeMs))).padStart(13, '0')}-${messageId}`;
+}
+
+/** De-duplicates recipients by agent id (the first name seen wins) and sorts them by id. */
+export function mergeRecipients(...sources: readonly (readonly Recipient[])[]): Recipient[] {
+  const byId = new Map<string, Recipient>();
+  for (const source of sources) for (const r of source) if (!byId.has(r.agentId)) byId.set(r.agentId, r);
+  return [...byId.values()].sort((a, b) => (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0));
+}
+
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export function toInboxMessage(entry: InboxEntry): InboxMessage {
+  return {
+    id: entry.messageId,
+    text: entry.text,
+    from: entry.from,
+    sentAt: entry.sentAt,
+    cursor: entry.cursor,
+    read: entry.readAt !== undefined,
+    readAt: entry.readAt ?? null,
+  };
+}
+
+/**
+ * The sync rule: every entry newer than `since`, plus every unread entry whatever its cursor; in cursor order. The
+ * returned cursor is the highest cursor the client now knows (never lower than `since`).
+ */
+export function selectForSync(
+  entries: readonly InboxEntry[],
+  since: string | undefined,
+): { messages: InboxMessage[]; unread: number; cursor: string | null } {
+  const sorted = [...entries].sort((a, b) => (a.cursor < b.cursor ? -1 : a.cursor > b.cursor ? 1 : 0));
+  const picked = sorted.filter((e) => e.readAt === undefined || since === undefined || e.cursor > since);
+  const last = sorted.at(-1)?.cursor;
+  let cursor: string | null = since ?? null;
+  if (last !== undefined && (cursor === null || last > cursor)) cursor = last;
+  return {
+    messages: picked.map(toInboxMessage),
+    unread: sorted.filter((e) => e.readAt === undefined).length,
+    cursor,
+  };
+}
+
+export function messageEvent(entry: InboxEntry): ServerEvent {
+  return { type: 'message', message: toInboxMessage(entry) };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Use cases
+// ---------------------------------------------------------------------------------------------------------------
+
+export interface ResolveDeps {
+  readonly directory: AgentDirectory;
+}
+
+const GROUP_PAGE = 1000;
+
+/** Resolves selectors to agents of the caller's tenant: explicit ids that exist, plus every member of each group. */
+export async function resolveRecipients(
+  deps: ResolveDeps,
+  tenant: string,
+  to: RecipientSelectors,
+): Promise<{ recipients: Recipient[]; unknownIds: string[] }> {
+  const explicitIds = [...new Set(to.agentIds)];
+  const profiles = explicitIds.length > 0 ? await deps.directory.getMany(tenant, explicitIds) : [];
+  const found = new Set(profiles.map((p) => p.agentId));
+  const explicit: Recipient[] = profiles.map((p) => ({ agentId: p.agentId, displayName: p.displayName }));
+  const groups: Recipient[][] = [];
+  for (const { field, kind } of SELECTOR_KINDS) {
+    for (const value of new Set(to[field])) {
+      let cursor: string | undefined;
+      do {
+        const page = await deps.directory.listGroup(tenant, kind, value, { cursor, limit: GROUP_PAGE });
+        groups.push(page.items);
+        cursor = page.cursor;
+      } while (cursor);
+    }
+  }
+  return {
+    recipients: mergeRecipients(explicit, ...groups),
+    unknownIds: explicitIds.filter((id) => !found.has(id)).sort(),
+  };
+}
+
+export interface PreviewResult {
+  readonly count: number;
+  /** Set when exactly one agent is addressed. */
+  readonly recipient: Recipient | null;
+  /** The first recipients by id (up to `limit`). */
+  readonly recipients: Recipient[];
+  readonly unknownIds: string[];
+}
+
+export async function previewRecipients(
+  deps: ResolveDeps,
+  principal: Principal,
+  to: RecipientSelectors,
+  limit = 50,
+): Promise<PreviewResult> {
+  const { recipients, unknownIds } = await resolveRecipients(deps, principal.tenant, to);
+  return {
+    count: recipients.length,
+    recipient: recipients.length === 1 ? (recipients[0] ?? null) : null,
+    recipients: recipients.slice(0, limit),
+    unknownIds: unknownIds.slice(0, 100),
+  };
+}
+
+export interface DeliverDeps extends ResolveDeps {
+  readonly messages: MessageRepository;
+  readonly inbox: InboxRepository;
+  readonly notifier: Notifier;
+  readonly clock: Clock;
+  /** Recipients per checkpointed chunk. @default CHUNK_SIZE */
+  readonly chunkSize?: number;
+}
+
+export interface SendDeps extends DeliverDeps {
+  readonly settings: SettingsRepository;
+  readonly dispatcher: FanOutDispatcher;
+}
+
+export interface SendInput {
+  readonly text: string;
+  readonly to: RecipientSelectors;
+  readonly idempotencyKey?: string;
+}
+
+export interface SendResult {
+  readonly id: string;
+  readonly status: MessageStatus;
+  /** True when this call replayed an earlier request with the same idempotency key. */
+  readonly replayed: boolean;
+  readonly sentAt: string;
+  readonly summary: DeliverySummary | null;
+}
+
+export function summaryOf(record: MessageRecord): DeliverySummary | null {
+  if (record.status !== 'complete' || !record.plan) return null;
+  return {
+    recipients: record.plan.recipientCount,
+    unknownIds: record.plan.unknownIds.length,
+    reachedLive: record.stats.reachedLive,
+    connections: { delivered: record.stats.delivered, gone: record.stats.gone, failed: record.stats.failed },
+  };
+}
+
+/** Creates the message (once per idempotency key), then delivers it inline when small, else through the worker. */
+export async function sendMessage(deps: SendDeps, principal: Principal, input: SendInput): Promise<SendResult> {
+  const settings = await deps.settings.get(principal.tenant);
+  const length = [...input.text].length;
+  if (length > settings.messaging.maxTextLength) {
+    throw new ValidationError(`Invalid request body: text: at most ${settings.messaging.maxTextLength} characters`, [
+      { path: 'text', message: `Too long: ${length} characters, at most ${settings.messaging.maxTextLength} allowed` },
+    ]);
+  }
+  const now = deps.clock.now();
+  const to = normaliseSelectors(input.to);
+  const day = messagingDay(now, {
+    timeZone: settings.general.timeZone,
+    cleardownHour: settings.messaging.cleardownHour,
+  });
+  const record: MessageRecord = {
+    tenant: principal.tenant,
+    id: messageIdFor(principal.tenant, principal.user, input.idempotencyKey),
+    text: input.text,
+    from: { id: principal.user, name: principal.name ?? principal.user },
+    sentAt: new Date(now).toISOString(),
+    expiresAt: epochSeconds(day.end),
+    to,
+    requestHash: requestHash(input.text, to),
+    status: 'sending',
+    persisted: [],
+    pushed: [],
+    stats: { reachedLive: 0, delivered: 0, gone: 0, failed: 0 },
+    lastProgressAt: now,
+  };
+  const existing = await deps.messages.create(record);
+  if (existing) {
+    if (existing.requestHash !== record.requestHash) throw new IdempotencyKeyReusedError();
+    if (existing.status === 'sending' && now - existing.lastProgressAt > STALLED_AFTER_MS) {
+      // The first attempt's worker died for good (retries exhausted): the replay resumes it from its checkpoints.
+      await deps.dispatcher.dispatch(existing.tenant, existing.id);
+    }
+    return {
+      id: existing.id,
+      status: existing.status,
+      replayed: true,
+      sentAt: existing.sentAt,
+      summary: summaryOf(existing),
+    };
+  }
+  if (!hasGroups(to) && to.agentIds.length <= INLINE_RECIPIENT_LIMIT) {
+    const summary = await deliverMessage(deps, principal.tenant, record.id);
+    return { id: record.id, status: 'complete', replayed: false, sentAt: record.sentAt, summary };
+  }
+  await deps.dispatcher.dispatch(record.tenant, record.id);
+  return { id: record.id, status: 'sending', replayed: false, sentAt: record.sentAt, summary: null };
+}
+
+/**
+ * The fan-out (worker or inline): plan → persist every chunk → push every chunk → complete. Each step is checkpointed
+ * on the message record, and each write is idempotent (keyed by message id + agent id; conditional puts never
+ * overwrite an entry's cursor or read state), so a retried invocation resumes where the failed one stopped and
+ * duplicates nothing visible. Returns `null` when the message no longer exists (expired).
+ */
+export async function deliverMessage(
+  deps: DeliverDeps,
+  tenant: string,
+  messageId: string,
+): Promise<DeliverySummary | null> {
+  const record = await deps.messages.get(tenant, messageId);
+  if (!record) return null;
+  if (record.status === 'complete') return summaryOf(record);
+  const chunks = new Map<number, Recipient[]>();
+  let plan = record.plan;
+  if (!plan) {
+    const resolved = await resolveRecipients(deps, tenant, record.to);
+    const parts = chunk(resolved.recipients, deps.chunkSize ?? CHUNK_SIZE);
+    const proposal: MessagePlan = {
+      planId: randomUUID(),
+      chunkCount: parts.length,
+      recipientCount: resolved.recipients.length,
+      unknownIds: resolved.unknownIds,
+    };
+    plan = await deps.messages.savePlan(record, proposal, parts);
+    if (plan.planId === proposal.planId) for (const [i, p] of parts.entries()) chunks.set(i, p);
+  }
+  const chunkAt = async (i: number) =>
+    chunks.get(i) ?? (await deps.messages.getChunk(tenant, messageId, plan.planId, i));
+
+  // Phase 1 — persist: every recipient's entry is durable before any socket is pushed.
+  const persisted = new Set(record.persisted);
+  for (let i = 0; i < plan.chunkCount; i++) {
+    if (persisted.has(i)) continue;
+    const recipients = await chunkAt(i);
+    const writeMs = deps.clock.now();
+    await deps.inbox.putEntries(
+      recipients.map((r) => ({
+        tenant,
+        agentId: r.agentId,
+        agentName: r.displayName,
+        messageId,
+        text: record.text,
+        from: record.from,
+        sentAt: record.sentAt,
+        cursor: inboxCursor(writeMs, messageId),
+        expiresAt: record.expiresAt,
+      })),
+    );
+    await deps.messages.markChunk(tenant, messageId, 'persisted', i, deps.clock.now());
+  }
+
+  // Phase 2 — push: read the stored entries back (their cursors are per agent, and an entry written by an earlier
+  // attempt keeps its original cursor), push each to its agent, record who was reached live.
+  const pushed = new Set(record.pushed);
+  for (let i = 0; i < plan.chunkCount; i++) {
+    if (pushed.has(i)) continue;
+    const recipients = await chunkAt(i);
+    const entries = await deps.inbox.getForMessage(
+      tenant,
+      messageId,
+      recipients.map((r) => r.agentId),
+    );
+    const stats = { reachedLive: 0, delivered: 0, gone: 0, failed: 0 };
+    const reached: string[] = [];
+    await mapLimit(entries, 16, async (entry) => {
+      const report = await deps.notifier.toUser(tenant, entry.agentId, messageEvent(entry));
+      stats.delivered += report.delivered;
+      stats.gone += report.gone;
+      stats.failed += report.failed;
+      if (report.usersReached.size > 0) reached.push(entry.agentId);
+    });
+    stats.reachedLive = reached.length;
+    const at = deps.clock.now();
+    await mapLimit(reached, 16, (agentId) => deps.inbox.markDelivered(tenant, agentId, [messageId], at));
+    await deps.messages.markChunk(tenant, messageId, 'pushed', i, at, stats);
+  }
+
+  await deps.messages.complete(tenant, messageId, deps.clock.now());
+  const final = (await deps.messages.get(tenant, messageId)) ?? record;
+  const summary = summaryOf({ ...final, status: 'complete', plan });
+  await deps.notifier.toUser(tenant, record.from.id, {
+    type: 'messageStatus',
+    messageId,
+    status: 'complete',
+    summary,
+  });
+  return summary;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Agents: sync, inbox, read receipts
+// ---------------------------------------------------------------------------------------------------------------
+
+export interface InboxDeps {
+  readonly inbox: InboxRepository;
+  readonly notifier: Notifier;
+  readonly clock: Clock;
+}
+
+/** What reading the inbox needs (no notifier: sync and GET /inbox never push). */
+export type InboxReadDeps = Pick<InboxDeps, 'inbox' | 'clock'>;
+
+/** Marks entries the agent is now being handed as delivered (those a push did not reach). */
+async function noteDelivered(deps: InboxReadDeps, principal: Principal, entries: readonly InboxEntry[], atMs: number) {
+  const fresh = entries.filter((e) => e.deliveredAt === undefined).map((e) => e.messageId);
+  if (fresh.length > 0) await deps.inbox.markDelivered(principal.tenant, principal.user, fresh, atMs);
+}
+
+/** `sync`: what the agent missed since `since` plus everything still unread today (one Query, see the file comment). */
+export async function syncInbox(
+  deps: InboxReadDeps,
+  principal: Principal,
+  since: string | undefined,
+): Promise<{ messages: InboxMessage[]; unread: number; cursor: string | null }> {
+  const now = deps.clock.now();
+  const entries = await deps.inbox.listToday(principal.tenant, principal.user, now);
+  const result = selectForSync(entries, since);
+  const handed = new Set(result.messages.map((m) => m.id));
+  await noteDelivered(
+    deps,
+    principal,
+    entries.filter((e) => handed.has(e.messageId)),
+    now,
+  );
+  return result;
+}
+
+/** GET /inbox: today's messages, newest first, optionally filtered by a case-insensitive substring. */
+export async function inboxToday(
+  deps: InboxReadDeps,
+  principal: Principal,
+  q: string | undefined,
+): Promise<{ messages: InboxMessage[]; unread: number; cursor: string | null }> {
+  const now = deps.clock.now();
+  const entries = await deps.inbox.listToday(principal.tenant, principal.user, now);
+  await noteDelivered(deps, principal, entries, now);
+  const needle = q?.toLocaleLowerCase();
+  const matching = needle
+    ? entries.filter(
+        (e) => e.text.toLocaleLowerCase().includes(needle) || e.from.name.toLocaleLowerCase().includes(needle),
+      )
+    : entries;
+  const all = selectForSync(entries, undefined);
+  return {
+    messages: matching.map(toInboxMessage).sort((a, b) => (a.cursor < b.cursor ? 1 : a.cursor > b.cursor ? -1 : 0)),
+    unread: all.unread,
+    cursor: all.cursor,
+  };
+}
+
+export type ReadSelection = { readonly ids: readonly string[] } | { readonly all: true };
+
+/**
+ * Marks messages read (only the caller's own entries: the key is built from the caller's identity), tells the senders
+ * (`receipt` events) and the agent's other connections (`read` event).
+ */
+export async function markRead(
+  deps: InboxDeps,
+  principal: Principal,
+  selection: ReadSelection,
+): Promise<{ read: string[]; unread: number; readAt: string }> {
+  const now = deps.clock.now();
+  const readAt = new Date(now).toISOString();
+  let ids: readonly string[];
+  if ('all' in selection) {
+    const entries = await deps.inbox.listToday(principal.tenant, principal.user, now);
+    ids = entries.filter((e) => e.readAt === undefined).map((e) => e.messageId);
+  } else {
+    ids = [...new Set(selection.ids)];
+  }
+  const newly = ids.length > 0 ? await deps.inbox.markRead(principal.tenant, principal.user, ids, now) : [];
+  const bySender = new Map<string, InboxEntry[]>();
+  for (const e of newly) bySender.set(e.from.id, [...(bySender.get(e.from.id) ?? []), e]);
+  for (const [sender, entries] of bySender) {
+    await deps.notifier.toUser(principal.tenant, sender, {
+      type: 'receipt',
+      receipts: entries.map((e) => ({
+        messageId: e.messageId,
+        agentId: principal.user,
+        name: e.agentName,
+        readAt: e.readAt ?? readAt,
+      })),
+    });
+  }
+  if (newly.length > 0) {
+    await deps.notifier.toUser(principal.tenant, principal.user, {
+      type: 'read',
+      messageIds: newly.map((e) => e.messageId),
+      readAt,
+    });
+  }
+  const remaining = await deps.inbox.listToday(principal.tenant, principal.user, now);
+  return {
+    read: newly.map((e) => e.messageId),
+    unread: remaining.filter((e) => e.readAt === undefined).length,
+    readAt,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Senders: reports
+// ---------------------------------------------------------------------------------------------------------------
+
+export interface ReportDeps {
+  readonly messages: MessageRepository;
+  readonly inbox: InboxRepository;
+  readonly settings: SettingsRepository;
+  readonly clock: Clock;
+}
+
+export interface SentMessageView {
+  readonly id: string;
+  readonly text: string;
+  readonly from: Sender;
+  readonly sentAt: string;
+  readonly to: RecipientSelectors;
+  readonly status: MessageStatus;
+  readonly recipients: number | null;
+  readonly unknownIds: readonly string[];
+  readonly summary: DeliverySummary | null;
+}
+
+function viewOf(record: MessageRecord): SentMessageView {
+  return {
+    id: record.id,
+    text: record.text,
+    from: record.from,
+    sentAt: record.sentAt,
+    to: record.to,
+    status: record.status,
+    recipients: record.plan?.recipientCount ?? null,
+    unknownIds: record.plan?.unknownIds.slice(0, 100) ?? [],
+    summary: summaryOf(record),
+  };
+}
+
+/** Only the sender and the tenant's admins see a message's report; anyone else gets 404 (existence is not leaked). */
+async function readableMessage(deps: ReportDeps, principal: Principal, id: string): Promise<MessageRecord> {
+  const record = await deps.messages.get(principal.tenant, id);
+  const now = deps.clock.now();
+  if (
+    !record ||
+    record.expiresAt <= epochSeconds(now) ||
+    (record.from.id !== principal.user && principal.role !== 'admin')
+  ) {
+    throw new NotFoundError(`No message ${id}`, 'MESSAGE_NOT_FOUND');
+  }
+  return record;
+}
+
+export async function messageReport(
+  deps: ReportDeps,
+  principal: Principal,
+  id: string,
+  page: { cursor?: string; limit: number },
+): Promise<
+  SentMessageView & {
+    counts: { recipients: number; delivered: number; read: number };
+    receipts: Receipt[];
+    cursor: string | null;
+  }
+> {
+  const record = await readableMessage(deps, principal, id);
+  const now = deps.clock.now();
+  const [counts, receipts] = await Promise.all([
+    deps.inbox.receiptCounts(principal.tenant, id, now),
+    deps.inbox.receipts(principal.tenant, id, now, page),
+  ]);
+  return { ...viewOf(record), counts, receipts: receipts.items, cursor: receipts.cursor ?? null };
+}
+
+/** GET /messages: what the caller sent since the tenant's last cleardown, newest first. */
+export async function sentToday(
+  deps: ReportDeps,
+  principal: Principal,
+  page: { cursor?: string; limit: number },
+): Promise<{ messages: SentMessageView[]; cursor: string | null }> {
+  const settings = await deps.settings.get(principal.tenant);
+  const now = deps.clock.now();
+  const day = messagingDay(now, {
+    timeZone: settings.general.timeZone,
+    cleardownHour: settings.messaging.cleardownHour,
+  });
+  const out = await deps.messages.listSent(principal.tenant, principal.user, day.start, page);
+  return { messages: out.items.map(viewOf), cursor: out.cursor ?? null };
+}

@@ -1,0 +1,15 @@
+import { previewBodySchema } from '#domain/message-schemas.ts';
+import { previewRecipients } from '#domain/messages.ts';
+import { authedRoute } from '#shared/http.ts';
+import { directoryRepository } from '#shared/messaging-runtime.ts';
+
+const directory = directoryRepository();
+
+/**
+ * POST /messages/preview — resolves the selectors as a send would: `count`, the single `recipient` when there is
+ * exactly one, the first recipients by id, and explicit ids that are not agents of the tenant.
+ */
+export const handler = authedRoute(
+  { roles: ['supervisor', 'admin'], action: 'preview message recipients', body: previewBodySchema },
+  async ({ principal, body }) => ({ body: await previewRecipients({ directory }, principal, body.to) }),
+);

@@ -1,0 +1,33 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import * as z from 'zod';
+import { type DeliverySummary, deliverMessage } from '#domain/messages.ts';
+import { deliverDeps } from '#shared/messaging-runtime.ts';
+import { logger } from '#shared/powertools.ts';
+import { tenantIdSchema } from '#shared/schemas.ts';
+
+const deps = deliverDeps();
+
+const eventSchema = z.object({ tenant: tenantIdSchema, messageId: z.string().regex(/^[0-9a-f]{32}$/) });
+
+/**
+ * The fan-out worker (async invoke from the send handler). It resumes from the message's checkpoints, so Lambda's two
+ * automatic retries of a failed run neither lose recipients nor show anything twice. A malformed event is logged and
+ * dropped: retrying it could never succeed.
+ */
+export const handler = middy<unknown, DeliverySummary | null, Error, Context>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .handler(async (event) => {
+    const parsed = eventSchema.safeParse(event);
+    if (!parsed.success) {
+      logger.error('Malformed fan-out event dropped', { issues: parsed.error.issues });
+      return null;
+    }
+    const { tenant, messageId } = parsed.data;
+    logger.appendKeys({ tenant, messageId });
+    const summary = await deliverMessage(deps, tenant, messageId);
+    if (summary) logger.info('Fan-out complete', { ...summary });
+    else logger.warn('Message not found or expired; nothing to deliver');
+    return summary;
+  });

@@ -1,0 +1,16 @@
+import * as z from 'zod';
+import { syncInbox } from '#domain/messages.ts';
+import { ROLES } from '#domain/principal.ts';
+import { inboxReadDeps } from '#shared/messaging-runtime.ts';
+import { frameSchema, wsAction } from '#shared/ws.ts';
+
+const deps = inboxReadDeps();
+
+/**
+ * `{"action":"sync","since"?:cursor}` → `{type:'sync', messages, unread, cursor}`: everything newer than `since` plus
+ * every unread message of the day (see domain/messages.ts for why both). Clients call it after every (re)connect.
+ */
+export const handler = wsAction(
+  { roles: ROLES, action: 'sync', body: frameSchema('sync', { since: z.string().min(1).max(100).optional() }) },
+  async ({ principal, body }) => ({ type: 'sync', ...(await syncInbox(deps, principal, body.since)) }),
+);
