@@ -125,7 +125,8 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? host}`);
     const method = (req.method ?? 'GET').toUpperCase();
     let matched: { route: CompiledRoute; params: Record<string, string> } | undefined;
-    routes ??= options.routes.map(compile);
+    // API Gateway prefers the most specific route: static paths before templated ones.
+    routes ??= options.routes.map(compile).sort((a, b) => a.params.length - b.params.length);
     for (const route of routes) {
       if (route.method !== method) continue;
       const m = route.pattern.exec(url.pathname);

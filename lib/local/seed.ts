@@ -24,6 +24,23 @@ export async function seedDemo(runtime: LocalRuntime): Promise<{ summary: string
     body: JSON.stringify({ general: { timeZone: 'Europe/London' } }),
   });
   if (!response.ok) throw new Error(`Seeding settings failed: ${response.status} ${await response.text()}`);
-  const agents = DEMO_USERS.filter((u) => u.role === 'agent').map((u) => u.user);
-  return { summary: `agents ${agents.join(', ')} (teams blue/green); supervisor sam; admin ada` };
+  const agents = DEMO_USERS.filter((u) => u.role === 'agent');
+  const imported = await fetch(`${runtime.urls.http}/directory/agents/import`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      agents: agents.map((a) => ({
+        agentId: a.user,
+        displayName: a.name,
+        team: a.team,
+        queues: [...a.queues],
+        campaigns: [],
+        lists: a.team === 'blue' ? ['coaching'] : [],
+      })),
+    }),
+  });
+  if (!imported.ok) throw new Error(`Seeding the directory failed: ${imported.status} ${await imported.text()}`);
+  return {
+    summary: `agents ${agents.map((a) => a.user).join(', ')} (teams blue/green, queues sales/support); supervisor sam; admin ada`,
+  };
 }
