@@ -53,7 +53,7 @@ export class Swarm {
     concurrency = 100,
   ): Promise<{ connected: number; failed: number }> {
     const slices = this.workers.map(() => [] as Array<{ user: string; token: string }>);
-    clients.forEach((c, i) => slices[i % this.workers.length]?.push(c));
+    for (const [i, c] of clients.entries()) slices[i % this.workers.length]?.push(c);
     const answers = await Promise.all(
       this.workers.map((w, i) => {
         for (const c of slices[i] ?? []) w.users.add(c.user);

@@ -6,7 +6,7 @@ import { LambdaFanOutDispatcher } from '#adapters/message-dispatcher.ts';
 import { DynamoMessageRepository } from '#adapters/message-repository.ts';
 import type { DeliverDeps, InboxDeps, InboxReadDeps, ReportDeps, SendDeps } from '#domain/messages.ts';
 import { loadEnv } from './env.ts';
-import { clock, connectionNotifier, documentClient, mainTable, settingsRepository } from './runtime.ts';
+import { clock, documentClient, mainTable, notifier, settingsRepository } from './runtime.ts';
 
 /**
  * Composition helpers of the messaging capability, in the style of runtime.ts: adapters built once per execution
@@ -47,7 +47,7 @@ export function deliverDeps(): DeliverDeps {
     directory: directoryRepository(),
     messages: messageRepository(),
     inbox: inboxRepository(),
-    notifier: connectionNotifier(),
+    notifier: notifier(),
     clock,
   };
 }
@@ -57,7 +57,7 @@ export function sendDeps(): SendDeps {
 }
 
 export function inboxDeps(): InboxDeps {
-  return { inbox: inboxRepository(), notifier: connectionNotifier(), clock };
+  return { inbox: inboxRepository(), notifier: notifier(), clock };
 }
 
 /** For functions that read the inbox but never push (no `WS_ENDPOINT` needed). */

@@ -1,10 +1,17 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { ApiGatewayConnectionGateway, ConnectionNotifier } from '#adapters/connection-notifier.ts';
+import {
+  ApiGatewayConnectionGateway,
+  type ConnectionGateway,
+  ConnectionNotifier,
+} from '#adapters/connection-notifier.ts';
 import { DynamoConnectionRepository } from '#adapters/connection-repository.ts';
 import { createDocumentClient } from '#adapters/dynamo.ts';
+import { CachedSubscriptionStore, DynamoSubscriptionStore, MonitoringNotifier } from '#adapters/monitoring-notifier.ts';
 import { DynamoSettingsRepository } from '#adapters/settings-repository.ts';
 import { type Clock, systemClock } from '#domain/clock.ts';
+import type { SubscriptionStore } from '#domain/monitoring.ts';
+import type { Notifier } from '#domain/notifier.ts';
 import { loadEnv } from './env.ts';
 
 /**
@@ -30,11 +37,38 @@ export function connectionRepository(): DynamoConnectionRepository {
   return connections;
 }
 
-let notifier: ConnectionNotifier | undefined;
+let gateway: ConnectionGateway | undefined;
+/** The @connections API (`WS_ENDPOINT`: the stage's callback URL in the cloud, the local gateway locally). */
+export function connectionGateway(): ConnectionGateway {
+  gateway ??= ApiGatewayConnectionGateway.forEndpoint(loadEnv({ WS_ENDPOINT: z.url() }).WS_ENDPOINT);
+  return gateway;
+}
+
+let plainNotifier: ConnectionNotifier | undefined;
+/** Pushes to users' own connections only; capabilities push through `notifier()` instead. */
 export function connectionNotifier(): ConnectionNotifier {
-  const { WS_ENDPOINT } = loadEnv({ WS_ENDPOINT: z.url() });
-  notifier ??= new ConnectionNotifier(connectionRepository(), ApiGatewayConnectionGateway.forEndpoint(WS_ENDPOINT));
-  return notifier;
+  plainNotifier ??= new ConnectionNotifier(connectionRepository(), connectionGateway());
+  return plainNotifier;
+}
+
+let subscriptions: SubscriptionStore | undefined;
+/** Status-feed and silent-monitor subscriptions of supervisors' connections (cached briefly per environment). */
+export function subscriptionStore(): SubscriptionStore {
+  subscriptions ??= new CachedSubscriptionStore(
+    new DynamoSubscriptionStore(documentClient(), mainTable(), clock),
+    clock,
+  );
+  return subscriptions;
+}
+
+let pushNotifier: Notifier | undefined;
+/**
+ * THE notifier every capability pushes through: it delivers to the user's connections and mirrors what an agent
+ * receives to the supervisors silently monitoring that agent (the agent is never told).
+ */
+export function notifier(): Notifier {
+  pushNotifier ??= new MonitoringNotifier(connectionNotifier(), subscriptionStore(), connectionGateway());
+  return pushNotifier;
 }
 
 let settings: DynamoSettingsRepository | undefined;

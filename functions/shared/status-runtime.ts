@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
-import { ApiGatewayConnectionGateway, type ConnectionGateway } from '#adapters/connection-notifier.ts';
+import * as z from 'zod';
 import { SdkConnectStatusClient } from '#adapters/connect-status-sync.ts';
-import { CachedSubscriptionStore, DynamoSubscriptionStore, FeedPublisher, MonitoringNotifier } from '#adapters/monitoring-notifier.ts';
+import { DynamoDirectoryRepository } from '#adapters/directory-repository.ts';
+import { FeedPublisher } from '#adapters/monitoring-notifier.ts';
 import { InProcessDomainEvents } from '#adapters/status-domain-events.ts';
 import {
   DynamoApprovalStore,
@@ -13,14 +13,21 @@ import {
 } from '#adapters/status-repository.ts';
 import type { AgentEventDeps } from '#domain/agent-event-processor.ts';
 import type { DirectoryRepository } from '#domain/directory.ts';
-import type { SubscriptionStore } from '#domain/monitoring.ts';
-import type { Notifier } from '#domain/notifier.ts';
+import type { Principal } from '#domain/principal.ts';
 import type { TenantSettings } from '#domain/settings.ts';
 import type { SyncDeps } from '#domain/status-connect-sync.ts';
-import type { ActivityMemo, SettingsReader, StatusDeps } from '#domain/status-service.ts';
+import { type ActivityMemo, recordActivity, type SettingsReader, type StatusDeps } from '#domain/status-service.ts';
 import { loadEnv } from './env.ts';
 import { logger } from './powertools.ts';
-import { clock, connectionNotifier, documentClient, mainTable, settingsRepository } from './runtime.ts';
+import {
+  clock,
+  connectionGateway,
+  documentClient,
+  mainTable,
+  notifier,
+  settingsRepository,
+  subscriptionStore,
+} from './runtime.ts';
 
 /**
  * Composition root of the status capability, in the style of runtime.ts: adapters are built once per execution
@@ -34,28 +41,22 @@ const once = <T>(make: () => T): (() => T) => {
   };
 };
 
-const wsEndpoint = () => loadEnv({ WS_ENDPOINT: z.url() }).WS_ENDPOINT;
-
 /** The Connect instance id when Connect is configured; undefined turns the PutUserStatus queue off. */
 export const connectInstanceId = (): string | undefined =>
   loadEnv({ CONNECT_INSTANCE_ID: z.string().min(1).optional() }).CONNECT_INSTANCE_ID;
 
-export const gateway = once<ConnectionGateway>(() => ApiGatewayConnectionGateway.forEndpoint(wsEndpoint()));
+export const gateway = connectionGateway;
 export const statusStore = once(() => new DynamoStatusStore(documentClient(), mainTable(), clock));
 export const presenceStore = once(() => new DynamoPresenceStore(documentClient(), mainTable()));
 export const approvalStore = once(() => new DynamoApprovalStore(documentClient(), mainTable(), clock));
 export const reasonStore = once(() => new DynamoReasonStore(documentClient(), mainTable(), clock));
 export const syncQueue = once(() => new DynamoSyncQueue(documentClient(), mainTable()));
-export const subscriptionStore = once<SubscriptionStore>(
-  () => new CachedSubscriptionStore(new DynamoSubscriptionStore(documentClient(), mainTable(), clock), clock),
-);
+export { subscriptionStore };
 export const statusFeed = once(() => new FeedPublisher(subscriptionStore(), gateway()));
 export const domainEvents = once(() => new InProcessDomainEvents(statusFeed()));
 
-/** THE notifier every capability should push through: monitors see what their agent sees. */
-export const monitoringNotifier = once<Notifier>(
-  () => new MonitoringNotifier(connectionNotifier(), subscriptionStore(), gateway()),
-);
+/** THE notifier (composed in runtime.ts): monitors see what their agent sees. */
+export const monitoringNotifier = notifier;
 
 /** Tenant settings read at most once a minute per environment (pings must not read them each time). */
 export const cachedSettings = once<SettingsReader>(() => {
@@ -75,13 +76,9 @@ export const cachedSettings = once<SettingsReader>(() => {
 /** Remembers recent activity writes per environment (see recordActivity). */
 export const activityMemo: ActivityMemo = new Map();
 
-/**
- * The directory adapter is written by another engineer; until it lands this throws when (and only when) a function
- * needs it. Replace the body with the Dynamo directory repository.
- */
-export const directoryRepository = once<DirectoryRepository>(() => {
-  throw new Error('The directory repository is not wired into status-runtime yet');
-});
+export const directoryRepository = once<DirectoryRepository>(
+  () => new DynamoDirectoryRepository(documentClient(), mainTable()),
+);
 
 export const statusDeps = once<StatusDeps>(() => {
   const instance = connectInstanceId();
@@ -113,6 +110,15 @@ export const activityDeps = once(() => ({
   clock,
   memo: activityMemo,
 }));
+
+/** Records activity for a verified caller; never fails the request it rides on (presence is best effort). */
+export async function touchActivity(principal: Principal): Promise<void> {
+  try {
+    await recordActivity(activityDeps(), principal);
+  } catch (error) {
+    logger.warn('Recording activity failed', { error: error as Error });
+  }
+}
 
 export const syncDeps = once<SyncDeps>(() => {
   const instance = connectInstanceId();

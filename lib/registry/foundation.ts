@@ -33,9 +33,9 @@ export const foundationHandlers: readonly HandlerDefinition[] = [
   {
     name: 'WsPing',
     entry: 'functions/handlers/ws/ping.ts',
-    description: 'Keep-alive: answers {"type":"pong"}',
+    description: 'Keep-alive: answers {"type":"pong"} and records the sign of life (auto-Offline)',
     trigger: { kind: 'ws', route: 'ping' },
-    access: {},
+    access: { tables: { main: 'readwrite' } },
   },
   {
     name: 'HttpHealth',

@@ -70,7 +70,18 @@ describe('generic wiring with Connect configured', () => {
 
   it('consumes Kinesis from LATEST with partial batch failures, bounded retries and a failure queue', () => {
     const { id } = parts(s, 'TestAgentEvents');
-    const [queueId] = resourcesOf(s.apiTemplate, 'AWS::SQS::Queue').map(([qid]) => qid);
+    // The failure queue of this consumer (the registry's own consumers have queues of their own).
+    const mapping = resourcesOf(s.apiTemplate, 'AWS::Lambda::EventSourceMapping').find(
+      ([, r]) =>
+        JSON.stringify((r.Properties as { FunctionName?: unknown }).FunctionName) === JSON.stringify({ Ref: id }),
+    );
+    const destination = JSON.stringify(
+      (mapping?.[1].Properties as { DestinationConfig?: unknown } | undefined)?.DestinationConfig,
+    );
+    const queueId = resourcesOf(s.apiTemplate, 'AWS::SQS::Queue')
+      .map(([qid]) => qid)
+      .find((qid) => destination?.includes(`"${qid}"`));
+    expect(queueId).toBeDefined();
 
     s.apiTemplate.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: id },
@@ -103,7 +114,10 @@ describe('generic wiring with Connect configured', () => {
 
   it('runs a deploy-time schedule with its expression and input, invoking only that function', () => {
     const ticker = parts(s, 'TestTicker');
-    const [, schedule] = resourcesOf(s.apiTemplate, 'AWS::Scheduler::Schedule')[0] ?? [];
+    const [, schedule] =
+      resourcesOf(s.apiTemplate, 'AWS::Scheduler::Schedule').find(([, r]) =>
+        JSON.stringify((r.Properties as { Target?: { Arn?: unknown } }).Target?.Arn).includes(`"${ticker.id}"`),
+      ) ?? [];
     if (!schedule) throw new Error('no schedule');
     const props = schedule.Properties as { Target: { RoleArn: { 'Fn::GetAtt': [string, string] } } };
     expect(props).toMatchObject({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AppError, ConflictError, toErrorResponse, ValidationError } from '../../functions/domain/errors.ts';
 import { mapLimit } from '../../functions/shared/concurrency.ts';
 import { parseJson, parseOrThrow } from '../../functions/shared/validation.ts';

@@ -3,6 +3,7 @@ import { registerConnection } from '#domain/connections.ts';
 import { principalFromConnectionContext } from '#shared/auth.ts';
 import { logger } from '#shared/powertools.ts';
 import { clock, connectionRepository } from '#shared/runtime.ts';
+import { touchActivity } from '#shared/status-runtime.ts';
 import type { WsEvent } from '#shared/ws.ts';
 
 const connections = connectionRepository();
@@ -12,6 +13,8 @@ export const handler = async (event: WsEvent): Promise<APIGatewayProxyResult> =>
   const principal = principalFromConnectionContext(event.requestContext.authorizer);
   const { connectionId } = event.requestContext;
   await registerConnection({ connections, clock }, principal, connectionId);
+  // Agents start their presence; supervisors join the roster that receives approval requests live.
+  await touchActivity(principal);
   logger.info('Connected', { tenant: principal.tenant, user: principal.user, role: principal.role, connectionId });
   return { statusCode: 200, body: '' };
 };

@@ -1,0 +1,239 @@
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { Clock } from '#domain/clock.ts';
+import { epochSeconds } from '#domain/clock.ts';
+import type { Subscription, SubscriptionStore } from '#domain/monitoring.ts';
+import type { DeliveryReport, Notifier, ServerEvent } from '#domain/notifier.ts';
+import type { StatusFeed } from '#domain/status-ports.ts';
+import { mapLimit } from '#shared/concurrency.ts';
+import { logger } from '#shared/powertools.ts';
+import type { ConnectionGateway } from './connection-notifier.ts';
+import { batchWriteAll, type Item, queryAll } from './dynamo.ts';
+
+/**
+ * Subscriptions of supervisors' connections:
+ *   T#<t>#MON#FEED     C#<connectionId>               the tenant status feed
+ *   T#<t>#MON#AGENTS   A#<agent>#C#<connectionId>     silent monitors (one partition per tenant: one Query tells
+ *                                                     which agents are watched at all)
+ * Both carry `ttl` = the connection's longest possible life.
+ */
+const feedPk = (tenant: string) => `T#${tenant}#MON#FEED`;
+const monitorsPk = (tenant: string) => `T#${tenant}#MON#AGENTS`;
+
+function toSub(item: Item): Subscription {
+  return {
+    tenant: String(item.tenant),
+    connectionId: String(item.connectionId),
+    user: String(item.user),
+    ...(item.agent ? { agent: String(item.agent) } : {}),
+    expiresAt: Number(item.ttl),
+  };
+}
+
+export class DynamoSubscriptionStore implements SubscriptionStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly clock: Clock,
+  ) {}
+
+  async addFeed(sub: Subscription): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: feedPk(sub.tenant), sk: `C#${sub.connectionId}`, kind: 'status-feed', ...sub, ttl: sub.expiresAt },
+      }),
+    );
+  }
+
+  async removeFeed(tenant: string, connectionId: string): Promise<void> {
+    await this.client.send(
+      new DeleteCommand({ TableName: this.table, Key: { pk: feedPk(tenant), sk: `C#${connectionId}` } }),
+    );
+  }
+
+  async feed(tenant: string): Promise<Subscription[]> {
+    return this.live(feedPk(tenant));
+  }
+
+  async addMonitor(sub: Subscription & { readonly agent: string }): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          pk: monitorsPk(sub.tenant),
+          sk: `A#${sub.agent}#C#${sub.connectionId}`,
+          kind: 'monitor',
+          ...sub,
+          ttl: sub.expiresAt,
+        },
+      }),
+    );
+  }
+
+  async removeMonitor(tenant: string, agent: string, connectionId: string): Promise<void> {
+    await this.client.send(
+      new DeleteCommand({ TableName: this.table, Key: { pk: monitorsPk(tenant), sk: `A#${agent}#C#${connectionId}` } }),
+    );
+  }
+
+  async monitors(tenant: string): Promise<Subscription[]> {
+    return this.live(monitorsPk(tenant));
+  }
+
+  async removeConnection(tenant: string, connectionId: string): Promise<void> {
+    const { items } = await queryAll(this.client, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk',
+      FilterExpression: 'connectionId = :c',
+      ExpressionAttributeValues: { ':pk': monitorsPk(tenant), ':c': connectionId },
+    });
+    await batchWriteAll(this.client, this.table, [
+      { DeleteRequest: { Key: { pk: feedPk(tenant), sk: `C#${connectionId}` } } },
+      ...items.map((i) => ({ DeleteRequest: { Key: { pk: i.pk, sk: i.sk } } })),
+    ]);
+  }
+
+  private async live(pk: string): Promise<Subscription[]> {
+    const { items } = await queryAll(this.client, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk',
+      // DynamoDB deletes expired items lazily: a subscription past its connection's life is ignored.
+      FilterExpression: '#ttl > :now',
+      ExpressionAttributeNames: { '#ttl': 'ttl' },
+      ExpressionAttributeValues: { ':pk': pk, ':now': epochSeconds(this.clock.now()) },
+    });
+    return items.map(toSub);
+  }
+}
+
+/**
+ * Caches a tenant's feed and monitor sets for a few seconds per execution environment, so that a busy tenant pays
+ * one Query per few seconds instead of one per push. Changes made through this instance take effect at once; other
+ * environments see a new subscription within `ttlMs` (the subscribe reply carries a snapshot meanwhile).
+ */
+export class CachedSubscriptionStore implements SubscriptionStore {
+  private readonly feeds = new Map<string, { at: number; subs: Promise<Subscription[]> }>();
+  private readonly mons = new Map<string, { at: number; subs: Promise<Subscription[]> }>();
+
+  constructor(
+    private readonly inner: SubscriptionStore,
+    private readonly clock: Clock,
+    private readonly ttlMs = 5_000,
+  ) {}
+
+  private read(cache: typeof this.feeds, tenant: string, load: () => Promise<Subscription[]>) {
+    const hit = cache.get(tenant);
+    if (hit && this.clock.now() - hit.at < this.ttlMs) return hit.subs;
+    const subs = load();
+    subs.catch(() => cache.delete(tenant));
+    if (cache.size > 1_000) cache.clear();
+    cache.set(tenant, { at: this.clock.now(), subs });
+    return subs;
+  }
+
+  feed(tenant: string) {
+    return this.read(this.feeds, tenant, () => this.inner.feed(tenant));
+  }
+  monitors(tenant: string) {
+    return this.read(this.mons, tenant, () => this.inner.monitors(tenant));
+  }
+  async addFeed(sub: Subscription) {
+    await this.inner.addFeed(sub);
+    this.feeds.delete(sub.tenant);
+  }
+  async removeFeed(tenant: string, connectionId: string) {
+    await this.inner.removeFeed(tenant, connectionId);
+    this.feeds.delete(tenant);
+  }
+  async addMonitor(sub: Subscription & { readonly agent: string }) {
+    await this.inner.addMonitor(sub);
+    this.mons.delete(sub.tenant);
+  }
+  async removeMonitor(tenant: string, agent: string, connectionId: string) {
+    await this.inner.removeMonitor(tenant, agent, connectionId);
+    this.mons.delete(tenant);
+  }
+  async removeConnection(tenant: string, connectionId: string) {
+    await this.inner.removeConnection(tenant, connectionId);
+    this.feeds.delete(tenant);
+    this.mons.delete(tenant);
+  }
+}
+
+/** Posts one frame to subscription connections; a 410 removes that connection's subscriptions (and only those). */
+async function postToSubscriptions(
+  gateway: ConnectionGateway,
+  subscriptions: SubscriptionStore,
+  subs: readonly Subscription[],
+  frame: ServerEvent,
+): Promise<number> {
+  const data = JSON.stringify(frame);
+  let delivered = 0;
+  const byConnection = new Map(subs.map((s) => [s.connectionId, s]));
+  await mapLimit([...byConnection.values()], 32, async (sub) => {
+    try {
+      if ((await gateway.post(sub.connectionId, data)) === 'sent') delivered++;
+      else await subscriptions.removeConnection(sub.tenant, sub.connectionId);
+    } catch (error) {
+      logger.warn('Supervision push failed', { connectionId: sub.connectionId, error: error as Error });
+    }
+  });
+  return delivered;
+}
+
+/** The tenant status feed: every status change goes to the connections that sent `subscribeStatus`. */
+export class FeedPublisher implements StatusFeed {
+  constructor(
+    private readonly subscriptions: SubscriptionStore,
+    private readonly gateway: ConnectionGateway,
+  ) {}
+
+  async publish(tenant: string, event: ServerEvent): Promise<void> {
+    const subs = await this.subscriptions.feed(tenant);
+    if (subs.length > 0) await postToSubscriptions(this.gateway, this.subscriptions, subs, event);
+  }
+}
+
+/**
+ * THE notifier: a decorator around the connection notifier. Whatever is pushed to a user is also mirrored, as
+ * `{type:'monitor', agent, event}`, to the connections silently monitoring that user. The delivery report is the
+ * inner notifier's alone, and nothing is ever sent to the monitored user about the monitoring. When nobody in the
+ * tenant monitors anyone, the cost is one cached lookup.
+ */
+export class MonitoringNotifier implements Notifier {
+  constructor(
+    private readonly inner: Notifier,
+    private readonly subscriptions: SubscriptionStore,
+    private readonly gateway: ConnectionGateway,
+  ) {}
+
+  toUser(tenant: string, user: string, event: ServerEvent): Promise<DeliveryReport> {
+    return this.toUsers(tenant, [user], event);
+  }
+
+  async toUsers(tenant: string, users: readonly string[], event: ServerEvent): Promise<DeliveryReport> {
+    const [report] = await Promise.all([this.inner.toUsers(tenant, users, event), this.mirror(tenant, users, event)]);
+    return report;
+  }
+
+  private async mirror(tenant: string, users: readonly string[], event: ServerEvent): Promise<void> {
+    // Mirrors are never mirrored again (a monitored supervisor would otherwise echo other agents' feeds).
+    if (event.type === 'monitor') return;
+    try {
+      const monitors = await this.subscriptions.monitors(tenant);
+      if (monitors.length === 0) return;
+      const targets = new Set(users);
+      const byAgent = new Map<string, Subscription[]>();
+      for (const sub of monitors)
+        if (sub.agent && targets.has(sub.agent)) byAgent.set(sub.agent, [...(byAgent.get(sub.agent) ?? []), sub]);
+      await Promise.all(
+        [...byAgent].map(([agent, subs]) =>
+          postToSubscriptions(this.gateway, this.subscriptions, subs, { type: 'monitor', agent, event }),
+        ),
+      );
+    } catch (error) {
+      // Monitoring is best effort: it must never make the agent's own delivery fail.
+      logger.warn('Monitor mirror failed', { tenant, error: error as Error });
+    }
+  }
+}

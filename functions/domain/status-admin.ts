@@ -1,0 +1,101 @@
+import type { Clock } from './clock.ts';
+import { BadRequestError } from './errors.ts';
+import type { Principal } from './principal.ts';
+import { requireRole } from './principal.ts';
+import { isStatusCode, type StatusCode, type StatusLogEntry, type StatusReason } from './status.ts';
+import type { AgentSession, ConnectConfig, ReasonStore, StatusStore } from './status-ports.ts';
+import { requireSelfOrSupervisor, type SettingsReader } from './status-service.ts';
+import { addDays, localMidnight, type WorkloadDay, workload } from './status-workload.ts';
+
+/** Reasons, Connect mapping, log and reports: the admin and reporting side of the status capability. */
+
+export async function createReason(
+  deps: { reasons: ReasonStore; newId: () => string },
+  principal: Principal,
+  input: { name: string; needsApproval: boolean; connectAgentStatusId?: string },
+): Promise<StatusReason> {
+  requireRole(principal, ['admin'], 'manage inactivity reasons');
+  const id =
+    deps
+      .newId()
+      .replace(/[^a-z0-9]/g, '')
+      .slice(0, 12) || 'r';
+  return deps.reasons.create(principal.tenant, {
+    id,
+    name: input.name,
+    needsApproval: input.needsApproval,
+    retired: false,
+    ...(input.connectAgentStatusId ? { connectAgentStatusId: input.connectAgentStatusId } : {}),
+  });
+}
+
+export async function updateReason(
+  deps: { reasons: ReasonStore },
+  principal: Principal,
+  id: string,
+  patch: Partial<Pick<StatusReason, 'name' | 'needsApproval' | 'retired' | 'connectAgentStatusId'>>,
+): Promise<StatusReason> {
+  requireRole(principal, ['admin'], 'manage inactivity reasons');
+  return deps.reasons.update(principal.tenant, id, patch);
+}
+
+export async function configureConnect(
+  deps: { reasons: ReasonStore },
+  principal: Principal,
+  config: ConnectConfig,
+): Promise<ConnectConfig> {
+  requireRole(principal, ['admin'], 'configure Amazon Connect');
+  for (const code of Object.keys(config.statusMap))
+    if (!isStatusCode(code)) throw new BadRequestError('UNKNOWN_STATUS', `statusMap names an unknown status "${code}"`);
+  await deps.reasons.putConnectConfig(principal.tenant, config);
+  return config;
+}
+
+const MAX_RANGE_DAYS = 31;
+
+function checkRange(fromMs: number, toMs: number): void {
+  if (!(toMs > fromMs)) throw new BadRequestError('BAD_RANGE', '"to" must be after "from"');
+  if (toMs - fromMs > MAX_RANGE_DAYS * 86_400_000)
+    throw new BadRequestError('RANGE_TOO_LONG', `A range covers at most ${MAX_RANGE_DAYS} days`);
+}
+
+export async function readStatusLog(
+  deps: { store: StatusStore; clock: Clock },
+  principal: Principal,
+  agent: string,
+  range: { from?: string; to?: string },
+): Promise<{ entries: StatusLogEntry[]; sessions: AgentSession[] }> {
+  requireSelfOrSupervisor(principal, agent);
+  const toMs = range.to ? Date.parse(range.to) : deps.clock.now();
+  const fromMs = range.from ? Date.parse(range.from) : toMs - 86_400_000;
+  checkRange(fromMs, toMs);
+  const from = new Date(fromMs).toISOString();
+  const to = new Date(toMs).toISOString();
+  const [entries, sessions] = await Promise.all([
+    deps.store.readLog(principal.tenant, agent, from, to),
+    deps.store.listSessions(principal.tenant, agent, from, to),
+  ]);
+  return { entries, sessions };
+}
+
+/** Time per status per day in the tenant's time zone, for one agent. */
+export async function agentWorkload(
+  deps: { store: StatusStore; clock: Clock; settings: SettingsReader },
+  principal: Principal,
+  agent: string,
+  range: { from: string; to: string },
+): Promise<{ agent: string; timeZone: string; days: WorkloadDay[] }> {
+  requireSelfOrSupervisor(principal, agent);
+  const { timeZone } = (await deps.settings.get(principal.tenant)).general;
+  if (range.to < range.from) throw new BadRequestError('BAD_RANGE', '"to" must not be before "from"');
+  const startMs = localMidnight(range.from, timeZone);
+  const endMs = localMidnight(addDays(range.to, 1), timeZone);
+  checkRange(startMs, endMs);
+  const start = new Date(startMs).toISOString();
+  const [before, entries] = await Promise.all([
+    deps.store.lastLogBefore(principal.tenant, agent, start),
+    deps.store.readLog(principal.tenant, agent, start, new Date(endMs).toISOString()),
+  ]);
+  const initial: StatusCode = before?.to ?? 'offline';
+  return { agent, timeZone, days: workload(initial, entries, range.from, range.to, timeZone, deps.clock.now()) };
+}

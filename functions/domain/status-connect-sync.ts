@@ -1,0 +1,125 @@
+import type { Clock } from './clock.ts';
+import type { DirectoryRepository } from './directory.ts';
+import { isReasonCode, reasonCode } from './status.ts';
+import type { ConnectSyncQueue, ReasonStore, SyncItem } from './status-ports.ts';
+
+/** The one Connect call this capability makes. `throttled` is Connect's 429 (TooManyRequests/Throttling). */
+export interface ConnectStatusClient {
+  putUserStatus(userId: string, agentStatusId: string): Promise<'ok' | 'throttled'>;
+}
+
+export interface SyncDeps {
+  readonly queue: ConnectSyncQueue;
+  readonly client: ConnectStatusClient;
+  readonly directory: Pick<DirectoryRepository, 'get'>;
+  readonly reasons: Pick<ReasonStore, 'list' | 'connectConfig'>;
+  readonly clock: Clock;
+  /** Waits; tests pass one that advances a fake clock. */
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly warn?: (message: string, details: Record<string, unknown>) => void;
+}
+
+export interface SyncOptions {
+  /** Identifies this run for the lease. */
+  readonly owner: string;
+  /** Stop taking new items after this long (the Lambda timeout must exceed it). @default 50_000 */
+  readonly budgetMs?: number;
+  /** At least this long between two calls: 500 ms keeps under Connect's ~2 requests/s. @default 500 */
+  readonly minIntervalMs?: number;
+  /** Non-throttling failures before an item is given up (with an error log). @default 10 */
+  readonly maxAttempts?: number;
+}
+
+export interface SyncReport {
+  sent: number;
+  throttled: number;
+  failed: number;
+  skipped: number;
+  leased: boolean;
+}
+
+/**
+ * Drains the PutUserStatus queue at ≤ 2 requests/s. One run at a time (a lease), so paced runs never add up. A 429
+ * keeps the item (retried after a back-off, the pace slows down); nothing is dropped for throttling. Items that
+ * cannot be sent — no Connect user id yet, no Connect status mapped for that status — are skipped with a warning.
+ */
+export async function drainConnectSync(deps: SyncDeps, options: SyncOptions): Promise<SyncReport> {
+  const budgetMs = options.budgetMs ?? 50_000;
+  const minInterval = options.minIntervalMs ?? 500;
+  const maxAttempts = options.maxAttempts ?? 10;
+  const report: SyncReport = { sent: 0, throttled: 0, failed: 0, skipped: 0, leased: false };
+  const start = deps.clock.now();
+  if (!(await deps.queue.acquireLease(options.owner, start, budgetMs + 15_000))) return report;
+  report.leased = true;
+  let lastCall = Number.NEGATIVE_INFINITY;
+  let interval = minInterval;
+  try {
+    while (deps.clock.now() - start < budgetMs) {
+      const batch = await deps.queue.pending(deps.clock.now(), 25);
+      if (batch.length === 0) break;
+      for (const item of batch) {
+        if (deps.clock.now() - start >= budgetMs) break;
+        const target = await resolveTarget(deps, item);
+        if (!target) {
+          report.skipped++;
+          await deps.queue.complete(item);
+          continue;
+        }
+        const wait = lastCall + interval - deps.clock.now();
+        if (wait > 0) await deps.sleep(wait);
+        lastCall = deps.clock.now();
+        try {
+          const outcome = await deps.client.putUserStatus(target.userId, target.statusId);
+          if (outcome === 'ok') {
+            report.sent++;
+            interval = Math.max(minInterval, interval / 2);
+            await deps.queue.complete(item);
+          } else {
+            report.throttled++;
+            // Slow down for everyone and retry this item later; throttles do not count as attempts.
+            interval = Math.min(interval * 2, 8_000);
+            await deps.queue.retryLater(item, deps.clock.now() + interval, 'TooManyRequests', false);
+          }
+        } catch (error) {
+          report.failed++;
+          if (item.attempts + 1 >= maxAttempts) {
+            deps.warn?.('Giving up a Connect status sync', { ...item, error: String(error) });
+            await deps.queue.complete(item);
+          } else {
+            const backoff = Math.min(1000 * 2 ** item.attempts, 5 * 60_000);
+            await deps.queue.retryLater(item, deps.clock.now() + backoff, String(error), true);
+          }
+        }
+      }
+    }
+  } finally {
+    await deps.queue.releaseLease(options.owner);
+  }
+  return report;
+}
+
+async function resolveTarget(
+  deps: SyncDeps,
+  item: SyncItem,
+): Promise<{ userId: string; statusId: string } | undefined> {
+  const [profile, config] = await Promise.all([
+    deps.directory.get(item.tenant, item.agent),
+    deps.reasons.connectConfig(item.tenant),
+  ]);
+  let statusId = config?.statusMap[item.status];
+  if (!statusId && isReasonCode(item.status)) {
+    const reasons = await deps.reasons.list(item.tenant);
+    statusId = reasons.find((r) => reasonCode(r.id) === item.status)?.connectAgentStatusId;
+  }
+  if (!profile?.connectUserId || !statusId) {
+    deps.warn?.('Status not synced to Connect: no Connect user id or no mapped agent status', {
+      tenant: item.tenant,
+      agent: item.agent,
+      status: item.status,
+      hasUser: Boolean(profile?.connectUserId),
+      hasStatus: Boolean(statusId),
+    });
+    return undefined;
+  }
+  return { userId: profile.connectUserId, statusId };
+}

@@ -1,0 +1,75 @@
+import * as z from 'zod';
+import { USER_ID_PATTERN } from './ids.ts';
+import { STATUS_CODE_PATTERN, type StatusCode } from './status.ts';
+
+/** Request shapes of the status capability (REST bodies/queries and WebSocket frames share the field schemas). */
+const statusCodeText = z.string().regex(STATUS_CODE_PATTERN, 'a status code such as "away" or "reason:ab12"');
+// The pattern admits exactly the built-in shapes and `reason:<id>`; whether the code exists is the use case's check.
+export const statusCodeSchema = statusCodeText.transform((s) => s as StatusCode);
+export const agentIdSchema = z.string().regex(USER_ID_PATTERN, 'an agent id');
+
+export const setStatusBodySchema = z.object({ status: statusCodeSchema }).strict();
+
+export const agentParamsSchema = z.object({ id: agentIdSchema });
+
+const csv = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(statusCodeSchema).min(1).max(20));
+
+export const listAgentsQuerySchema = z.object({
+  /** One or several statuses, comma separated. */
+  status: csv.optional(),
+  team: z.string().min(1).max(200).optional(),
+  queue: z.string().min(1).max(200).optional(),
+  cursor: z.string().max(2000).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const decisionBodySchema = z.object({ decision: z.enum(['accept', 'reject']) }).strict();
+export const requestParamsSchema = z.object({ id: z.string().min(1).max(64) });
+
+const reasonName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(60)
+  .regex(/^[^#\p{Cc}]+$/u, 'no "#" or control characters');
+const connectStatusId = z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'a Connect agent status id');
+
+export const createReasonBodySchema = z
+  .object({
+    name: reasonName,
+    needsApproval: z.boolean().default(false),
+    connectAgentStatusId: connectStatusId.optional(),
+  })
+  .strict();
+export const updateReasonBodySchema = z
+  .object({
+    name: reasonName.optional(),
+    needsApproval: z.boolean().optional(),
+    retired: z.boolean().optional(),
+    connectAgentStatusId: connectStatusId.optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, 'name at least one field');
+export const reasonParamsSchema = z.object({ id: z.string().regex(/^[a-z0-9]{1,16}$/) });
+
+const isoInstant = z.iso.datetime({ offset: true });
+export const logQuerySchema = z.object({ from: isoInstant.optional(), to: isoInstant.optional() });
+const isoDate = z.iso.date();
+export const workloadQuerySchema = z.object({ from: isoDate, to: isoDate });
+
+export const connectInstanceBodySchema = z
+  .object({
+    instanceArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/[0-9a-f-]{36}$/, 'a Connect instance ARN'),
+    statusMap: z.record(statusCodeText, connectStatusId).default({}),
+  })
+  .strict();

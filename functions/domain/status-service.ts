@@ -1,0 +1,441 @@
+import type { Clock } from './clock.ts';
+import { epochSeconds } from './clock.ts';
+import type { DirectoryRepository, GroupKind } from './directory.ts';
+import { ConflictError, ForbiddenError, NotFoundError } from './errors.ts';
+import type { Notifier, ServerEvent } from './notifier.ts';
+import type { Principal } from './principal.ts';
+import { requireRole } from './principal.ts';
+import type { TenantSettings } from './settings.ts';
+import {
+  type AgentStatus,
+  labelOf,
+  offlineRecord,
+  resolveSettableStatus,
+  type StatusCode,
+  type StatusReason,
+  type StatusSource,
+  statusEvent,
+} from './status.ts';
+import type {
+  ApprovalStore,
+  ConnectSyncQueue,
+  DomainEvents,
+  PresenceStore,
+  ReasonStore,
+  StatusFeed,
+  StatusPage,
+  StatusRequest,
+  StatusStore,
+} from './status-ports.ts';
+
+export interface SettingsReader {
+  get(tenant: string): Promise<TenantSettings>;
+}
+
+/** Everything a status change touches. */
+export interface StatusDeps {
+  readonly store: StatusStore;
+  readonly reasons: Pick<ReasonStore, 'list'>;
+  readonly approvals: ApprovalStore;
+  readonly presence: PresenceStore;
+  readonly settings: SettingsReader;
+  readonly clock: Clock;
+  /** THE notifier (a MonitoringNotifier in production): what the agent receives is mirrored to its monitors. */
+  readonly notifier: Notifier;
+  readonly feed: StatusFeed;
+  readonly events: DomainEvents;
+  /** Present only when a Connect instance is configured: changes not coming from Connect are queued for it. */
+  readonly sync?: Pick<ConnectSyncQueue, 'enqueue'>;
+  readonly newId: () => string;
+  /** Best-effort side effects (pushes) report failures here instead of failing a change that is already saved. */
+  readonly warn?: (message: string, details: Record<string, unknown>) => void;
+}
+
+const MAX_COMMIT_ATTEMPTS = 5;
+/** Approval requests nobody decides expire (TTL) after a day. */
+const REQUEST_TTL_SECONDS = 24 * 60 * 60;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The record after a status change: `since` moves only when the status does; `by` is who asked. */
+export function moveTo(cur: AgentStatus, status: StatusCode, source: StatusSource, atIso: string, by?: string) {
+  const { by: _by, ...rest } = cur;
+  return {
+    ...rest,
+    status,
+    since: cur.status === status ? cur.since : atIso,
+    source,
+    ...(by ? { by } : {}),
+  } satisfies AgentStatus;
+}
+
+export interface CommitResult {
+  readonly previous: AgentStatus;
+  readonly record: AgentStatus;
+  /** False when `decide` saw nothing to change (no write happened). */
+  readonly written: boolean;
+}
+
+/**
+ * The single write path for agent status records: read, let `decide` compute the next record (or `undefined` for
+ * "nothing to do"), write conditionally on the version, retry on a lost race, then run the side effects (log, session,
+ * pushes, Connect queue). `decide` may throw (a 409) and is re-run on every attempt against fresh data.
+ */
+export async function commitStatus(
+  deps: StatusDeps,
+  tenant: string,
+  agent: string,
+  decide: (current: AgentStatus) => AgentStatus | undefined,
+  options: { current?: AgentStatus } = {},
+): Promise<CommitResult> {
+  let current = options.current;
+  for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
+    if (!current || attempt > 0)
+      current = (await deps.store.get(tenant, agent)) ?? offlineRecord(tenant, agent, iso(deps.clock.now()));
+    const decided = decide(current);
+    if (!decided) return { previous: current, record: current, written: false };
+    const record = normalize(current, decided);
+    if (await deps.store.save(record, current.version)) {
+      await effects(deps, current, record);
+      return { previous: current, record, written: true };
+    }
+  }
+  throw new ConflictError(`The status of ${agent} is changing too fast; try again`, 'STATUS_CONTENDED');
+}
+
+/** Invariants every write keeps: version bump, session start, no pending request while Offline. */
+function normalize(cur: AgentStatus, next: AgentStatus): AgentStatus {
+  const { sessionStart: _s, pendingRequest: _p, ...rest } = next;
+  const offline = next.status === 'offline';
+  const sessionStart = offline ? undefined : cur.status === 'offline' ? next.since : (cur.sessionStart ?? next.since);
+  const pendingRequest = offline ? undefined : next.pendingRequest;
+  return {
+    ...rest,
+    version: cur.version + 1,
+    ...(sessionStart ? { sessionStart } : {}),
+    ...(pendingRequest ? { pendingRequest } : {}),
+  };
+}
+
+function visibleChange(a: AgentStatus, b: AgentStatus): boolean {
+  return (
+    a.status !== b.status ||
+    a.contacts !== b.contacts ||
+    a.currentContact?.contactId !== b.currentContact?.contactId ||
+    a.currentContact?.state !== b.currentContact?.state ||
+    a.nextStatus !== b.nextStatus ||
+    a.pendingRequest !== b.pendingRequest ||
+    a.team !== b.team ||
+    a.queues.join('\u0000') !== b.queues.join('\u0000')
+  );
+}
+
+async function effects(deps: StatusDeps, prev: AgentStatus, next: AgentStatus): Promise<void> {
+  const { tenant, agent } = next;
+  const statusChanged = prev.status !== next.status;
+  const writes: Promise<unknown>[] = [];
+  if (statusChanged) {
+    const settings = await deps.settings.get(tenant);
+    const expiresAt = epochSeconds(deps.clock.now()) + settings.status.logRetentionDays * 86_400;
+    writes.push(
+      deps.store.appendLog(
+        {
+          tenant,
+          agent,
+          from: prev.status,
+          to: next.status,
+          at: next.since,
+          source: next.source,
+          ...(next.by ? { by: next.by } : {}),
+        },
+        expiresAt,
+      ),
+    );
+    if (prev.status === 'offline' && next.sessionStart)
+      writes.push(
+        deps.store.startSession({ tenant, agent, startedAt: next.sessionStart, startedBy: next.source }, expiresAt),
+      );
+    if (next.status === 'offline' && prev.sessionStart) {
+      writes.push(deps.store.endSession(tenant, agent, prev.sessionStart, next.since, next.source));
+    }
+    // Changes Connect told us about are never sent back to it: that would loop, and burn the 2 requests/s budget.
+    if (deps.sync && next.source !== 'connect')
+      writes.push(
+        deps.sync.enqueue({ tenant, agent, status: next.status, seq: next.version, enqueuedAt: deps.clock.now() }),
+      );
+  }
+  // Persisted effects must not be lost: a failure here fails the caller (a stream record is retried).
+  await Promise.all(writes);
+
+  if (statusChanged && next.status === 'offline')
+    await deps.events.publish({
+      type: 'agent-session-ended',
+      tenant,
+      agent,
+      ...(prev.sessionStart ? { startedAt: prev.sessionStart } : {}),
+      endedAt: next.since,
+      source: next.source,
+    });
+  if (prev.pendingRequest && prev.pendingRequest !== next.pendingRequest)
+    await cancelRequest(deps, tenant, prev.pendingRequest, next.by ?? next.source);
+  if (visibleChange(prev, next)) {
+    const reasons = await deps.reasons.list(tenant);
+    const event = statusEvent(next, prev.status, labelOf(next.status, reasons));
+    await bestEffort(deps, 'status push', [
+      deps.notifier.toUser(tenant, agent, event),
+      deps.feed.publish(tenant, event),
+    ]);
+  }
+}
+
+async function bestEffort(deps: StatusDeps, what: string, pushes: Promise<unknown>[]): Promise<void> {
+  for (const outcome of await Promise.allSettled(pushes))
+    if (outcome.status === 'rejected') deps.warn?.(`${what} failed`, { error: String(outcome.reason) });
+}
+
+/** A pending request superseded by another change is cancelled, and supervisors' consoles close it. */
+async function cancelRequest(deps: StatusDeps, tenant: string, id: string, by: string): Promise<void> {
+  const { won, request } = await deps.approvals.decide(tenant, id, 'cancelled', by, iso(deps.clock.now()));
+  if (won && request) await pushRequest(deps, request, { toAgent: false });
+}
+
+export function requestFrame(request: StatusRequest): ServerEvent {
+  return {
+    type: 'status-request',
+    requestId: request.id,
+    agent: request.agent,
+    status: request.status,
+    label: request.label,
+    state: request.state,
+    requestedAt: request.requestedAt,
+    ...(request.decidedBy ? { decidedBy: request.decidedBy, decidedAt: request.decidedAt } : {}),
+  };
+}
+
+async function pushRequest(deps: StatusDeps, request: StatusRequest, opts: { toAgent: boolean }): Promise<void> {
+  const frame = requestFrame(request);
+  const supervisors = await deps.presence.supervisors(request.tenant, deps.clock.now());
+  await bestEffort(deps, 'request push', [
+    deps.notifier.toUsers(request.tenant, supervisors, frame),
+    ...(opts.toAgent ? [deps.notifier.toUser(request.tenant, request.agent, frame)] : []),
+  ]);
+}
+
+export type SetStatusOutcome =
+  | { readonly kind: 'applied'; readonly record: AgentStatus }
+  | { readonly kind: 'requested'; readonly request: StatusRequest };
+
+/** An agent chooses a status. A reason that needs approval becomes a request to every supervisor of the tenant. */
+export async function setOwnStatus(deps: StatusDeps, principal: Principal, code: string): Promise<SetStatusOutcome> {
+  requireRole(principal, ['agent'], 'set their own status');
+  const { tenant, user } = principal;
+  const reasons = await deps.reasons.list(tenant);
+  const target = resolveSettableStatus(code, reasons);
+  if (target.needsApproval)
+    return { kind: 'requested', request: await requestApproval(deps, principal, target.code, reasons) };
+  const { record } = await commitStatus(deps, tenant, user, (cur) => {
+    if (cur.status === target.code && !cur.pendingRequest) return undefined;
+    const { pendingRequest: _p, ...next } = moveTo(cur, target.code, 'agent', iso(deps.clock.now()), user);
+    return next;
+  });
+  return { kind: 'applied', record };
+}
+
+async function requestApproval(
+  deps: StatusDeps,
+  principal: Principal,
+  code: StatusCode,
+  reasons: readonly StatusReason[],
+): Promise<StatusRequest> {
+  const now = deps.clock.now();
+  const request: StatusRequest = {
+    tenant: principal.tenant,
+    id: deps.newId(),
+    agent: principal.user,
+    status: code,
+    label: labelOf(code, reasons),
+    state: 'pending',
+    requestedAt: iso(now),
+  };
+  await deps.approvals.create(request, epochSeconds(now) + REQUEST_TTL_SECONDS);
+  // The flag on the agent's record is what lets the agent's console (and a reconnecting one) show "awaiting approval".
+  await commitStatus(deps, principal.tenant, principal.user, (cur) => ({ ...cur, pendingRequest: request.id }));
+  await pushRequest(deps, request, { toAgent: false });
+  return request;
+}
+
+/**
+ * A supervisor accepts or rejects a request. The conditional write on the request decides races: the loser gets 409
+ * naming who decided first. Accepting applies the status, unless the agent moved on (another change cancelled it).
+ */
+export async function decideRequest(
+  deps: StatusDeps,
+  principal: Principal,
+  requestId: string,
+  decision: 'accept' | 'reject',
+): Promise<{ request: StatusRequest; applied: boolean }> {
+  requireRole(principal, ['supervisor', 'admin'], 'decide status requests');
+  const { tenant } = principal;
+  const state = decision === 'accept' ? 'accepted' : 'rejected';
+  const { won, request } = await deps.approvals.decide(tenant, requestId, state, principal.user, iso(deps.clock.now()));
+  if (!request) throw new NotFoundError(`No status request ${requestId}`, 'REQUEST_NOT_FOUND');
+  if (!won)
+    throw new ConflictError(
+      `The request was already ${request.state} by ${request.decidedBy ?? 'someone else'}`,
+      'REQUEST_ALREADY_DECIDED',
+      { state: request.state, decidedBy: request.decidedBy, decidedAt: request.decidedAt },
+    );
+  const { written } = await commitStatus(deps, tenant, request.agent, (cur) => {
+    if (cur.pendingRequest !== requestId) return undefined;
+    const { pendingRequest: _p, ...rest } = cur;
+    if (state === 'rejected') return rest;
+    return moveTo(rest, request.status, 'agent', iso(deps.clock.now()), request.agent);
+  });
+  await pushRequest(deps, request, { toAgent: true });
+  return { request, applied: state === 'accepted' && written };
+}
+
+export async function listPendingRequests(deps: StatusDeps, principal: Principal): Promise<StatusRequest[]> {
+  requireRole(principal, ['supervisor', 'admin'], 'list status requests');
+  return deps.approvals.listPending(principal.tenant);
+}
+
+/** A supervisor sets an agent's status; an Offline agent cannot be put to work (409). */
+export async function supervisorSetStatus(
+  deps: StatusDeps,
+  principal: Principal,
+  agent: string,
+  code: string,
+): Promise<AgentStatus> {
+  requireRole(principal, ['supervisor', 'admin'], "change agents' statuses");
+  const reasons = await deps.reasons.list(principal.tenant);
+  const target = resolveSettableStatus(code, reasons);
+  const { record } = await commitStatus(deps, principal.tenant, agent, (cur) => {
+    if (cur.status === 'offline')
+      throw new ConflictError(`${agent} is Offline; only the agent can come back online`, 'AGENT_OFFLINE', {
+        agent,
+        status: cur.status,
+      });
+    if (cur.status === target.code) return undefined;
+    const { pendingRequest: _p, ...next } = moveTo(
+      cur,
+      target.code,
+      'supervisor',
+      iso(deps.clock.now()),
+      principal.user,
+    );
+    return next;
+  });
+  return record;
+}
+
+/** Reads one agent's status: the agent its own, supervisors anyone of their tenant. */
+export async function getAgentStatus(deps: StatusDeps, principal: Principal, agent: string): Promise<AgentStatus> {
+  requireSelfOrSupervisor(principal, agent);
+  return (
+    (await deps.store.get(principal.tenant, agent)) ?? offlineRecord(principal.tenant, agent, iso(deps.clock.now()))
+  );
+}
+
+export function requireSelfOrSupervisor(principal: Principal, agent: string): void {
+  if (principal.role === 'agent' && principal.user !== agent)
+    throw new ForbiddenError('Agents may read only their own status', 'NOT_YOUR_STATUS');
+}
+
+export interface ListFilter {
+  readonly statuses?: readonly StatusCode[];
+  readonly team?: string;
+  readonly queue?: string;
+  readonly cursor?: string;
+  readonly limit: number;
+}
+
+/**
+ * The supervisor's list. By team or queue the directory's group membership drives the page (a Query on the group,
+ * then a BatchGet of statuses); otherwise the status records themselves (a Query per status on gsi1, merged).
+ * A filtered page may hold fewer than `limit` agents: follow `cursor` until it is absent.
+ */
+export async function listAgents(
+  deps: StatusDeps & { readonly directory: Pick<DirectoryRepository, 'listMembers'> },
+  principal: Principal,
+  filter: ListFilter,
+): Promise<StatusPage> {
+  requireRole(principal, ['supervisor', 'admin'], 'list agent statuses');
+  const { tenant } = principal;
+  const group: [GroupKind, string] | undefined = filter.team
+    ? ['team', filter.team]
+    : filter.queue
+      ? ['queue', filter.queue]
+      : undefined;
+  if (!group) return deps.store.list(tenant, filter);
+  const page = await deps.directory.listMembers(tenant, group[0], group[1], {
+    ...(filter.cursor ? { cursor: filter.cursor } : {}),
+    limit: filter.limit,
+  });
+  const records = await deps.store.getMany(tenant, page.agentIds);
+  const now = iso(deps.clock.now());
+  const items = page.agentIds
+    .map((id) => records.get(id) ?? offlineRecord(tenant, id, now))
+    .filter((r) => !filter.statuses || filter.statuses.includes(r.status));
+  return page.cursor ? { items, cursor: page.cursor } : { items };
+}
+
+/** Remembers last writes per execution environment, so most pings cost no DynamoDB call at all. */
+export type ActivityMemo = Map<string, number>;
+export const ACTIVITY_MIN_INTERVAL_MS = 15_000;
+const SUPERVISOR_MIN_INTERVAL_MS = 60_000;
+const MEMO_MAX = 20_000;
+
+/**
+ * Records that a user is alive (ping, frame, REST call). Agents get a presence deadline — last seen + the tenant's
+ * inactivity window + the write interval (a skipped write means activity up to 15 s after the stored one, so the
+ * deadline must not fire before the window has really elapsed). Supervisors join the roster that receives approval
+ * requests live. Writes at most every 15 s (agents) / 60 s (supervisors) per user.
+ */
+export async function recordActivity(
+  deps: Pick<StatusDeps, 'presence' | 'settings' | 'clock'> & { readonly memo?: ActivityMemo },
+  principal: Principal,
+): Promise<boolean> {
+  const now = deps.clock.now();
+  const agent = principal.role === 'agent';
+  const interval = agent ? ACTIVITY_MIN_INTERVAL_MS : SUPERVISOR_MIN_INTERVAL_MS;
+  const key = `${principal.tenant}\u0000${principal.user}`;
+  const last = deps.memo?.get(key);
+  if (last !== undefined && now - last < interval) return false;
+  if (deps.memo) {
+    if (deps.memo.size >= MEMO_MAX) deps.memo.clear();
+    deps.memo.set(key, now);
+  }
+  if (!agent) return deps.presence.touchSupervisor(principal.tenant, principal.user, now, interval);
+  const settings = await deps.settings.get(principal.tenant);
+  const deadline = now + settings.status.inactivityWindowSeconds * 1000 + interval;
+  return deps.presence.touch(principal.tenant, principal.user, now, deadline, interval);
+}
+
+/**
+ * The auto-Offline sweep (every minute): agents whose presence deadline passed are set Offline by `system`. The
+ * presence entry is cleared first, conditionally on its deadline: an agent who pinged meanwhile moved the deadline,
+ * the clear fails and the agent stays as they are.
+ */
+export async function sweepInactive(
+  deps: StatusDeps,
+  options: { limit?: number } = {},
+): Promise<{ due: number; setOffline: number }> {
+  const now = deps.clock.now();
+  const due = await deps.presence.due(now, options.limit ?? 1000);
+  let setOffline = 0;
+  for (const entry of due) {
+    if (!(await deps.presence.clear(entry.tenant, entry.agent, entry.deadline))) continue;
+    try {
+      const { written } = await commitStatus(deps, entry.tenant, entry.agent, (cur) =>
+        cur.status === 'offline' ? undefined : moveTo(cur, 'offline', 'system', iso(now)),
+      );
+      if (written) setOffline++;
+    } catch (error) {
+      // Put the agent back in the due index so the next run tries again, then let the run fail loudly.
+      await deps.presence.touch(entry.tenant, entry.agent, entry.deadline, entry.deadline, 0);
+      throw error;
+    }
+  }
+  return { due: due.length, setOffline };
+}

@@ -1,0 +1,154 @@
+import type { HandlerDefinition } from './types.ts';
+
+const rw = { tables: { main: 'readwrite' } } as const;
+/** Functions whose status changes push to agents, the feed and monitors. */
+const pushes = { tables: { main: 'readwrite' }, manageConnections: true } as const;
+/** …and may queue PutUserStatus (only reads the env var; the Connect call itself is the sync worker's). */
+const changes = { ...pushes, connect: [] } as const;
+
+/** Agent status and supervision: statuses, approvals, live feed, silent monitor, Connect agent events and sync. */
+export const statusHandlers: readonly HandlerDefinition[] = [
+  {
+    name: 'HttpStatusMeGet',
+    entry: 'functions/handlers/http/status-me-get.ts',
+    description: "The calling agent's own status",
+    trigger: { kind: 'http', method: 'GET', path: '/me/status', auth: 'jwt' },
+    access: pushes,
+  },
+  {
+    name: 'HttpStatusMeSet',
+    entry: 'functions/handlers/http/status-me-set.ts',
+    description: 'An agent sets its own status (202 + request when the reason needs approval)',
+    trigger: { kind: 'http', method: 'PUT', path: '/me/status', auth: 'jwt' },
+    access: changes,
+  },
+  {
+    name: 'HttpStatusAgentsList',
+    entry: 'functions/handlers/http/status-agents-list.ts',
+    description: 'Supervisors list agents by status(es), team or queue, paginated',
+    trigger: { kind: 'http', method: 'GET', path: '/status/agents', auth: 'jwt' },
+    access: pushes,
+  },
+  {
+    name: 'HttpStatusAgentSet',
+    entry: 'functions/handlers/http/status-agent-set.ts',
+    description: "A supervisor changes an agent's status (409 when the agent is Offline)",
+    trigger: { kind: 'http', method: 'PUT', path: '/agents/{id}/status', auth: 'jwt' },
+    access: changes,
+  },
+  {
+    name: 'HttpApprovalList',
+    entry: 'functions/handlers/http/approval-list.ts',
+    description: 'Pending status approval requests of the tenant',
+    trigger: { kind: 'http', method: 'GET', path: '/status/requests', auth: 'jwt' },
+    access: pushes,
+  },
+  {
+    name: 'HttpApprovalDecide',
+    entry: 'functions/handlers/http/approval-decide.ts',
+    description: 'A supervisor accepts or rejects a status request (first decision wins, others 409)',
+    trigger: { kind: 'http', method: 'POST', path: '/status/requests/{id}/decision', auth: 'jwt' },
+    access: changes,
+  },
+  {
+    name: 'HttpStatusReasonsList',
+    entry: 'functions/handlers/http/status-reasons-list.ts',
+    description: 'Default statuses and the tenant inactivity reasons',
+    trigger: { kind: 'http', method: 'GET', path: '/status/reasons', auth: 'jwt' },
+    access: { tables: { main: 'read' } },
+  },
+  {
+    name: 'HttpStatusReasonsCreate',
+    entry: 'functions/handlers/http/status-reasons-create.ts',
+    description: 'Admins add an inactivity reason (at most 50 active)',
+    trigger: { kind: 'http', method: 'POST', path: '/status/reasons', auth: 'jwt' },
+    access: rw,
+  },
+  {
+    name: 'HttpStatusReasonsUpdate',
+    entry: 'functions/handlers/http/status-reasons-update.ts',
+    description: 'Admins rename, retire or restore a reason, or set its approval flag / Connect status',
+    trigger: { kind: 'http', method: 'PATCH', path: '/status/reasons/{id}', auth: 'jwt' },
+    access: rw,
+  },
+  {
+    name: 'HttpStatusLog',
+    entry: 'functions/handlers/http/status-log.ts',
+    description: "An agent's status changes and sessions in a time range",
+    trigger: { kind: 'http', method: 'GET', path: '/agents/{id}/status-log', auth: 'jwt' },
+    access: { tables: { main: 'read' } },
+  },
+  {
+    name: 'HttpStatusWorkload',
+    entry: 'functions/handlers/http/status-workload.ts',
+    description: 'Time per status per day (tenant time zone) for one agent',
+    trigger: { kind: 'http', method: 'GET', path: '/agents/{id}/workload', auth: 'jwt' },
+    access: { tables: { main: 'read' } },
+  },
+  {
+    name: 'HttpStatusConnectInstance',
+    entry: 'functions/handlers/http/status-connect-instance.ts',
+    description: 'Admins link their Connect instance (ARN → tenant) and map statuses to Connect agent statuses',
+    trigger: { kind: 'http', method: 'PUT', path: '/connect/instance', auth: 'jwt' },
+    access: rw,
+  },
+  {
+    name: 'WsStatusSet',
+    entry: 'functions/handlers/ws/status-set.ts',
+    description: 'setStatus: an agent sets its own status',
+    trigger: { kind: 'ws', route: 'setStatus' },
+    access: changes,
+  },
+  {
+    name: 'WsStatusSubscribe',
+    entry: 'functions/handlers/ws/status-subscribe.ts',
+    description: "subscribeStatus: a supervisor's connection joins the tenant status feed",
+    trigger: { kind: 'ws', route: 'subscribeStatus' },
+    access: pushes,
+  },
+  {
+    name: 'WsStatusUnsubscribe',
+    entry: 'functions/handlers/ws/status-unsubscribe.ts',
+    description: 'unsubscribeStatus: leaves the tenant status feed',
+    trigger: { kind: 'ws', route: 'unsubscribeStatus' },
+    access: rw,
+  },
+  {
+    name: 'WsMonitorStart',
+    entry: 'functions/handlers/ws/monitor-start.ts',
+    description: 'monitor: silent monitor of one agent (mirrors what the agent receives)',
+    trigger: { kind: 'ws', route: 'monitor' },
+    access: pushes,
+  },
+  {
+    name: 'WsMonitorStop',
+    entry: 'functions/handlers/ws/monitor-stop.ts',
+    description: 'unmonitor: stops a silent monitor',
+    trigger: { kind: 'ws', route: 'unmonitor' },
+    access: rw,
+  },
+  {
+    name: 'StreamAgentEvents',
+    entry: 'functions/handlers/stream/agent-events.ts',
+    description: 'Applies Amazon Connect agent events: statuses, directory team/queues, sessions, domain events',
+    trigger: { kind: 'kinesis', stream: 'agentEvents', batchSize: 100 },
+    access: changes,
+    timeoutSeconds: 60,
+  },
+  {
+    name: 'ScheduleStatusInactivity',
+    entry: 'functions/handlers/schedule/status-inactivity.ts',
+    description: 'Every minute: sets agents silent for the inactivity window Offline',
+    trigger: { kind: 'schedule', expression: 'rate(1 minute)' },
+    access: changes,
+    timeoutSeconds: 60,
+  },
+  {
+    name: 'ScheduleStatusConnectSync',
+    entry: 'functions/handlers/schedule/status-connect-sync.ts',
+    description: 'Every minute: drains the PutUserStatus queue at ≤ 2 requests/s (429s retried, nothing dropped)',
+    trigger: { kind: 'schedule', expression: 'rate(1 minute)' },
+    access: { tables: { main: 'readwrite' }, connect: ['PutUserStatus'] },
+    timeoutSeconds: 60,
+  },
+];

@@ -1,0 +1,159 @@
+import type { Context, KinesisStreamEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { agentEventConsumer } from '../../functions/adapters/agent-event-consumer.ts';
+import { startStatusDynamo, statusHarness } from '../support/status-dynalite.ts';
+
+const INSTANCE = 'arn:aws:connect:eu-west-2:111122223333:instance/11111111-2222-3333-4444-555555555555';
+
+function record(seq: string, data: unknown) {
+  const text = typeof data === 'string' ? data : JSON.stringify(data);
+  return {
+    kinesis: {
+      kinesisSchemaVersion: '1.0',
+      partitionKey: 'a1',
+      sequenceNumber: seq,
+      data: Buffer.from(text).toString('base64'),
+      approximateArrivalTimestamp: 0,
+    },
+    eventSource: 'aws:kinesis',
+    eventVersion: '1.0',
+    eventID: `shardId-000:${seq}`,
+    eventName: 'aws:kinesis:record',
+    invokeIdentityArn: 'arn:aws:iam::111122223333:role/x',
+    awsRegion: 'eu-west-2',
+    eventSourceARN: 'arn:aws:kinesis:eu-west-2:111122223333:stream/agent-events',
+  };
+}
+
+function event(id: string, at: string, type: string, contacts: Array<{ id: string; state: string }>, user = 'a1') {
+  return {
+    AgentARN: `${INSTANCE}/agent/uuid-${user}`,
+    AWSAccountId: '111122223333',
+    EventId: id,
+    EventTimestamp: at,
+    EventType: type,
+    InstanceARN: INSTANCE,
+    Version: '2017-10-01',
+    SomethingNew: { tolerated: true },
+    CurrentAgentSnapshot: {
+      AgentStatus: { ARN: `${INSTANCE}/agent-state/avail`, Name: 'Available', Type: 'ROUTABLE' },
+      Configuration: {
+        Username: user,
+        AgentHierarchyGroups: { Level1: { ARN: 'x', Name: 'Blue' } },
+        RoutingProfile: {
+          InboundQueues: [{ ARN: `${INSTANCE}/queue/q1`, Name: 'Sales' }],
+          Concurrency: [{ Channel: 'VOICE', AvailableSlots: 1, MaximumSlots: 1 }],
+        },
+      },
+      Contacts: contacts.map((c) => ({ ContactId: c.id, Channel: 'VOICE', State: c.state })),
+    },
+  };
+}
+
+let db: Awaited<ReturnType<typeof startStatusDynamo>>;
+beforeAll(async () => {
+  db = await startStatusDynamo();
+});
+afterAll(async () => {
+  await db.close();
+});
+
+const WRITES = new Set(['PutCommand', 'UpdateCommand', 'DeleteCommand', 'BatchWriteCommand', 'TransactWriteCommand']);
+
+/** Runs `fn` and lists the DynamoDB write commands it sent (what the benchmark counts per record). */
+async function countWrites<T>(fn: () => Promise<T>): Promise<{ result: T; commands: string[] }> {
+  const commands: string[] = [];
+  const send = db.client.send.bind(db.client) as (...args: unknown[]) => Promise<unknown>;
+  const spy = vi.spyOn(db.client, 'send').mockImplementation(((command: object, ...rest: unknown[]) => {
+    if (WRITES.has(command.constructor.name)) commands.push(command.constructor.name);
+    return send(command, ...rest);
+  }) as never);
+  try {
+    return { result: await fn(), commands };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+describe('agent-events consumer', () => {
+  it('applies valid records in order, skips malformed ones without reporting them, costs no write for duplicates, stale events and heartbeats, and reports transient failures from the first one on', async () => {
+    // Prepare
+    const h = statusHarness(db.client, db.table);
+    await h.reasons.putConnectConfig('tk', { instanceArn: INSTANCE, statusMap: {} });
+    await h.connect({ tenant: 'tk', user: 'a1', role: 'agent' }, 'conn-a1');
+    const login = event('e1', '2026-11-20T09:00:00.000Z', 'LOGIN', []);
+    const offer = event('e2', '2026-11-20T09:00:05.000Z', 'STATE_CHANGE', [{ id: 'c1', state: 'CONNECTING' }]);
+    const batch = {
+      Records: [
+        record('1', login),
+        record('2', 'not json {'),
+        record('3', { EventType: 'STATE_CHANGE' }),
+        record('4', offer),
+        record('5', offer), // duplicate
+        record('6', event('e0', '2026-11-20T08:59:00.000Z', 'STATE_CHANGE', [{ id: 'c0', state: 'CONNECTED' }])), // older
+        record('7', event('e3', '2026-11-20T09:00:06.000Z', 'HEART_BEAT', [{ id: 'c1', state: 'CONNECTING' }])),
+      ],
+    } as unknown as KinesisStreamEvent;
+    const stats: Record<string, number>[] = [];
+
+    // Act
+    const writes = await countWrites(() => agentEventConsumer(h.deps, (s) => stats.push(s))(batch, {} as Context));
+    const response = writes.result;
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(stats[0]).toEqual({ applied: 2, malformed: 2, duplicate: 1, stale: 1, unchanged: 1 });
+    const status = await h.deps.store.get('tk', 'a1');
+    expect(status).toMatchObject({
+      status: 'ringing',
+      contacts: 1,
+      team: 'Blue',
+      queues: ['Sales'],
+      source: 'connect',
+    });
+    expect(h.directory.syncCalls).toBe(1);
+    expect(h.events).toEqual([
+      expect.objectContaining({
+        type: 'contact-offered',
+        agent: 'a1',
+        contact: expect.objectContaining({ contactId: 'c1' }),
+      }),
+    ]);
+    // Two applied events: status record + log (+ session on login); duplicates, stale events and the heartbeat: none.
+    expect(writes.commands).toHaveLength(5);
+    expect(h.gateway.received('conn-a1').map((f) => f.status)).toEqual(['idle', 'ringing']);
+
+    // A second delivery of the same batch (a Lambda retry) writes nothing at all.
+    const retry = await countWrites(() => agentEventConsumer(h.deps)(batch, {} as Context));
+    expect(retry.commands).toEqual([]);
+  });
+
+  it('reports a transient failure and every later record as batchItemFailures', async () => {
+    const h = statusHarness(db.client, db.table);
+    await h.reasons.putConnectConfig('tf', {
+      instanceArn: INSTANCE.replace('5555', '6666'),
+      statusMap: {},
+    });
+    const inst = INSTANCE.replace('5555', '6666');
+    const ev = (id: string, at: string, user: string) => ({ ...event(id, at, 'LOGIN', [], user), InstanceARN: inst });
+    let calls = 0;
+    h.directory.syncFromConnect = async () => {
+      calls++;
+      if (calls === 2) throw new Error('DynamoDB throttled');
+    };
+    const batch = {
+      Records: [
+        record('10', ev('f1', '2026-11-20T09:00:00Z', 'b1')),
+        record('11', ev('f2', '2026-11-20T09:00:00Z', 'b2')),
+        record('12', 'garbage'),
+        record('13', ev('f3', '2026-11-20T09:00:01Z', 'b3')),
+      ],
+    } as unknown as KinesisStreamEvent;
+    const response = await agentEventConsumer(h.deps)(batch, {} as Context);
+    expect(response).toEqual({
+      batchItemFailures: [{ itemIdentifier: '11' }, { itemIdentifier: '12' }, { itemIdentifier: '13' }],
+    });
+    expect((await h.deps.store.get('tf', 'b1'))?.status).toBe('idle');
+    expect(await h.deps.store.get('tf', 'b2')).toBeUndefined();
+  });
+});

@@ -1,0 +1,292 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AppError } from '../../functions/domain/errors.ts';
+import { removeConnectionSubscriptions, startMonitor, subscribeStatus } from '../../functions/domain/monitoring.ts';
+import type { Principal } from '../../functions/domain/principal.ts';
+import {
+  decideRequest,
+  getAgentStatus,
+  listAgents,
+  recordActivity,
+  setOwnStatus,
+  supervisorSetStatus,
+  sweepInactive,
+} from '../../functions/domain/status-service.ts';
+import { type Harness, startStatusDynamo, statusHarness } from '../support/status-dynalite.ts';
+
+let db: Awaited<ReturnType<typeof startStatusDynamo>>;
+let h: Harness;
+let n = 0;
+let tenant: string;
+let agent: Principal;
+let agent2: Principal;
+let sup1: Principal;
+let sup2: Principal;
+
+beforeAll(async () => {
+  db = await startStatusDynamo();
+});
+afterAll(async () => {
+  await db.close();
+});
+beforeEach(() => {
+  // A fresh tenant per test: the tests share one dynalite.
+  tenant = `t${++n}`;
+  h = statusHarness(db.client, db.table);
+  agent = { tenant, user: 'a1', role: 'agent' };
+  agent2 = { tenant, user: 'a2', role: 'agent' };
+  sup1 = { tenant, user: 's1', role: 'supervisor' };
+  sup2 = { tenant, user: 's2', role: 'supervisor' };
+});
+
+async function codeOf(p: Promise<unknown>): Promise<{ status: number; code: string; details: unknown }> {
+  try {
+    await p;
+  } catch (error) {
+    if (error instanceof AppError) return { status: error.statusCode, code: error.code, details: error.details };
+    throw error;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('agents set their own status', () => {
+  it('applies a default status, logs it, starts a session and pushes it to the agent', async () => {
+    await h.connect(agent, 'conn-a1');
+    const outcome = await setOwnStatus(h.deps, agent, 'available');
+    expect(outcome).toMatchObject({ kind: 'applied', record: { status: 'available', source: 'agent', by: 'a1' } });
+    const frames = h.gateway.received('conn-a1');
+    expect(frames).toEqual([
+      expect.objectContaining({ type: 'status', agent: 'a1', status: 'available', previous: 'offline' }),
+    ]);
+    const log = await h.deps.store.readLog(tenant, 'a1', '2026-01-01', '2027-01-01');
+    expect(log).toEqual([expect.objectContaining({ from: 'offline', to: 'available', source: 'agent' })]);
+    const sessions = await h.deps.store.listSessions(tenant, 'a1', '2026-01-01', '2027-01-01');
+    expect(sessions).toHaveLength(1);
+  });
+
+  it('refuses automatic statuses and unknown reasons', async () => {
+    expect((await codeOf(setOwnStatus(h.deps, agent, 'in-call'))).code).toBe('AUTOMATIC_STATUS');
+    expect((await codeOf(setOwnStatus(h.deps, agent, 'reason:nope'))).code).toBe('UNKNOWN_REASON');
+  });
+});
+
+describe('approval requests', () => {
+  async function pendingLunch() {
+    await h.reasons.create(tenant, { id: 'lunch', name: 'Lunch', needsApproval: true, retired: false });
+    await setOwnStatus(h.deps, agent, 'available');
+    for (const s of [sup1, sup2]) await recordActivity(h.deps, s);
+    await h.connect(sup1, 'conn-s1');
+    await h.connect(sup2, 'conn-s2');
+    await h.connect(agent, 'conn-a1');
+    const outcome = await setOwnStatus(h.deps, agent, 'reason:lunch');
+    if (outcome.kind !== 'requested') throw new Error('expected a request');
+    return outcome.request;
+  }
+
+  it('goes live to every supervisor; of two concurrent decisions exactly one wins, the other gets 409 with the winner', async () => {
+    const request = await pendingLunch();
+    for (const c of ['conn-s1', 'conn-s2'])
+      expect(h.gateway.received(c)).toContainEqual(
+        expect.objectContaining({ type: 'status-request', requestId: request.id, state: 'pending', agent: 'a1' }),
+      );
+    expect((await getAgentStatus(h.deps, agent, 'a1')).pendingRequest).toBe(request.id);
+
+    const results = await Promise.allSettled([
+      decideRequest(h.deps, sup1, request.id, 'accept'),
+      decideRequest(h.deps, sup2, request.id, 'reject'),
+    ]);
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r) => r.status === 'rejected');
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    const winner = won[0]!.value.request.decidedBy;
+    const error = lost[0]!.reason as AppError;
+    expect(error.statusCode).toBe(409);
+    expect(error.code).toBe('REQUEST_ALREADY_DECIDED');
+    expect(error.details).toMatchObject({ decidedBy: winner });
+    expect(error.message).toContain(winner);
+
+    const final = await getAgentStatus(h.deps, agent, 'a1');
+    const accepted = won[0]!.value.request.state === 'accepted';
+    expect(final.status).toBe(accepted ? 'reason:lunch' : 'available');
+    expect(final.pendingRequest).toBeUndefined();
+    // The agent is told the outcome live.
+    expect(h.gateway.received('conn-a1')).toContainEqual(
+      expect.objectContaining({
+        type: 'status-request',
+        requestId: request.id,
+        state: accepted ? 'accepted' : 'rejected',
+        decidedBy: winner,
+      }),
+    );
+  });
+
+  it('a later decision on a request the agent superseded is refused', async () => {
+    const request = await pendingLunch();
+    await setOwnStatus(h.deps, agent, 'busy');
+    const refusal = await codeOf(decideRequest(h.deps, sup1, request.id, 'accept'));
+    expect(refusal).toMatchObject({ status: 409, details: { state: 'cancelled', decidedBy: 'a1' } });
+    expect((await getAgentStatus(h.deps, agent, 'a1')).status).toBe('busy');
+  });
+});
+
+describe('supervisors change statuses', () => {
+  it('refuses with 409 when the agent is Offline', async () => {
+    const refusal = await codeOf(supervisorSetStatus(h.deps, sup1, 'a1', 'busy'));
+    expect(refusal).toMatchObject({ status: 409, code: 'AGENT_OFFLINE' });
+  });
+
+  it('changes an online agent, who sees it live', async () => {
+    await h.connect(agent, 'conn-a1');
+    await setOwnStatus(h.deps, agent, 'available');
+    h.gateway.clear();
+    const record = await supervisorSetStatus(h.deps, sup1, 'a1', 'away');
+    expect(record).toMatchObject({ status: 'away', source: 'supervisor', by: 's1' });
+    expect(h.gateway.received('conn-a1')).toEqual([
+      expect.objectContaining({ type: 'status', status: 'away', source: 'supervisor', by: 's1' }),
+    ]);
+  });
+});
+
+describe('role checks and tenant isolation', () => {
+  it('an agent cannot list, change others, read others, subscribe or monitor', async () => {
+    const deps = { ...h.deps, directory: h.directory };
+    expect((await codeOf(listAgents(deps, agent, { limit: 10 }))).status).toBe(403);
+    expect((await codeOf(supervisorSetStatus(h.deps, agent, 'a2', 'busy'))).status).toBe(403);
+    expect((await codeOf(getAgentStatus(h.deps, agent, 'a2'))).status).toBe(403);
+    const subDeps = { subscriptions: h.subscriptions, clock: h.clock };
+    expect((await codeOf(subscribeStatus(subDeps, agent, 'conn-a1'))).status).toBe(403);
+    expect((await codeOf(startMonitor(subDeps, agent, 'conn-a1', 'a2'))).status).toBe(403);
+    expect((await codeOf(setOwnStatus(h.deps, sup1, 'busy'))).status).toBe(403);
+  });
+
+  it("a supervisor sees only its own tenant's agents", async () => {
+    await setOwnStatus(h.deps, agent, 'available');
+    await setOwnStatus(h.deps, { tenant: `${tenant}x`, user: 'a1', role: 'agent' }, 'busy');
+    const page = await listAgents({ ...h.deps, directory: h.directory }, sup1, { limit: 10 });
+    expect(page.items.map((r) => [r.tenant, r.agent, r.status])).toEqual([[tenant, 'a1', 'available']]);
+    const other = await getAgentStatus(h.deps, { ...sup1, tenant: `${tenant}y` }, 'a1');
+    expect(other.status).toBe('offline');
+  });
+});
+
+describe('supervisor list', () => {
+  it('filters by several statuses (merged Queries) with a cursor, and by team through the directory', async () => {
+    const agents = ['a1', 'a2', 'a3', 'a4', 'a5'];
+    const statuses = ['available', 'busy', 'away', 'available', 'busy'];
+    for (const [i, id] of agents.entries())
+      await setOwnStatus(h.deps, { tenant, user: id, role: 'agent' }, statuses[i]!);
+    const deps = { ...h.deps, directory: h.directory };
+    const first = await listAgents(deps, sup1, { statuses: ['available', 'busy'], limit: 2 });
+    expect(first.items.map((r) => r.agent)).toEqual(['a1', 'a2']);
+    const second = await listAgents(deps, sup1, { statuses: ['available', 'busy'], limit: 2, cursor: first.cursor! });
+    expect(second.items.map((r) => r.agent)).toEqual(['a4', 'a5']);
+    expect(second.cursor).toBeUndefined();
+    const all = await listAgents(deps, sup1, { limit: 3 });
+    expect(all.items.map((r) => r.agent)).toEqual(['a1', 'a2', 'a3']);
+    expect((await listAgents(deps, sup1, { limit: 3, cursor: all.cursor! })).items.map((r) => r.agent)).toEqual([
+      'a4',
+      'a5',
+    ]);
+
+    for (const id of ['a2', 'a3', 'a9'])
+      await h.directory.syncFromConnect(tenant, id, { team: 'Blue', queues: [], connectUserId: `u-${id}` });
+    const blue = await listAgents(deps, sup1, { team: 'Blue', statuses: ['away', 'offline'], limit: 10 });
+    expect(blue.items.map((r) => [r.agent, r.status])).toEqual([
+      ['a3', 'away'],
+      ['a9', 'offline'],
+    ]);
+  });
+});
+
+describe('auto-Offline', () => {
+  it('sets a silent agent Offline within a minute after the window, and leaves an active one alone', async () => {
+    await h.connect(agent, 'conn-a1');
+    await setOwnStatus(h.deps, agent, 'available');
+    await setOwnStatus(h.deps, agent2, 'available');
+    expect(await recordActivity(h.deps, agent)).toBe(true);
+    expect(await recordActivity(h.deps, agent2)).toBe(true);
+    // Pings within 15 s cost no write (the conditional write refuses it).
+    h.clock.advance(5_000);
+    expect(await recordActivity(h.deps, agent)).toBe(false);
+
+    // a2 keeps pinging every 20 s; a1 goes silent. (The sweep is global: other tests' tenants may be due too, so
+    // assertions look at this tenant's agents.)
+    const statusOf = async (p: Principal) => (await getAgentStatus(h.deps, p, p.user)).status;
+    for (let t = 0; t < 3; t++) {
+      h.clock.advance(20_000);
+      await recordActivity(h.deps, agent2);
+      await sweepInactive(h.deps);
+      expect(await statusOf(agent)).toBe('available');
+    }
+    // 80 s after a1's last write: past window (60 s) + write interval (15 s); a schedule runs every minute.
+    h.clock.advance(15_000);
+    await sweepInactive(h.deps);
+    const a1 = await getAgentStatus(h.deps, agent, 'a1');
+    expect(a1).toMatchObject({ status: 'offline', source: 'system' });
+    expect((await getAgentStatus(h.deps, agent2, 'a2')).status).toBe('available');
+    expect(h.events).toContainEqual(
+      expect.objectContaining({ type: 'agent-session-ended', agent: 'a1', source: 'system' }),
+    );
+    // The presence left the index: a second sweep finds nobody left to set Offline.
+    expect((await sweepInactive(h.deps)).setOffline).toBe(0);
+  });
+
+  it('uses the tenant inactivity window', async () => {
+    h.settings.set(tenant, {
+      general: { timeZone: 'UTC' },
+      messaging: { cleardownHour: 3, maxTextLength: 2000 },
+      status: { inactivityWindowSeconds: 300, logRetentionDays: 30 },
+    } as never);
+    await setOwnStatus(h.deps, agent, 'available');
+    await recordActivity(h.deps, agent);
+    h.clock.advance(120_000);
+    await sweepInactive(h.deps);
+    expect((await getAgentStatus(h.deps, agent, 'a1')).status).toBe('available');
+    h.clock.advance(200_000);
+    await sweepInactive(h.deps);
+    expect((await getAgentStatus(h.deps, agent, 'a1')).status).toBe('offline');
+  });
+});
+
+describe('live supervision', () => {
+  it("the feed gets every change; a silent monitor mirrors what the agent receives; the agent's frames reveal nothing", async () => {
+    await h.connect(agent, 'conn-a1');
+    await h.connect(sup1, 'conn-s1');
+    await h.connect(sup2, 'conn-s2');
+    const subDeps = { subscriptions: h.subscriptions, clock: h.clock };
+    await subscribeStatus(subDeps, sup1, 'conn-s1');
+    await startMonitor(subDeps, sup2, 'conn-s2', 'a1');
+
+    await setOwnStatus(h.deps, agent, 'available');
+    await h.deps.notifier.toUser(tenant, 'a1', { type: 'message', text: 'Smile on the phone' });
+    await setOwnStatus(h.deps, agent2, 'busy');
+
+    const agentFrames = h.gateway.received('conn-a1');
+    expect(agentFrames.map((f) => f.type)).toEqual(['status', 'message']);
+    const serialized = JSON.stringify(agentFrames);
+    for (const leak of ['monitor', 's2', 'conn-s2', 'subscri']) expect(serialized).not.toContain(leak);
+
+    expect(h.gateway.received('conn-s1')).toEqual([
+      expect.objectContaining({ type: 'status', agent: 'a1', status: 'available' }),
+      expect.objectContaining({ type: 'status', agent: 'a2', status: 'busy' }),
+    ]);
+    expect(h.gateway.received('conn-s2')).toEqual([
+      { type: 'monitor', agent: 'a1', event: expect.objectContaining({ type: 'status', status: 'available' }) },
+      { type: 'monitor', agent: 'a1', event: { type: 'message', text: 'Smile on the phone' } },
+    ]);
+  });
+
+  it('subscriptions die with the connection: on $disconnect and on 410', async () => {
+    const subDeps = { subscriptions: h.subscriptions, clock: h.clock };
+    await subscribeStatus(subDeps, sup1, 'conn-s1');
+    await startMonitor(subDeps, sup1, 'conn-s1', 'a1');
+    await startMonitor(subDeps, sup2, 'conn-s2', 'a1');
+    await removeConnectionSubscriptions(subDeps, sup1, 'conn-s1');
+    expect(await h.subscriptions.feed(tenant)).toEqual([]);
+    expect((await h.subscriptions.monitors(tenant)).map((s) => s.connectionId)).toEqual(['conn-s2']);
+
+    h.gateway.gone.add('conn-s2');
+    await h.deps.notifier.toUser(tenant, 'a1', { type: 'message', text: 'hi' });
+    expect(await h.subscriptions.monitors(tenant)).toEqual([]);
+  });
+});

@@ -1,0 +1,220 @@
+import type { AddressInfo } from 'node:net';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import dynalite from 'dynalite';
+import { type ConnectionGateway, ConnectionNotifier } from '../../functions/adapters/connection-notifier.ts';
+import { DynamoConnectionRepository } from '../../functions/adapters/connection-repository.ts';
+import { createDocumentClient } from '../../functions/adapters/dynamo.ts';
+import {
+  CachedSubscriptionStore,
+  DynamoSubscriptionStore,
+  FeedPublisher,
+  MonitoringNotifier,
+} from '../../functions/adapters/monitoring-notifier.ts';
+import { InProcessDomainEvents } from '../../functions/adapters/status-domain-events.ts';
+import {
+  DynamoApprovalStore,
+  DynamoPresenceStore,
+  DynamoReasonStore,
+  DynamoStatusStore,
+  DynamoSyncQueue,
+} from '../../functions/adapters/status-repository.ts';
+import type { AgentEventDeps } from '../../functions/domain/agent-event-processor.ts';
+import type { Clock } from '../../functions/domain/clock.ts';
+import { newConnection } from '../../functions/domain/connections.ts';
+import type {
+  AgentProfile,
+  ConnectProfileUpdate,
+  DirectoryRepository,
+  GroupKind,
+} from '../../functions/domain/directory.ts';
+import type { Principal } from '../../functions/domain/principal.ts';
+import type { DomainEvent } from '../../functions/domain/status-ports.ts';
+import type { StatusDeps } from '../../functions/domain/status-service.ts';
+import { DEFAULT_SETTINGS, type TenantSettings } from '../../functions/shared/settings-schema.ts';
+import { TABLES } from '../../lib/tables.ts';
+
+/** A dynalite on a random port with the main table created from lib/tables.ts (the status tests' own helper). */
+export async function startStatusDynamo(): Promise<{
+  client: DynamoDBDocumentClient;
+  table: string;
+  close(): Promise<void>;
+}> {
+  const server = dynalite({ createTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  const config = {
+    endpoint: `http://127.0.0.1:${port}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  };
+  const def = TABLES.main;
+  const raw = new DynamoDBClient(config);
+  const attrs = new Set<string>([
+    def.partitionKey,
+    def.sortKey,
+    ...def.indexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+  ]);
+  await raw.send(
+    new CreateTableCommand({
+      TableName: def.id,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [...attrs].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+      KeySchema: [
+        { AttributeName: def.partitionKey, KeyType: 'HASH' },
+        { AttributeName: def.sortKey, KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: def.indexes.map((i) => ({
+        IndexName: i.name,
+        KeySchema: [
+          { AttributeName: i.partitionKey, KeyType: 'HASH' },
+          { AttributeName: i.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
+    }),
+  );
+  raw.destroy();
+  const client = createDocumentClient(config);
+  return {
+    client,
+    table: def.id,
+    close: async () => {
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export class FakeClock implements Clock {
+  constructor(public ms = Date.parse('2026-11-20T09:00:00.000Z')) {}
+  now() {
+    return this.ms;
+  }
+  advance(ms: number) {
+    this.ms += ms;
+  }
+}
+
+/** Records every frame per connection id, like a WebSocket client would receive it. */
+export class FakeGateway implements ConnectionGateway {
+  readonly frames = new Map<string, unknown[]>();
+  readonly gone = new Set<string>();
+  async post(connectionId: string, data: string): Promise<'sent' | 'gone'> {
+    if (this.gone.has(connectionId)) return 'gone';
+    this.frames.set(connectionId, [...(this.frames.get(connectionId) ?? []), JSON.parse(data)]);
+    return 'sent';
+  }
+  received(connectionId: string): Array<Record<string, unknown>> {
+    return (this.frames.get(connectionId) ?? []) as Array<Record<string, unknown>>;
+  }
+  clear() {
+    this.frames.clear();
+  }
+}
+
+/** An in-memory directory: the real adapter is another engineer's; the port is all the status code needs. */
+export class FakeDirectory implements Pick<DirectoryRepository, 'get' | 'put' | 'syncFromConnect' | 'listMembers'> {
+  readonly profiles = new Map<string, AgentProfile>();
+  syncCalls = 0;
+  private key = (t: string, a: string) => `${t}/${a}`;
+  async get(tenant: string, agentId: string) {
+    return this.profiles.get(this.key(tenant, agentId));
+  }
+  async put(profile: AgentProfile) {
+    this.profiles.set(this.key(profile.tenant, profile.agentId), profile);
+  }
+  async syncFromConnect(tenant: string, agentId: string, update: ConnectProfileUpdate) {
+    this.syncCalls++;
+    const cur = this.profiles.get(this.key(tenant, agentId));
+    this.profiles.set(this.key(tenant, agentId), {
+      tenant,
+      agentId,
+      displayName: update.displayName ?? cur?.displayName ?? agentId,
+      queues: update.queues,
+      campaigns: cur?.campaigns ?? [],
+      lists: cur?.lists ?? [],
+      connectUserId: update.connectUserId,
+      ...(update.team ? { team: update.team } : {}),
+    });
+  }
+  async listMembers(tenant: string, kind: GroupKind, value: string, page?: { cursor?: string; limit?: number }) {
+    const all = [...this.profiles.values()]
+      .filter((p) => p.tenant === tenant)
+      .filter((p) => (kind === 'team' ? p.team === value : kind === 'queue' ? p.queues.includes(value) : false))
+      .map((p) => p.agentId)
+      .sort();
+    const start = page?.cursor ? all.indexOf(page.cursor) + 1 : 0;
+    const limit = page?.limit ?? 100;
+    const agentIds = all.slice(start, start + limit);
+    const last = agentIds.at(-1);
+    return start + limit < all.length && last ? { agentIds, cursor: last } : { agentIds };
+  }
+}
+
+export interface Harness {
+  readonly deps: AgentEventDeps;
+  readonly clock: FakeClock;
+  readonly gateway: FakeGateway;
+  readonly directory: FakeDirectory;
+  readonly events: DomainEvent[];
+  readonly settings: Map<string, TenantSettings>;
+  readonly connections: DynamoConnectionRepository;
+  readonly subscriptions: CachedSubscriptionStore;
+  readonly syncQueue: DynamoSyncQueue;
+  readonly reasons: DynamoReasonStore;
+  /** Registers a WebSocket connection for a principal (what $connect does). */
+  connect(principal: Principal, connectionId: string): Promise<void>;
+}
+
+let ids = 0;
+
+/** Real DynamoDB adapters on dynalite, a fake gateway (frames per connection), a fake clock and directory. */
+export function statusHarness(
+  client: DynamoDBDocumentClient,
+  table: string,
+  options: { connect?: boolean } = {},
+): Harness {
+  const clock = new FakeClock();
+  const gateway = new FakeGateway();
+  const directory = new FakeDirectory();
+  const events: DomainEvent[] = [];
+  const settings = new Map<string, TenantSettings>();
+  const connections = new DynamoConnectionRepository(client, table, clock);
+  const subscriptions = new CachedSubscriptionStore(new DynamoSubscriptionStore(client, table, clock), clock);
+  const feed = new FeedPublisher(subscriptions, gateway);
+  const domainEvents = new InProcessDomainEvents(feed);
+  domainEvents.subscribe(async (e) => {
+    events.push(e);
+  });
+  const reasons = new DynamoReasonStore(client, table, clock, 0);
+  const syncQueue = new DynamoSyncQueue(client, table);
+  const base: StatusDeps = {
+    store: new DynamoStatusStore(client, table, clock),
+    reasons,
+    approvals: new DynamoApprovalStore(client, table, clock),
+    presence: new DynamoPresenceStore(client, table),
+    settings: { get: async (tenant) => settings.get(tenant) ?? DEFAULT_SETTINGS },
+    clock,
+    notifier: new MonitoringNotifier(new ConnectionNotifier(connections, gateway), subscriptions, gateway),
+    feed,
+    events: domainEvents,
+    ...(options.connect ? { sync: syncQueue } : {}),
+    newId: () => `req${++ids}`,
+  };
+  return {
+    deps: { ...base, directory, connectConfig: reasons },
+    clock,
+    gateway,
+    directory,
+    events,
+    settings,
+    connections,
+    subscriptions,
+    syncQueue,
+    reasons,
+    connect: async (principal, connectionId) => {
+      await connections.put(newConnection(principal, connectionId, clock));
+    },
+  };
+}
