@@ -22,11 +22,13 @@ interface Drop {
 interface Close {
   readonly cmd: 'close';
 }
-type Command = Connect | Send | Drop | Close;
+type Command = (Connect | Send | Drop | Close) & { readonly rid: number };
 
 const sockets = new Map<string, WebSocket>();
 let url = '';
 const reply = (message: unknown) => process.send?.(message);
+/** Answers one command: replies carry the command's id, since commands of different lengths overlap. */
+const answer: (rid: number, message: Record<string, unknown>) => void = (rid, message) => reply({ ...message, rid });
 
 function open(user: string, token: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -49,6 +51,7 @@ function open(user: string, token: string): Promise<void> {
 }
 
 process.on('message', async (command: Command) => {
+  const respond = (message: Record<string, unknown>) => answer(command.rid, message);
   try {
     if (command.cmd === 'connect') {
       url = command.url;
@@ -64,10 +67,10 @@ process.on('message', async (command: Command) => {
         }
       };
       await Promise.all(Array.from({ length: command.concurrency }, worker));
-      reply({ event: 'connected', count: sockets.size, failed });
+      respond({ event: 'connected', count: sockets.size, failed });
     } else if (command.cmd === 'send') {
       for (const user of command.users) sockets.get(user)?.send(JSON.stringify(command.frame));
-      reply({ event: 'sent' });
+      respond({ event: 'sent' });
     } else if (command.cmd === 'drop') {
       await Promise.all(
         command.users.map(
@@ -80,14 +83,14 @@ process.on('message', async (command: Command) => {
             }),
         ),
       );
-      reply({ event: 'dropped' });
+      respond({ event: 'dropped' });
     } else if (command.cmd === 'close') {
       for (const socket of sockets.values()) socket.terminate();
-      reply({ event: 'closed' });
+      respond({ event: 'closed' });
       process.exit(0);
     }
   } catch (error) {
-    reply({ event: 'error', message: String(error) });
+    respond({ event: 'error', message: String(error) });
   }
 });
 reply({ event: 'ready' });

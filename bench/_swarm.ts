@@ -12,37 +12,46 @@ export interface ReceivedFrame {
  * arrived (Date.now() in the client process: one machine, one clock).
  */
 export class Swarm {
+  private nextRid = 1;
+
   private constructor(
     private readonly workers: Array<{ child: ChildProcess; users: Set<string> }>,
-    private readonly waiters: Map<ChildProcess, Array<(m: { event: string; [k: string]: unknown }) => void>>,
+    /** Pending commands by id: a long `connect` and a quick `send` to the same process answer out of order. */
+    private readonly pending: Map<number, (m: { event: string; [k: string]: unknown }) => void>,
   ) {}
 
   static async start(processes: number, onFrame: (frame: ReceivedFrame) => void): Promise<Swarm> {
     const script = fileURLToPath(new URL('./_swarm-worker.ts', import.meta.url));
-    const waiters = new Map<ChildProcess, Array<(m: { event: string; [k: string]: unknown }) => void>>();
+    const pending = new Map<number, (m: { event: string; [k: string]: unknown }) => void>();
     const workers = await Promise.all(
       Array.from({ length: processes }, async () => {
         const child = fork(script, [], {
           execArgv: ['--import', 'tsx'],
           stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         });
-        waiters.set(child, []);
-        child.on('message', (m: { event: string; [k: string]: unknown }) => {
-          if (m.event === 'frame') return onFrame(m as unknown as ReceivedFrame);
-          const queue = waiters.get(child) ?? [];
-          queue.shift()?.(m);
+        let ready: () => void = () => undefined;
+        const isReady = new Promise<void>((resolve) => {
+          ready = resolve;
         });
-        await new Promise<void>((resolve) => waiters.get(child)?.push(() => resolve()));
+        child.on('message', (m: { event: string; rid?: number; [k: string]: unknown }) => {
+          if (m.event === 'frame') return onFrame(m as unknown as ReceivedFrame);
+          if (m.event === 'ready') return ready();
+          const resolve = m.rid === undefined ? undefined : pending.get(m.rid);
+          if (m.rid !== undefined) pending.delete(m.rid);
+          resolve?.(m);
+        });
+        await isReady;
         return { child, users: new Set<string>() };
       }),
     );
-    return new Swarm(workers, waiters);
+    return new Swarm(workers, pending);
   }
 
-  private ask(child: ChildProcess, command: unknown): Promise<{ event: string; [k: string]: unknown }> {
+  private ask(child: ChildProcess, command: Record<string, unknown>): Promise<{ event: string; [k: string]: unknown }> {
+    const rid = this.nextRid++;
     return new Promise((resolve) => {
-      this.waiters.get(child)?.push(resolve);
-      child.send(command as object);
+      this.pending.set(rid, resolve);
+      child.send({ ...command, rid });
     });
   }
 

@@ -16,6 +16,8 @@ if (!name || !available.includes(name)) {
   process.exit(2);
 }
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// Benches that host functions in this process read the log level when the logger is created, at import.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 const mod = (await import(pathToFileURL(`${dir}${name}.ts`).href)) as {
   run: (args: string[]) => Promise<Record<string, unknown>>;
 };

@@ -31,6 +31,10 @@ export const MAX_EXPLICIT_RECIPIENTS = 10_000;
 export const INLINE_RECIPIENT_LIMIT = 25;
 /** Recipients per plan chunk: the unit of checkpointing in the fan-out worker. */
 export const CHUNK_SIZE = 500;
+/** Chunks persisted or pushed at once by one worker. */
+const CHUNKS_IN_FLIGHT = 4;
+/** Agents pushed at once per chunk (each push is a connections Query and an @connections POST per connection). */
+const PUSHES_IN_FLIGHT = 32;
 /** A message still `sending` with no progress for this long is considered stalled: a retried POST re-dispatches. */
 export const STALLED_AFTER_MS = 2 * 60 * 1000;
 
@@ -486,8 +490,10 @@ export async function deliverMessage(
 
   // Phase 1 — persist: every recipient's entry is durable before any socket is pushed.
   const persisted = new Set(record.persisted);
-  for (let i = 0; i < plan.chunkCount; i++) {
-    if (persisted.has(i)) continue;
+  const chunkIndexes = Array.from({ length: plan.chunkCount }, (_, i) => i);
+  // Chunks are independent: several at once keep the table busy (each chunk's writes are themselves concurrent).
+  await mapLimit(chunkIndexes, CHUNKS_IN_FLIGHT, async (i) => {
+    if (persisted.has(i)) return;
     const recipients = await chunkAt(i);
     const writeMs = deps.clock.now();
     await deps.inbox.putEntries(
@@ -504,13 +510,13 @@ export async function deliverMessage(
       })),
     );
     await deps.messages.markChunk(tenant, messageId, 'persisted', i, deps.clock.now());
-  }
+  });
 
   // Phase 2 — push: read the stored entries back (their cursors are per agent, and an entry written by an earlier
   // attempt keeps its original cursor), push each to its agent, record who was reached live.
   const pushed = new Set(record.pushed);
-  for (let i = 0; i < plan.chunkCount; i++) {
-    if (pushed.has(i)) continue;
+  await mapLimit(chunkIndexes, CHUNKS_IN_FLIGHT, async (i) => {
+    if (pushed.has(i)) return;
     const recipients = await chunkAt(i);
     const entries = await deps.inbox.getForMessage(
       tenant,
@@ -519,7 +525,7 @@ export async function deliverMessage(
     );
     const stats = { reachedLive: 0, delivered: 0, gone: 0, failed: 0 };
     const reached: string[] = [];
-    await mapLimit(entries, 16, async (entry) => {
+    await mapLimit(entries, PUSHES_IN_FLIGHT, async (entry) => {
       const report = await deps.notifier.toUser(tenant, entry.agentId, messageEvent(entry));
       stats.delivered += report.delivered;
       stats.gone += report.gone;
@@ -528,9 +534,9 @@ export async function deliverMessage(
     });
     stats.reachedLive = reached.length;
     const at = deps.clock.now();
-    await mapLimit(reached, 16, (agentId) => deps.inbox.markDelivered(tenant, agentId, [messageId], at));
+    await mapLimit(reached, PUSHES_IN_FLIGHT, (agentId) => deps.inbox.markDelivered(tenant, agentId, [messageId], at));
     await deps.messages.markChunk(tenant, messageId, 'pushed', i, at, stats);
-  }
+  });
 
   await deps.messages.complete(tenant, messageId, deps.clock.now());
   const final = (await deps.messages.get(tenant, messageId)) ?? record;

@@ -1,4 +1,6 @@
+import { fork } from 'node:child_process';
 import type { Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
@@ -47,20 +49,17 @@ export interface LocalDynamo {
  * dynalite (the DynamoDB API on LevelDB): persisted under `dataDir`, or in memory when it is undefined. Creates the
  * tables that do not exist yet, so a restart keeps its data.
  */
-export async function startDynamo(options: { port: number; host?: string; dataDir?: string }): Promise<LocalDynamo> {
+export async function startDynamo(options: {
+  port: number;
+  host?: string;
+  dataDir?: string;
+  /** Run dynalite in a child process (the runtime does: it then uses a core of its own). @default false */
+  separateProcess?: boolean;
+}): Promise<LocalDynamo> {
   const host = options.host ?? '127.0.0.1';
-  const server: Server = dynalite({
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-    ...(options.dataDir ? { path: options.dataDir } : {}),
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, host, () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : options.port;
+  const { port, close } = options.separateProcess
+    ? await listenInChild(options.port, host, options.dataDir)
+    : await listenHere(options.port, host, options.dataDir);
   const endpoint = `http://${host}:${port}`;
   const client = new DynamoDBClient({
     endpoint,
@@ -80,6 +79,49 @@ export async function startDynamo(options: { port: number; host?: string; dataDi
     endpoint,
     port,
     tableNames,
+    close,
+  };
+}
+
+async function listenHere(
+  port: number,
+  host: string,
+  path: string | undefined,
+): Promise<{ port: number; close: () => Promise<void> }> {
+  const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(path ? { path } : {}) });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : port,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function listenInChild(
+  port: number,
+  host: string,
+  path: string | undefined,
+): Promise<{ port: number; close: () => Promise<void> }> {
+  const script = fileURLToPath(new URL('./dynalite-process.ts', import.meta.url));
+  const child = fork(script, [JSON.stringify({ port, host, ...(path ? { path } : {}) })], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const listening = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m: { port?: number; error?: string }) =>
+      m.port ? resolve(m.port) : reject(new Error(m.error)),
+    );
+    child.once('exit', (code) => reject(new Error(`dynalite exited with ${code}`)));
+  });
+  return {
+    port: listening,
+    close: async () => {
+      child.disconnect();
+      await exited;
+    },
   };
 }

@@ -159,6 +159,7 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
     const dynamo = await startDynamo({
       port: options.dynamodbPort,
       host,
+      separateProcess: true,
       ...(options.dataDir ? { dataDir: join(options.dataDir, 'dynamodb') } : {}),
     });
     stops.push(() => dynamo.close());

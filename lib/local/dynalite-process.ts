@@ -1,0 +1,24 @@
+/**
+ * Runs dynalite in a process of its own (forked by lib/local/dynamodb.ts), so that the database does not share one
+ * JavaScript thread with the gateways and the functions it serves: on a multi-core machine the two run in parallel.
+ * Reads its options from argv as JSON and reports the port it listens on over IPC.
+ */
+import dynalite from 'dynalite';
+
+const options = JSON.parse(process.argv[2] ?? '{}') as { port: number; host: string; path?: string };
+const server = dynalite({
+  createTableMs: 0,
+  deleteTableMs: 0,
+  updateTableMs: 0,
+  ...(options.path ? { path: options.path } : {}),
+});
+server.listen(options.port, options.host, () => {
+  const address = server.address();
+  process.send?.({ port: typeof address === 'object' && address ? address.port : options.port });
+});
+server.on('error', (error) => {
+  process.send?.({ error: String(error) });
+  process.exit(1);
+});
+// The parent going away (even by SIGKILL) closes the IPC channel: leave with it.
+process.on('disconnect', () => server.close(() => process.exit(0)));
