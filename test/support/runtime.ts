@@ -29,7 +29,9 @@ export interface RuntimeProcess {
  */
 export async function startRuntimeProcess(env: Record<string, string> = {}): Promise<RuntimeProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), 'agent-messenger-'));
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'bin/local.ts'], {
+  // RUNTIME_NODE_ARGS adds Node flags to the runtime, e.g. `--cpu-prof` to profile it under a benchmark.
+  const extra = (process.env.RUNTIME_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...extra, '--import', 'tsx', 'bin/local.ts'], {
     cwd: ROOT_DIR,
     env: {
       ...process.env,
