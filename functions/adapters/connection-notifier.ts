@@ -4,7 +4,7 @@ import {
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { ConnectionRecord, ConnectionRepository } from '#domain/connections.ts';
-import type { DeliveryReport, Notifier, ServerEvent } from '#domain/notifier.ts';
+import type { Delivery, DeliveryReport, Notifier, ServerEvent } from '#domain/notifier.ts';
 import { mapLimit } from '#shared/concurrency.ts';
 import { logger } from '#shared/powertools.ts';
 
@@ -52,19 +52,33 @@ export class ConnectionNotifier implements Notifier {
   }
 
   async toUsers(tenant: string, users: readonly string[], event: ServerEvent): Promise<DeliveryReport> {
-    const unique = [...new Set(users)];
-    const perUser = await mapLimit(unique, this.concurrency, (user) => this.connections.listByUser(tenant, user));
-    return this.toConnections(perUser.flat(), event);
+    return this.toConnections(await this.connections.listByUsers(tenant, users), event);
+  }
+
+  async toEach(tenant: string, deliveries: readonly Delivery[]): Promise<DeliveryReport> {
+    const data = new Map<string, string>();
+    for (const d of deliveries) data.set(d.user, JSON.stringify(d.event));
+    const records = await this.connections.listByUsers(tenant, [...data.keys()]);
+    return this.post(records, (record) => data.get(record.user));
   }
 
   /** Posts one event to known connections (callers that already hold the records skip the lookup). */
-  async toConnections(records: readonly ConnectionRecord[], event: ServerEvent): Promise<DeliveryReport> {
+  toConnections(records: readonly ConnectionRecord[], event: ServerEvent): Promise<DeliveryReport> {
     const data = JSON.stringify(event);
+    return this.post(records, () => data);
+  }
+
+  private async post(
+    records: readonly ConnectionRecord[],
+    dataFor: (record: ConnectionRecord) => string | undefined,
+  ): Promise<DeliveryReport> {
     let delivered = 0;
     let gone = 0;
     let failed = 0;
     const usersReached = new Set<string>();
     await mapLimit(records, this.concurrency, async (record) => {
+      const data = dataFor(record);
+      if (data === undefined) return;
       try {
         const outcome = await this.gateway.post(record.connectionId, data);
         if (outcome === 'sent') {

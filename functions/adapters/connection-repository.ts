@@ -1,12 +1,27 @@
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '#domain/clock.ts';
 import { epochSeconds } from '#domain/clock.ts';
 import type { ConnectionRecord, ConnectionRepository } from '#domain/connections.ts';
-import { queryAll } from './dynamo.ts';
+import type { Role } from '#domain/principal.ts';
+import { batchGetAll } from './dynamo.ts';
 
-/** Connections live under their user: `pk = T#<tenant>#U#<user>`, `sk = C#<connectionId>` — one Query per user. */
+/**
+ * One item per user holds that user's open connections: `pk = T#<tenant>#U#<user>`, `sk = CONNS`, a map
+ * `conns: { <connectionId>: { role, connectedAt, expiresAt } }`. A user has a handful of connections at most (tabs,
+ * a reconnect racing a stale socket), so the map stays tiny — and a fan-out to thousands of users finds all their
+ * connections with BatchGetItem, 100 users per request, instead of one Query per user. Each connection is added and
+ * removed by its own map-path update, so concurrent connects and disconnects of one user never overwrite each other.
+ * The item's `ttl` follows the newest connection: DynamoDB drops the item once every connection in it is stale.
+ */
 export const userKey = (tenant: string, user: string) => `T#${tenant}#U#${user}`;
-const connectionSk = (connectionId: string) => `C#${connectionId}`;
+const SK = 'CONNS';
+
+interface StoredConnection {
+  readonly role: Role;
+  readonly connectedAt: string;
+  readonly expiresAt: number;
+}
 
 export class DynamoConnectionRepository implements ConnectionRepository {
   constructor(
@@ -16,46 +31,96 @@ export class DynamoConnectionRepository implements ConnectionRepository {
   ) {}
 
   async put(record: ConnectionRecord): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: {
-          pk: userKey(record.tenant, record.user),
-          sk: connectionSk(record.connectionId),
-          kind: 'connection',
-          tenant: record.tenant,
-          user: record.user,
-          role: record.role,
-          connectionId: record.connectionId,
-          connectedAt: record.connectedAt,
-          ttl: record.expiresAt,
-        },
-      }),
-    );
+    const key = { pk: userKey(record.tenant, record.user), sk: SK };
+    const value: StoredConnection = { role: record.role, connectedAt: record.connectedAt, expiresAt: record.expiresAt };
+    const names = { '#conns': 'conns', '#id': record.connectionId, '#ttl': 'ttl' };
+    try {
+      // The usual case: the user's item exists; add this connection to its map.
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key,
+          UpdateExpression: 'SET #conns.#id = :c, #ttl = :ttl',
+          ConditionExpression: 'attribute_exists(#conns)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ':c': value, ':ttl': record.expiresAt },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      try {
+        // First connection: create the map — unless a concurrent connect of the same user just did.
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: key,
+            UpdateExpression: 'SET #conns = :m, #ttl = :ttl, kind = :kind, tenant = :t, #user = :u',
+            ConditionExpression: 'attribute_not_exists(#conns)',
+            ExpressionAttributeNames: { '#conns': 'conns', '#ttl': 'ttl', '#user': 'user' },
+            ExpressionAttributeValues: {
+              ':m': { [record.connectionId]: value },
+              ':ttl': record.expiresAt,
+              ':kind': 'connections',
+              ':t': record.tenant,
+              ':u': record.user,
+            },
+          }),
+        );
+      } catch (second) {
+        if (!(second instanceof ConditionalCheckFailedException)) throw second;
+        await this.put(record);
+      }
+    }
   }
 
   async delete(tenant: string, user: string, connectionId: string): Promise<void> {
-    await this.client.send(
-      new DeleteCommand({ TableName: this.table, Key: { pk: userKey(tenant, user), sk: connectionSk(connectionId) } }),
-    );
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: userKey(tenant, user), sk: SK },
+          UpdateExpression: 'REMOVE #conns.#id',
+          ConditionExpression: 'attribute_exists(#conns)',
+          ExpressionAttributeNames: { '#conns': 'conns', '#id': connectionId },
+        }),
+      );
+    } catch (error) {
+      // No item: nothing to remove (a missing record is not an error).
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   async listByUser(tenant: string, user: string): Promise<ConnectionRecord[]> {
-    const { items } = await queryAll(this.client, {
-      TableName: this.table,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)',
-      // DynamoDB deletes expired items lazily: filter them out on read.
-      FilterExpression: '#ttl > :now',
-      ExpressionAttributeNames: { '#ttl': 'ttl' },
-      ExpressionAttributeValues: { ':pk': userKey(tenant, user), ':c': 'C#', ':now': epochSeconds(this.clock.now()) },
-    });
-    return items.map((item) => ({
-      tenant: String(item.tenant),
-      user: String(item.user),
-      role: item.role as ConnectionRecord['role'],
-      connectionId: String(item.connectionId),
-      connectedAt: String(item.connectedAt),
-      expiresAt: Number(item.ttl),
-    }));
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: { pk: userKey(tenant, user), sk: SK }, ConsistentRead: true }),
+    );
+    return out.Item ? this.records(tenant, user, out.Item) : [];
+  }
+
+  async listByUsers(tenant: string, users: readonly string[]): Promise<ConnectionRecord[]> {
+    const unique = [...new Set(users)];
+    if (unique.length === 1 && unique[0] !== undefined) return this.listByUser(tenant, unique[0]);
+    const items = await batchGetAll(
+      this.client,
+      this.table,
+      unique.map((user) => ({ pk: userKey(tenant, user), sk: SK })),
+    );
+    return items.flatMap((item) => this.records(tenant, String(item.user), item));
+  }
+
+  /** The live connections of an item (DynamoDB deletes lazily, and the map keeps stale entries until a 410). */
+  private records(tenant: string, user: string, item: Record<string, unknown>): ConnectionRecord[] {
+    const now = epochSeconds(this.clock.now());
+    const conns = (item.conns ?? {}) as Record<string, StoredConnection>;
+    return Object.entries(conns)
+      .filter(([, c]) => Number(c.expiresAt) > now)
+      .map(([connectionId, c]) => ({
+        tenant,
+        user,
+        role: c.role,
+        connectionId,
+        connectedAt: c.connectedAt,
+        expiresAt: Number(c.expiresAt),
+      }));
   }
 }

@@ -10,8 +10,7 @@ import {
   type Page,
 } from '#domain/directory.ts';
 import { BadRequestError } from '#domain/errors.ts';
-import { batchWriteAll, decodeCursor, encodeCursor, type Item } from './dynamo.ts';
-import { batchGetAll } from './message-batch-get.ts';
+import { batchGetAll, batchWriteAll, decodeCursor, encodeCursor, type Item } from './dynamo.ts';
 
 /**
  * The agent directory on the main table.

@@ -5,8 +5,7 @@ import { epochSeconds } from '#domain/clock.ts';
 import { BadRequestError } from '#domain/errors.ts';
 import type { InboxEntry, InboxRepository, Page, Receipt } from '#domain/messages.ts';
 import { mapLimit } from '#shared/concurrency.ts';
-import { decodeCursor, encodeCursor, type Item, queryAll } from './dynamo.ts';
-import { batchGetAll } from './message-batch-get.ts';
+import { batchGetAll, decodeCursor, encodeCursor, type Item, queryAll } from './dynamo.ts';
 
 /**
  * Inbox entries: one item per agent per message, in the agent's partition, and indexed by message on gsi2 so the

@@ -2,7 +2,7 @@ import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk
 import type { Clock } from '#domain/clock.ts';
 import { epochSeconds } from '#domain/clock.ts';
 import type { Subscription, SubscriptionStore } from '#domain/monitoring.ts';
-import type { DeliveryReport, Notifier, ServerEvent } from '#domain/notifier.ts';
+import type { Delivery, DeliveryReport, Notifier, ServerEvent } from '#domain/notifier.ts';
 import type { StatusFeed } from '#domain/status-ports.ts';
 import { mapLimit } from '#shared/concurrency.ts';
 import { logger } from '#shared/powertools.ts';
@@ -212,24 +212,38 @@ export class MonitoringNotifier implements Notifier {
   }
 
   async toUsers(tenant: string, users: readonly string[], event: ServerEvent): Promise<DeliveryReport> {
-    const [report] = await Promise.all([this.inner.toUsers(tenant, users, event), this.mirror(tenant, users, event)]);
+    const [report] = await Promise.all([
+      this.inner.toUsers(tenant, users, event),
+      this.mirror(
+        tenant,
+        users.map((user) => ({ user, event })),
+      ),
+    ]);
     return report;
   }
 
-  private async mirror(tenant: string, users: readonly string[], event: ServerEvent): Promise<void> {
-    // Mirrors are never mirrored again (a monitored supervisor would otherwise echo other agents' feeds).
-    if (event.type === 'monitor') return;
+  async toEach(tenant: string, deliveries: readonly Delivery[]): Promise<DeliveryReport> {
+    const [report] = await Promise.all([this.inner.toEach(tenant, deliveries), this.mirror(tenant, deliveries)]);
+    return report;
+  }
+
+  private async mirror(tenant: string, deliveries: readonly Delivery[]): Promise<void> {
     try {
       const monitors = await this.subscriptions.monitors(tenant);
       if (monitors.length === 0) return;
-      const targets = new Set(users);
       const byAgent = new Map<string, Subscription[]>();
-      for (const sub of monitors)
-        if (sub.agent && targets.has(sub.agent)) byAgent.set(sub.agent, [...(byAgent.get(sub.agent) ?? []), sub]);
+      for (const sub of monitors) if (sub.agent) byAgent.set(sub.agent, [...(byAgent.get(sub.agent) ?? []), sub]);
       await Promise.all(
-        [...byAgent].map(([agent, subs]) =>
-          postToSubscriptions(this.gateway, this.subscriptions, subs, { type: 'monitor', agent, event }),
-        ),
+        deliveries
+          // Mirrors are never mirrored again (a monitored supervisor would otherwise echo other agents' feeds).
+          .filter((d) => d.event.type !== 'monitor' && byAgent.has(d.user))
+          .map((d) =>
+            postToSubscriptions(this.gateway, this.subscriptions, byAgent.get(d.user) ?? [], {
+              type: 'monitor',
+              agent: d.user,
+              event: d.event,
+            }),
+          ),
       );
     } catch (error) {
       // Monitoring is best effort: it must never make the agent's own delivery fail.

@@ -24,6 +24,8 @@ export interface ConnectionRepository {
   delete(tenant: string, user: string, connectionId: string): Promise<void>;
   /** The user's live connections (expired records filtered out). */
   listByUser(tenant: string, user: string): Promise<ConnectionRecord[]>;
+  /** The live connections of many users at once (a fan-out looks them up in batches, not one request per user). */
+  listByUsers(tenant: string, users: readonly string[]): Promise<ConnectionRecord[]>;
 }
 
 export function newConnection(principal: Principal, connectionId: string, clock: Clock): ConnectionRecord {

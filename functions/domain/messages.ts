@@ -33,8 +33,8 @@ export const INLINE_RECIPIENT_LIMIT = 25;
 export const CHUNK_SIZE = 500;
 /** Chunks persisted or pushed at once by one worker. */
 const CHUNKS_IN_FLIGHT = 4;
-/** Agents pushed at once per chunk (each push is a connections Query and an @connections POST per connection). */
-const PUSHES_IN_FLIGHT = 32;
+/** Delivered marks written at once per chunk. */
+const MARKS_IN_FLIGHT = 32;
 /** A message still `sending` with no progress for this long is considered stalled: a retried POST re-dispatches. */
 export const STALLED_AFTER_MS = 2 * 60 * 1000;
 
@@ -523,18 +523,21 @@ export async function deliverMessage(
       messageId,
       recipients.map((r) => r.agentId),
     );
-    const stats = { reachedLive: 0, delivered: 0, gone: 0, failed: 0 };
-    const reached: string[] = [];
-    await mapLimit(entries, PUSHES_IN_FLIGHT, async (entry) => {
-      const report = await deps.notifier.toUser(tenant, entry.agentId, messageEvent(entry));
-      stats.delivered += report.delivered;
-      stats.gone += report.gone;
-      stats.failed += report.failed;
-      if (report.usersReached.size > 0) reached.push(entry.agentId);
-    });
-    stats.reachedLive = reached.length;
+    // One call for the chunk: the notifier finds every recipient's connections in batches, then pushes each its
+    // own event (the cursor differs per agent).
+    const report = await deps.notifier.toEach(
+      tenant,
+      entries.map((entry) => ({ user: entry.agentId, event: messageEvent(entry) })),
+    );
+    const reached = [...report.usersReached];
+    const stats = {
+      reachedLive: reached.length,
+      delivered: report.delivered,
+      gone: report.gone,
+      failed: report.failed,
+    };
     const at = deps.clock.now();
-    await mapLimit(reached, PUSHES_IN_FLIGHT, (agentId) => deps.inbox.markDelivered(tenant, agentId, [messageId], at));
+    await mapLimit(reached, MARKS_IN_FLIGHT, (agentId) => deps.inbox.markDelivered(tenant, agentId, [messageId], at));
     await deps.messages.markChunk(tenant, messageId, 'pushed', i, at, stats);
   });
 

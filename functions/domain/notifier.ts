@@ -12,8 +12,16 @@ export interface DeliveryReport {
   readonly usersReached: ReadonlySet<string>;
 }
 
+/** One event for one user (a fan-out where each recipient's event differs, e.g. by its own cursor). */
+export interface Delivery {
+  readonly user: string;
+  readonly event: ServerEvent;
+}
+
 /** Pushes events to users' open connections. Delivery is best effort: persisted state is the source of truth. */
 export interface Notifier {
   toUser(tenant: string, user: string, event: ServerEvent): Promise<DeliveryReport>;
   toUsers(tenant: string, users: readonly string[], event: ServerEvent): Promise<DeliveryReport>;
+  /** Each user gets its own event; connections are looked up for all users at once. */
+  toEach(tenant: string, deliveries: readonly Delivery[]): Promise<DeliveryReport>;
 }

@@ -1,4 +1,4 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../functions/adapters/dynamo.ts';
@@ -92,14 +92,8 @@ describe('local runtime end to end', () => {
       region: 'us-east-1',
       credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
     });
-    const stored = await db.send(
-      new QueryCommand({
-        TableName: 'MainTable',
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': 'T#acme#U#eve' },
-      }),
-    );
-    expect(stored.Items ?? []).toEqual([]);
+    const stored = await db.send(new GetCommand({ TableName: 'MainTable', Key: { pk: 'T#acme#U#eve', sk: 'CONNS' } }));
+    expect(stored.Item).toBeUndefined();
     db.destroy();
   });
 
@@ -109,16 +103,12 @@ describe('local runtime end to end', () => {
       region: 'us-east-1',
       credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
     });
-    const list = async () =>
-      (
-        await db.send(
-          new QueryCommand({
-            TableName: 'MainTable',
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': 'T#acme#U#dan' },
-          }),
-        )
-      ).Items ?? [];
+    const list = async () => {
+      const out = await db.send(
+        new GetCommand({ TableName: 'MainTable', Key: { pk: 'T#acme#U#dan', sk: 'CONNS' }, ConsistentRead: true }),
+      );
+      return Object.values((out.Item?.conns ?? {}) as Record<string, { role: string }>);
+    };
     const token = await rt.token({ tenant: 'acme', user: 'dan', role: 'agent' });
     const first = await TestClient.connect(rt.ws, token);
     const second = await TestClient.connect(rt.ws, token);

@@ -44,6 +44,36 @@ describe('connection registry and notifier on dynalite', () => {
     expect(list[0]?.expiresAt).toBeGreaterThan(now / 1000 + 2 * 3600);
   });
 
+  it('loses no connection when one user connects on several sockets at once', async () => {
+    await Promise.all(
+      ['r-1', 'r-2', 'r-3', 'r-4', 'r-5'].map((id) =>
+        registerConnection({ connections: repo, clock }, agent('racer'), id),
+      ),
+    );
+    expect((await repo.listByUser('acme', 'racer')).map((c) => c.connectionId).sort()).toEqual([
+      'r-1',
+      'r-2',
+      'r-3',
+      'r-4',
+      'r-5',
+    ]);
+    await Promise.all([
+      repo.delete('acme', 'racer', 'r-2'),
+      repo.delete('acme', 'racer', 'r-4'),
+      repo.delete('acme', 'nobody', 'x'),
+    ]);
+    expect((await repo.listByUser('acme', 'racer')).map((c) => c.connectionId).sort()).toEqual(['r-1', 'r-3', 'r-5']);
+  });
+
+  it('looks up the connections of many users in batches of 100', async () => {
+    const users = Array.from({ length: 230 }, (_, i) => `bulk-${i}`);
+    await Promise.all(users.map((u) => registerConnection({ connections: repo, clock }, agent(u), `${u}-c`)));
+    const found = await repo.listByUsers('acme', [...users, 'no-such-user', users[0] ?? '']);
+    expect(found).toHaveLength(230);
+    expect(new Set(found.map((c) => c.user)).size).toBe(230);
+    expect(await repo.listByUsers('other', users)).toEqual([]);
+  });
+
   it('hides records past their TTL even before DynamoDB deletes them', async () => {
     await registerConnection({ connections: repo, clock }, agent('old'), 'o-1');
     now += 3 * 3600 * 1000;
@@ -59,6 +89,7 @@ describe('connection registry and notifier on dynalite', () => {
     const notifier = new ConnectionNotifier(repo, gateway, 4);
 
     const report = await notifier.toUsers('acme', ['alice', 'bob', 'carol', 'bob'], { type: 'hello' });
+    // (toEach below: each user its own event)
 
     expect(gateway.posts.map((p) => p.connectionId).sort()).toEqual(['a-1', 'a-2', 'b-1']);
     expect(JSON.parse(gateway.posts[0]?.data ?? '{}')).toEqual({ type: 'hello' });
@@ -67,6 +98,17 @@ describe('connection registry and notifier on dynalite', () => {
     // b-2 answered 410: only it is removed. c-1 failed for another reason: it is kept.
     expect((await repo.listByUser('acme', 'bob')).map((c) => c.connectionId)).toEqual(['b-1']);
     expect((await repo.listByUser('acme', 'carol')).map((c) => c.connectionId)).toEqual(['c-1']);
+  });
+
+  it('sends each user its own event with toEach', async () => {
+    const gateway = new FakeGateway();
+    const report = await new ConnectionNotifier(repo, gateway).toEach('acme', [
+      { user: 'alice', event: { type: 'n', to: 'alice' } },
+      { user: 'carol', event: { type: 'n', to: 'carol' } },
+    ]);
+    expect(report.delivered).toBe(3);
+    const byConnection = Object.fromEntries(gateway.posts.map((p) => [p.connectionId, JSON.parse(p.data).to]));
+    expect(byConnection).toEqual({ 'a-1': 'alice', 'a-2': 'alice', 'c-1': 'carol' });
   });
 
   it('cannot reach users of another tenant', async () => {
