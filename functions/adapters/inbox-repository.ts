@@ -5,7 +5,7 @@ import { epochSeconds } from '#domain/clock.ts';
 import { BadRequestError } from '#domain/errors.ts';
 import type { InboxEntry, InboxRepository, Page, Receipt } from '#domain/messages.ts';
 import { mapLimit } from '#shared/concurrency.ts';
-import { batchGetAll, decodeCursor, encodeCursor, type Item, queryAll } from './dynamo.ts';
+import { batchGetAll, batchWriteAll, decodeCursor, encodeCursor, type Item, queryAll } from './dynamo.ts';
 
 /**
  * Inbox entries: one item per agent per message, in the agent's partition, and indexed by message on gsi2 so the
@@ -20,6 +20,26 @@ const entrySk = (messageId: string) => `E#${messageId}`;
 // Writes per call in flight: high enough that marking a day of messages delivered or read stays well under the
 // 200 ms a reconnecting client should wait, low enough not to trip on-demand throttling of one partition.
 const CONCURRENCY = 64;
+
+function toItem(e: InboxEntry): Item {
+  return {
+    pk: inboxPk(e.tenant, e.agentId),
+    sk: entrySk(e.messageId),
+    kind: 'inbox',
+    tenant: e.tenant,
+    agentId: e.agentId,
+    agentName: e.agentName,
+    messageId: e.messageId,
+    text: e.text,
+    fromId: e.from.id,
+    fromName: e.from.name,
+    sentAt: e.sentAt,
+    cursor: e.cursor,
+    ttl: e.expiresAt,
+    gsi2pk: receiptsPk(e.tenant, e.messageId),
+    gsi2sk: e.agentId,
+  };
+}
 
 function toEntry(item: Item): InboxEntry {
   return {
@@ -46,32 +66,25 @@ export class DynamoInboxRepository implements InboxRepository {
     private readonly clock: Clock,
   ) {}
 
-  async putEntries(entries: readonly InboxEntry[]): Promise<void> {
+  async putEntries(entries: readonly InboxEntry[], mode: 'new' | 'keep-existing' = 'keep-existing'): Promise<void> {
+    if (mode === 'new') {
+      // Entries no one can have seen yet (see InboxRepository.putEntries): 25 per request instead of one each.
+      await batchWriteAll(
+        this.client,
+        this.table,
+        entries.map((e) => ({ PutRequest: { Item: toItem(e) } })),
+      );
+      return;
+    }
     const now = epochSeconds(this.clock.now());
-    // Conditional puts rather than BatchWrite: a retried fan-out must not reset a cursor the client has already seen
-    // or an entry the agent has already read (BatchWrite cannot be conditional).
+    // Conditional puts: a retried fan-out must not reset a cursor the client has already seen or an entry the agent
+    // has already read (BatchWrite cannot be conditional).
     await mapLimit(entries, CONCURRENCY, async (e) => {
       try {
         await this.client.send(
           new PutCommand({
             TableName: this.table,
-            Item: {
-              pk: inboxPk(e.tenant, e.agentId),
-              sk: entrySk(e.messageId),
-              kind: 'inbox',
-              tenant: e.tenant,
-              agentId: e.agentId,
-              agentName: e.agentName,
-              messageId: e.messageId,
-              text: e.text,
-              fromId: e.from.id,
-              fromName: e.from.name,
-              sentAt: e.sentAt,
-              cursor: e.cursor,
-              ttl: e.expiresAt,
-              gsi2pk: receiptsPk(e.tenant, e.messageId),
-              gsi2sk: e.agentId,
-            },
+            Item: toItem(e),
             // An expired entry (yesterday's message under a reused id) may be replaced.
             ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now',
             ExpressionAttributeNames: { '#ttl': 'ttl' },

@@ -180,7 +180,13 @@ export interface MessageRepository {
 
 export interface InboxRepository {
   /** Writes entries that do not exist yet (an existing entry keeps its cursor and its read state). */
-  putEntries(entries: readonly InboxEntry[]): Promise<void>;
+  /**
+   * Stores inbox entries. `keep-existing` (the default) never overwrites an entry that exists — its cursor and read
+   * state stay as the agent saw them. `new` may overwrite and is for entries nobody can have seen yet: the first
+   * persist of a plan this very invocation created (no push happens before every chunk is persisted, and a plan is
+   * created once), which lets the adapter write in batches.
+   */
+  putEntries(entries: readonly InboxEntry[], mode?: 'new' | 'keep-existing'): Promise<void>;
   /** The named entries of several agents for one message (consistent reads). */
   getForMessage(tenant: string, messageId: string, agentIds: readonly string[]): Promise<InboxEntry[]>;
   /** Every live (unexpired) entry of the agent, in cursor order. */
@@ -473,6 +479,8 @@ export async function deliverMessage(
   if (record.status === 'complete') return summaryOf(record);
   const chunks = new Map<number, Recipient[]>();
   let plan = record.plan;
+  // Whether this invocation created the plan: then no entry of it can exist yet, let alone have been seen.
+  let createdPlan = false;
   if (!plan) {
     const resolved = await resolveRecipients(deps, tenant, record.to);
     const parts = chunk(resolved.recipients, deps.chunkSize ?? CHUNK_SIZE);
@@ -483,7 +491,8 @@ export async function deliverMessage(
       unknownIds: resolved.unknownIds,
     };
     plan = await deps.messages.savePlan(record, proposal, parts);
-    if (plan.planId === proposal.planId) for (const [i, p] of parts.entries()) chunks.set(i, p);
+    createdPlan = plan.planId === proposal.planId;
+    if (createdPlan) for (const [i, p] of parts.entries()) chunks.set(i, p);
   }
   const chunkAt = async (i: number) =>
     chunks.get(i) ?? (await deps.messages.getChunk(tenant, messageId, plan.planId, i));
@@ -508,6 +517,7 @@ export async function deliverMessage(
         cursor: inboxCursor(writeMs, messageId),
         expiresAt: record.expiresAt,
       })),
+      createdPlan ? 'new' : 'keep-existing',
     );
     await deps.messages.markChunk(tenant, messageId, 'persisted', i, deps.clock.now());
   });
@@ -515,6 +525,7 @@ export async function deliverMessage(
   // Phase 2 — push: read the stored entries back (their cursors are per agent, and an entry written by an earlier
   // attempt keeps its original cursor), push each to its agent, record who was reached live.
   const pushed = new Set(record.pushed);
+  const deliveredLive: Array<{ at: number; agents: string[] }> = [];
   await mapLimit(chunkIndexes, CHUNKS_IN_FLIGHT, async (i) => {
     if (pushed.has(i)) return;
     const recipients = await chunkAt(i);
@@ -537,9 +548,15 @@ export async function deliverMessage(
       failed: report.failed,
     };
     const at = deps.clock.now();
-    await mapLimit(reached, MARKS_IN_FLIGHT, (agentId) => deps.inbox.markDelivered(tenant, agentId, [messageId], at));
     await deps.messages.markChunk(tenant, messageId, 'pushed', i, at, stats);
+    deliveredLive.push({ at, agents: reached });
   });
+
+  // Phase 3 — receipts: mark who was reached live, after every chunk is pushed so that the writes do not slow the
+  // pushes down. A crash here only delays a receipt: the agent's next sync or read marks the entry delivered.
+  for (const { at, agents } of deliveredLive) {
+    await mapLimit(agents, MARKS_IN_FLIGHT, (agentId) => deps.inbox.markDelivered(tenant, agentId, [messageId], at));
+  }
 
   await deps.messages.complete(tenant, messageId, deps.clock.now());
   const final = (await deps.messages.get(tenant, messageId)) ?? record;

@@ -201,15 +201,20 @@ describe('message fan-out worker on dynalite', () => {
     const gateway = new FakeGateway(new Set());
     const real = new DynamoInboxRepository(db.client, db.table, clock);
     let calls = 0;
+    const modes: Array<string | undefined> = [];
     const crashing: InboxRepository = Object.assign(Object.create(real) as InboxRepository, {
-      putEntries: async (entries: Parameters<InboxRepository['putEntries']>[0]) => {
+      putEntries: async (
+        entries: Parameters<InboxRepository['putEntries']>[0],
+        mode: Parameters<InboxRepository['putEntries']>[1],
+      ) => {
         calls++;
+        modes.push(mode);
         if (calls === 3) {
           // Half of the chunk lands, then the function dies.
-          await real.putEntries(entries.slice(0, 20));
+          await real.putEntries(entries.slice(0, 20), mode);
           throw new Error('simulated crash');
         }
-        return real.putEntries(entries);
+        return real.putEntries(entries, mode);
       },
     });
     const d = deps(gateway, { inbox: crashing });
@@ -226,6 +231,9 @@ describe('message fan-out worker on dynalite', () => {
       to: { agentIds: [], teams: ['floor'], queues: [], campaigns: [], lists: [] },
     });
     await expect(deliverMessage(d.all, 'fan', accepted.id)).rejects.toThrow('simulated crash');
+    // Chunks already in flight when the crash happened finish their writes (a real crash would stop them too).
+    await new Promise((r) => setTimeout(r, 300));
+    const firstRunModes = modes.length;
     expect(gateway.posts.filter((p) => p.data.type === 'message')).toHaveLength(0);
     const early = await real.listToday('fan', 'agent-000', now);
     const earlyCursor = early.find((e) => e.messageId === accepted.id)?.cursor;
@@ -243,6 +251,11 @@ describe('message fan-out worker on dynalite', () => {
       earlyCursor,
     );
     expect(gateway.to('c-120', 'message')).toHaveLength(1);
+    // The first run created the plan and wrote in batches; the retry, whose entries may already have been seen
+    // through a sync, never overwrites (conditional puts).
+    expect(modes.slice(0, firstRunModes).every((m) => m === 'new')).toBe(true);
+    expect(modes.length).toBeGreaterThan(firstRunModes);
+    expect(modes.slice(firstRunModes).every((m) => m === 'keep-existing')).toBe(true);
   });
 
   it('entries expire at the next cleardown and disappear from reads after it', async () => {
