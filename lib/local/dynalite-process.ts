@@ -20,5 +20,9 @@ server.on('error', (error) => {
   process.send?.({ error: String(error) });
   process.exit(1);
 });
+// Ctrl+C in a terminal signals the whole process group: the parent decides when the database stops (it closes the
+// channel), so that it can finish what is in flight first.
+process.on('SIGINT', () => undefined);
+process.on('SIGTERM', () => undefined);
 // The parent going away (even by SIGKILL) closes the IPC channel: leave with it.
 process.on('disconnect', () => server.close(() => process.exit(0)));

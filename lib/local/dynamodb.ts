@@ -120,7 +120,7 @@ async function listenInChild(
   return {
     port: listening,
     close: async () => {
-      child.disconnect();
+      if (child.connected) child.disconnect();
       await exited;
     },
   };

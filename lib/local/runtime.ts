@@ -253,9 +253,9 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
     Object.assign(process.env, functionEnvironment(HANDLERS, urls, issuer, options.functionLogLevel));
 
     for (const def of HANDLERS) {
+      const t = def.trigger;
       const handler = await loadHandler(ROOT_DIR, def.entry);
       functions.set(def.name, handler);
-      const t = def.trigger;
       switch (t.kind) {
         case 'ws-authorizer':
           authorize = handler;
