@@ -499,41 +499,43 @@ export async function deliverMessage(
 
   // Phase 1 — persist: every recipient's entry is durable before any socket is pushed.
   const persisted = new Set(record.persisted);
+  const written = new Map<number, InboxEntry[]>();
   const chunkIndexes = Array.from({ length: plan.chunkCount }, (_, i) => i);
   // Chunks are independent: several at once keep the table busy (each chunk's writes are themselves concurrent).
   await mapLimit(chunkIndexes, CHUNKS_IN_FLIGHT, async (i) => {
     if (persisted.has(i)) return;
     const recipients = await chunkAt(i);
     const writeMs = deps.clock.now();
-    await deps.inbox.putEntries(
-      recipients.map((r) => ({
-        tenant,
-        agentId: r.agentId,
-        agentName: r.displayName,
-        messageId,
-        text: record.text,
-        from: record.from,
-        sentAt: record.sentAt,
-        cursor: inboxCursor(writeMs, messageId),
-        expiresAt: record.expiresAt,
-      })),
-      createdPlan ? 'new' : 'keep-existing',
-    );
+    const entries: InboxEntry[] = recipients.map((r) => ({
+      tenant,
+      agentId: r.agentId,
+      agentName: r.displayName,
+      messageId,
+      text: record.text,
+      from: record.from,
+      sentAt: record.sentAt,
+      cursor: inboxCursor(writeMs, messageId),
+      expiresAt: record.expiresAt,
+    }));
+    await deps.inbox.putEntries(entries, createdPlan ? 'new' : 'keep-existing');
+    // Written unconditionally by this invocation: what is stored is exactly this (no need to read it back).
+    if (createdPlan) written.set(i, entries);
     await deps.messages.markChunk(tenant, messageId, 'persisted', i, deps.clock.now());
   });
 
-  // Phase 2 — push: read the stored entries back (their cursors are per agent, and an entry written by an earlier
-  // attempt keeps its original cursor), push each to its agent, record who was reached live.
+  // Phase 2 — push: the stored entries (read back unless this invocation wrote them: an entry written by an earlier
+  // attempt keeps its original cursor), each pushed to its agent; record who was reached live.
   const pushed = new Set(record.pushed);
   const deliveredLive: Array<{ at: number; agents: string[] }> = [];
   await mapLimit(chunkIndexes, CHUNKS_IN_FLIGHT, async (i) => {
     if (pushed.has(i)) return;
-    const recipients = await chunkAt(i);
-    const entries = await deps.inbox.getForMessage(
-      tenant,
-      messageId,
-      recipients.map((r) => r.agentId),
-    );
+    const entries =
+      written.get(i) ??
+      (await deps.inbox.getForMessage(
+        tenant,
+        messageId,
+        (await chunkAt(i)).map((r) => r.agentId),
+      ));
     // One call for the chunk: the notifier finds every recipient's connections in batches, then pushes each its
     // own event (the cursor differs per agent).
     const report = await deps.notifier.toEach(

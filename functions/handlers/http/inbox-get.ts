@@ -3,11 +3,16 @@ import { inboxToday } from '#domain/messages.ts';
 import { ROLES } from '#domain/principal.ts';
 import { authedRoute } from '#shared/http.ts';
 import { inboxReadDeps } from '#shared/messaging-runtime.ts';
+import { touchActivity } from '#shared/status-runtime.ts';
 
 const deps = inboxReadDeps();
 
 /** GET /inbox?q= — the caller's messages since the last cleardown, newest first; `q` filters case-insensitively. */
 export const handler = authedRoute(
   { roles: ROLES, action: 'read their inbox', query: inboxQuerySchema },
-  async ({ principal, query }) => ({ body: await inboxToday(deps, principal, query.q) }),
+  async ({ principal, query }) => {
+    // A REST call is a sign of life too (auto-Offline).
+    await touchActivity(principal);
+    return { body: await inboxToday(deps, principal, query.q) };
+  },
 );

@@ -2,6 +2,7 @@ import { ONE_READ_SELECTION, oneReadSelection, readSelectionShape, toReadSelecti
 import { markRead } from '#domain/messages.ts';
 import { ROLES } from '#domain/principal.ts';
 import { inboxDeps } from '#shared/messaging-runtime.ts';
+import { touchActivity } from '#shared/status-runtime.ts';
 import { frameSchema, wsAction } from '#shared/ws.ts';
 
 const deps = inboxDeps();
@@ -16,5 +17,8 @@ export const handler = wsAction(
     action: 'markRead',
     body: frameSchema('markRead', readSelectionShape).refine(oneReadSelection, ONE_READ_SELECTION),
   },
-  async ({ principal, body }) => ({ type: 'markRead', ...(await markRead(deps, principal, toReadSelection(body))) }),
+  async ({ principal, body }) => {
+    await touchActivity(principal);
+    return { type: 'markRead', ...(await markRead(deps, principal, toReadSelection(body))) };
+  },
 );

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { syncInbox } from '#domain/messages.ts';
 import { ROLES } from '#domain/principal.ts';
 import { inboxReadDeps } from '#shared/messaging-runtime.ts';
+import { touchActivity } from '#shared/status-runtime.ts';
 import { frameSchema, wsAction } from '#shared/ws.ts';
 
 const deps = inboxReadDeps();
@@ -12,5 +13,9 @@ const deps = inboxReadDeps();
  */
 export const handler = wsAction(
   { roles: ROLES, action: 'sync', body: frameSchema('sync', { since: z.string().min(1).max(100).optional() }) },
-  async ({ principal, body }) => ({ type: 'sync', ...(await syncInbox(deps, principal, body.since)) }),
+  async ({ principal, body }) => {
+    // Every agent frame is a sign of life (auto-Offline).
+    await touchActivity(principal);
+    return { type: 'sync', ...(await syncInbox(deps, principal, body.since)) };
+  },
 );
