@@ -69,39 +69,34 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     );
 
     const client1 = await TestClient.connect(rt.urls.ws, await rt.token({ tenant: TENANT, user: 'r1', role: 'agent' }));
-    const runs: Array<{ ms: number; queries: number; writes: number; synced: number; unread: number }> = [];
-    for (let r = 0; r < 5; r++) {
+    // The scenario: the first sync after coming back. Then, once the receipts worker has marked everything
+    // delivered, a few more syncs (the steady state of a reconnect with nothing new).
+    const measure = async () => {
       calls.length = 0;
       const started = performance.now();
       const reply = await client1.request({ action: 'sync' }, 30_000);
       const elapsed = performance.now() - started;
+      // Reads only: the receipts worker writes in this process too, in parallel with the reply.
       const queries = calls.filter((c) => /Query|Get|Scan/.test(c)).length;
-      runs.push({
-        ms: elapsed,
-        queries,
-        writes: calls.length - queries,
-        synced: (reply.messages as unknown[]).length,
-        unread: Number(reply.unread),
-      });
-    }
+      return { ms: elapsed, queries, synced: (reply.messages as unknown[]).length, unread: Number(reply.unread) };
+    };
+    const first = await measure();
+    await new Promise((r) => setTimeout(r, 3000));
+    const repeats = [];
+    for (let r = 0; r < 5; r++) repeats.push(await measure());
     await client1.close();
-    const sorted = [...runs].sort((a, b) => a.ms - b.ms);
-    const median = sorted[Math.floor(sorted.length / 2)] ?? runs[0];
-    const first = runs[0];
-    if (!median || !first) throw new Error('no runs');
+    const median = [...repeats].sort((a, b) => a.ms - b.ms)[Math.floor(repeats.length / 2)] ?? first;
     log(
-      `  first sync: ${first.synced} messages (unread ${first.unread}) in ${ms(first.ms)}, ${first.queries} read requests, ${first.writes} write requests`,
+      `  first sync: ${first.synced} messages (unread ${first.unread}) in ${ms(first.ms)} with ${first.queries} DynamoDB read request(s) (goal ≤ 200 ms, a small constant)`,
     );
-    log(
-      `  median of ${runs.length} syncs: ${ms(median.ms)}, ${median.queries} read requests (goal ≤ 200 ms, constant)`,
-    );
+    log(`  later syncs (nothing new): median ${ms(median.ms)}, ${median.queries} read request(s)`);
     return {
       unread: first.unread,
       synced: first.synced,
-      ms: Math.round(median.ms),
-      first_ms: Math.round(first.ms),
-      queries: median.queries,
-      first_writes: first.writes,
+      ms: Math.round(first.ms),
+      queries: first.queries,
+      repeat_ms: Math.round(median.ms),
+      repeat_queries: median.queries,
     };
   } finally {
     await rt.stop();

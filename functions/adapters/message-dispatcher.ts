@@ -1,5 +1,5 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import type { FanOutDispatcher } from '#domain/messages.ts';
+import type { DeferredReceipts, DeliveredReceipts, FanOutDispatcher } from '#domain/messages.ts';
 
 /** The worker's event: which message to fan out. Everything else is read from the durable message record. */
 export interface FanOutEvent {
@@ -25,6 +25,25 @@ export class LambdaFanOutDispatcher implements FanOutDispatcher {
         FunctionName: this.functionName,
         InvocationType: 'Event',
         Payload: new TextEncoder().encode(JSON.stringify(event)),
+      }),
+    );
+    if (out.StatusCode !== 202) throw new Error(`Async invoke of ${this.functionName} answered ${out.StatusCode}`);
+  }
+}
+
+/** Hands delivered marks to the receipts worker with an asynchronous invoke (Lambda retries a failed run twice). */
+export class LambdaDeferredReceipts implements DeferredReceipts {
+  constructor(
+    private readonly client: LambdaClient,
+    private readonly functionName: string,
+  ) {}
+
+  async markDeliveredLater(receipts: DeliveredReceipts): Promise<void> {
+    const out = await this.client.send(
+      new InvokeCommand({
+        FunctionName: this.functionName,
+        InvocationType: 'Event',
+        Payload: new TextEncoder().encode(JSON.stringify(receipts)),
       }),
     );
     if (out.StatusCode !== 202) throw new Error(`Async invoke of ${this.functionName} answered ${out.StatusCode}`);

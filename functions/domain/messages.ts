@@ -583,12 +583,51 @@ export interface InboxDeps {
 }
 
 /** What reading the inbox needs (no notifier: sync and GET /inbox never push). */
-export type InboxReadDeps = Pick<InboxDeps, 'inbox' | 'clock'>;
+export type InboxReadDeps = Pick<InboxDeps, 'inbox' | 'clock'> & {
+  /** Marks many entries delivered off the request path (an async worker); without it they are marked inline. */
+  readonly receipts?: DeferredReceipts;
+};
+
+/** A request to mark entries delivered later: what the receipts worker receives. */
+export interface DeliveredReceipts {
+  readonly tenant: string;
+  readonly agentId: string;
+  readonly messageIds: readonly string[];
+  readonly atMs: number;
+}
+
+export interface DeferredReceipts {
+  markDeliveredLater(receipts: DeliveredReceipts): Promise<void>;
+}
+
+/**
+ * Entries marked inline at most; beyond this a reconnecting agent's sync hands the marks to the receipts worker, so
+ * that the reply does not wait for one write per message (500 unread would be 500 updates).
+ */
+export const INLINE_DELIVERED_MARKS = 25;
+
+/** The receipts worker: marks entries delivered (idempotent: an entry already delivered keeps its first time). */
+export async function applyDeliveredReceipts(
+  deps: Pick<InboxDeps, 'inbox'>,
+  receipts: DeliveredReceipts,
+): Promise<void> {
+  await deps.inbox.markDelivered(receipts.tenant, receipts.agentId, receipts.messageIds, receipts.atMs);
+}
 
 /** Marks entries the agent is now being handed as delivered (those a push did not reach). */
 async function noteDelivered(deps: InboxReadDeps, principal: Principal, entries: readonly InboxEntry[], atMs: number) {
   const fresh = entries.filter((e) => e.deliveredAt === undefined).map((e) => e.messageId);
-  if (fresh.length > 0) await deps.inbox.markDelivered(principal.tenant, principal.user, fresh, atMs);
+  if (fresh.length === 0) return;
+  if (fresh.length > INLINE_DELIVERED_MARKS && deps.receipts) {
+    await deps.receipts.markDeliveredLater({
+      tenant: principal.tenant,
+      agentId: principal.user,
+      messageIds: fresh,
+      atMs,
+    });
+    return;
+  }
+  await deps.inbox.markDelivered(principal.tenant, principal.user, fresh, atMs);
 }
 
 /** `sync`: what the agent missed since `since` plus everything still unread today (one Query, see the file comment). */

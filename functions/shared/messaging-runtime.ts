@@ -2,7 +2,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import * as z from 'zod';
 import { DynamoDirectoryRepository } from '#adapters/directory-repository.ts';
 import { DynamoInboxRepository } from '#adapters/inbox-repository.ts';
-import { LambdaFanOutDispatcher } from '#adapters/message-dispatcher.ts';
+import { LambdaDeferredReceipts, LambdaFanOutDispatcher } from '#adapters/message-dispatcher.ts';
 import { DynamoMessageRepository } from '#adapters/message-repository.ts';
 import type { DeliverDeps, InboxDeps, InboxReadDeps, ReportDeps, SendDeps } from '#domain/messages.ts';
 import { loadEnv } from './env.ts';
@@ -62,7 +62,15 @@ export function inboxDeps(): InboxDeps {
 
 /** For functions that read the inbox but never push (no `WS_ENDPOINT` needed). */
 export function inboxReadDeps(): InboxReadDeps {
-  return { inbox: inboxRepository(), clock };
+  return { inbox: inboxRepository(), clock, receipts: deferredReceipts() };
+}
+
+let receipts: LambdaDeferredReceipts | undefined;
+/** The receipts worker (`FN_INBOX_RECEIPTS`): large batches of delivered marks leave the request path. */
+export function deferredReceipts(): LambdaDeferredReceipts {
+  const { FN_INBOX_RECEIPTS } = loadEnv({ FN_INBOX_RECEIPTS: z.string().min(1) });
+  receipts ??= new LambdaDeferredReceipts(new LambdaClient({}), FN_INBOX_RECEIPTS);
+  return receipts;
 }
 
 export function reportDeps(): ReportDeps {

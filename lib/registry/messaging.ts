@@ -54,8 +54,8 @@ export const messagingHandlers: readonly HandlerDefinition[] = [
     entry: 'functions/handlers/http/inbox-get.ts',
     description: "The caller's messages of today, ?q= case-insensitive search",
     trigger: { kind: 'http', method: 'GET', path: '/inbox', auth: 'jwt' },
-    // Writes `deliveredAt` on entries handed out for the first time.
-    access: { tables: mainRw },
+    // Writes `deliveredAt` on entries handed out for the first time (many at once through the receipts worker).
+    access: { tables: mainRw, invokes: ['InboxReceipts'] },
   },
   {
     name: 'HttpInboxRead',
@@ -69,7 +69,15 @@ export const messagingHandlers: readonly HandlerDefinition[] = [
     entry: 'functions/handlers/ws/messages-sync.ts',
     description: 'sync: messages since a cursor plus every unread message of today',
     trigger: { kind: 'ws', route: 'sync' },
+    access: { tables: mainRw, invokes: ['InboxReceipts'] },
+  },
+  {
+    name: 'InboxReceipts',
+    entry: 'functions/handlers/schedule/inbox-receipts.ts',
+    description: 'Receipts worker: marks many entries delivered off the sync request path',
+    trigger: { kind: 'invoke' },
     access: { tables: mainRw },
+    timeoutSeconds: 60,
   },
   {
     name: 'WsMessagesMarkRead',
