@@ -43,6 +43,7 @@ beforeAll(async () => {
   vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
   vi.stubEnv('WS_ENDPOINT', 'http://127.0.0.1:9/unused');
   vi.stubEnv('FN_MESSAGE_FAN_OUT', 'MessageFanOut');
+  vi.stubEnv('FN_INBOX_RECEIPTS', 'InboxReceipts');
   const load = async (path: string) => (await import(path)).handler as Handler;
   h.send = await load('../../functions/handlers/http/messages-send.ts');
   h.preview = await load('../../functions/handlers/http/messages-preview.ts');
