@@ -1,4 +1,4 @@
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type AgentDirectory,
   type AgentProfile,
@@ -9,8 +9,7 @@ import {
   mergeConnectUpdate,
   type Page,
 } from '#domain/directory.ts';
-import { BadRequestError } from '#domain/errors.ts';
-import { batchGetAll, batchWriteAll, decodeCursor, encodeCursor, type Item } from './dynamo.ts';
+import { batchGetAll, batchWriteAll, type Item, queryPage } from './dynamo.ts';
 
 /**
  * The agent directory on the main table.
@@ -70,14 +69,6 @@ function toProfile(item: Item): AgentProfile {
     ...(typeof item.team === 'string' ? { team: item.team } : {}),
     ...(typeof item.connectUserId === 'string' ? { connectUserId: item.connectUserId } : {}),
   };
-}
-
-/** A cursor is only accepted for the partition it came from: a forged one cannot reach another tenant's keys. */
-function startKey(cursor: string | undefined, pk: string): Record<string, unknown> | undefined {
-  if (cursor === undefined) return undefined;
-  const key = decodeCursor(cursor);
-  if (!key || key.pk !== pk || typeof key.sk !== 'string') throw new BadRequestError('BAD_CURSOR', 'Invalid cursor');
-  return key;
 }
 
 const MAX_LIMIT = 1000;
@@ -172,7 +163,7 @@ export class DynamoDirectoryRepository implements AgentDirectory {
 
   async listAgents(tenant: string, page: { cursor?: string; limit?: number } = {}): Promise<Page<AgentProfile>> {
     const pk = agentsPk(tenant);
-    const out = await this.fill(pk, startKey(page.cursor, pk), clampLimit(page.limit, 100));
+    const out = await this.fill(pk, page.cursor, clampLimit(page.limit, 100));
     return { items: out.items.map(toProfile), ...(out.cursor ? { cursor: out.cursor } : {}) };
   }
 
@@ -183,7 +174,7 @@ export class DynamoDirectoryRepository implements AgentDirectory {
     page: { cursor?: string; limit?: number } = {},
   ): Promise<Page<DirectoryMember>> {
     const pk = groupPk(tenant, kind, value);
-    const out = await this.fill(pk, startKey(page.cursor, pk), clampLimit(page.limit, MAX_LIMIT));
+    const out = await this.fill(pk, page.cursor, clampLimit(page.limit, MAX_LIMIT));
     return {
       items: out.items.map((item) => ({
         agentId: String(item.agentId),
@@ -207,27 +198,16 @@ export class DynamoDirectoryRepository implements AgentDirectory {
    * One page of `limit` items of a partition: a Query stops at `Limit` *or* at 1 MB, so it keeps following
    * `LastEvaluatedKey` until the page is full or the partition is exhausted.
    */
-  private async fill(
-    pk: string,
-    start: Record<string, unknown> | undefined,
-    limit: number,
-  ): Promise<{ items: Item[]; cursor?: string }> {
-    const items: Item[] = [];
-    let key = start;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)',
-          ExpressionAttributeValues: { ':pk': pk, ':a': 'A#' },
-          ExclusiveStartKey: key,
-          Limit: limit - items.length,
-        }),
-      );
-      items.push(...(out.Items ?? []));
-      key = out.LastEvaluatedKey;
-    } while (key && items.length < limit);
-    const cursor = encodeCursor(key);
-    return cursor ? { items, cursor } : { items };
+  private fill(pk: string, cursor: string | undefined, limit: number): Promise<{ items: Item[]; cursor?: string }> {
+    return queryPage(
+      this.client,
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)',
+        ExpressionAttributeValues: { ':pk': pk, ':a': 'A#' },
+      },
+      { cursor, limit },
+      { attribute: 'pk', value: pk },
+    );
   }
 }

@@ -8,6 +8,7 @@ import {
   QueryCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { BadRequestError } from '#domain/errors.ts';
 import { mapLimit } from '#shared/concurrency.ts';
 
 type WriteRequest = NonNullable<BatchWriteCommandInput['RequestItems']>[string][number];
@@ -70,6 +71,35 @@ export async function queryAll(
     startKey = out.LastEvaluatedKey;
   } while (startKey && items.length < limit);
   return { items, calls };
+}
+
+/**
+ * One page of a listing for an API response: reads until `limit` items (a FilterExpression may thin DynamoDB's
+ * pages) or the end, starting after `cursor`. A cursor is accepted only for the partition it came from
+ * (`partition.attribute` must equal `partition.value`): a forged one cannot reach another tenant's keys — it is a 400.
+ */
+export async function queryPage(
+  client: DynamoDBDocumentClient,
+  input: Omit<QueryCommandInput, 'Limit' | 'ExclusiveStartKey'>,
+  page: { readonly cursor?: string | undefined; readonly limit: number },
+  partition: { readonly attribute: string; readonly value: string },
+): Promise<{ items: Item[]; cursor?: string }> {
+  let start: Record<string, unknown> | undefined;
+  if (page.cursor !== undefined) {
+    start = decodeCursor(page.cursor);
+    if (!start || start[partition.attribute] !== partition.value)
+      throw new BadRequestError('BAD_CURSOR', 'Invalid cursor');
+  }
+  const items: Item[] = [];
+  do {
+    const out = await client.send(
+      new QueryCommand({ ...input, Limit: page.limit - items.length, ExclusiveStartKey: start }),
+    );
+    items.push(...(out.Items ?? []));
+    start = out.LastEvaluatedKey;
+  } while (start && items.length < page.limit);
+  const cursor = encodeCursor(start);
+  return cursor ? { items, cursor } : { items };
 }
 
 /** Cursor for paginated API responses: the opaque base64url of a LastEvaluatedKey. */

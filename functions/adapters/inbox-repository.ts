@@ -1,11 +1,10 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '#domain/clock.ts';
 import { epochSeconds } from '#domain/clock.ts';
-import { BadRequestError } from '#domain/errors.ts';
 import type { InboxEntry, InboxRepository, Page, Receipt } from '#domain/messages.ts';
 import { mapLimit } from '#shared/concurrency.ts';
-import { batchGetAll, batchWriteAll, decodeCursor, encodeCursor, type Item, queryAll } from './dynamo.ts';
+import { batchGetAll, batchWriteAll, type Item, queryAll, queryPage } from './dynamo.ts';
 
 /**
  * Inbox entries: one item per agent per message, in the agent's partition, and indexed by message on gsi2 so the
@@ -168,29 +167,19 @@ export class DynamoInboxRepository implements InboxRepository {
     page: { cursor?: string; limit: number },
   ): Promise<Page<Receipt>> {
     const gsi2pk = receiptsPk(tenant, messageId);
-    let start: Record<string, unknown> | undefined;
-    if (page.cursor !== undefined) {
-      start = decodeCursor(page.cursor);
-      if (!start || start.gsi2pk !== gsi2pk) throw new BadRequestError('BAD_CURSOR', 'Invalid cursor');
-    }
-    const items: Item[] = [];
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: 'gsi2',
-          KeyConditionExpression: 'gsi2pk = :p',
-          FilterExpression: '#ttl > :now',
-          ExpressionAttributeNames: { '#ttl': 'ttl' },
-          ExpressionAttributeValues: { ':p': gsi2pk, ':now': epochSeconds(nowMs) },
-          Limit: page.limit - items.length,
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start && items.length < page.limit);
-    const cursor = encodeCursor(start);
+    const { items, cursor } = await queryPage(
+      this.client,
+      {
+        TableName: this.table,
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :p',
+        FilterExpression: '#ttl > :now',
+        ExpressionAttributeNames: { '#ttl': 'ttl' },
+        ExpressionAttributeValues: { ':p': gsi2pk, ':now': epochSeconds(nowMs) },
+      },
+      page,
+      { attribute: 'gsi2pk', value: gsi2pk },
+    );
     return {
       items: items.map((item) => ({
         agentId: String(item.agentId),

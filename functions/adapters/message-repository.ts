@@ -1,14 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '#domain/clock.ts';
 import { epochSeconds } from '#domain/clock.ts';
-import { BadRequestError } from '#domain/errors.ts';
 import type {
   MessagePlan,
   MessageRecord,
@@ -17,7 +10,7 @@ import type {
   Recipient,
   RecipientSelectors,
 } from '#domain/messages.ts';
-import { batchWriteAll, decodeCursor, encodeCursor, type Item } from './dynamo.ts';
+import { batchWriteAll, type Item, queryPage } from './dynamo.ts';
 
 /**
  * Messages on the main table.
@@ -247,35 +240,25 @@ export class DynamoMessageRepository implements MessageRepository {
     page: { cursor?: string; limit: number },
   ): Promise<Page<MessageRecord>> {
     const gsi2pk = sentByPk(tenant, sender);
-    let start: Record<string, unknown> | undefined;
-    if (page.cursor !== undefined) {
-      start = decodeCursor(page.cursor);
-      if (!start || start.gsi2pk !== gsi2pk) throw new BadRequestError('BAD_CURSOR', 'Invalid cursor');
-    }
-    const items: Item[] = [];
-    // Newest first; a FilterExpression (expired) may thin a page, so keep reading until it is full.
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: 'gsi2',
-          KeyConditionExpression: 'gsi2pk = :p AND gsi2sk >= :since',
-          FilterExpression: '#ttl > :now',
-          ExpressionAttributeNames: { '#ttl': 'ttl' },
-          ExpressionAttributeValues: {
-            ':p': gsi2pk,
-            ':since': new Date(sinceMs).toISOString(),
-            ':now': epochSeconds(this.clock.now()),
-          },
-          ScanIndexForward: false,
-          Limit: page.limit - items.length,
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start && items.length < page.limit);
-    const cursor = encodeCursor(start);
+    // Newest first; a FilterExpression (expired) may thin a page: queryPage keeps reading until it is full.
+    const { items, cursor } = await queryPage(
+      this.client,
+      {
+        TableName: this.table,
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :p AND gsi2sk >= :since',
+        FilterExpression: '#ttl > :now',
+        ExpressionAttributeNames: { '#ttl': 'ttl' },
+        ExpressionAttributeValues: {
+          ':p': gsi2pk,
+          ':since': new Date(sinceMs).toISOString(),
+          ':now': epochSeconds(this.clock.now()),
+        },
+        ScanIndexForward: false,
+      },
+      page,
+      { attribute: 'gsi2pk', value: gsi2pk },
+    );
     return { items: items.map(toRecord), ...(cursor ? { cursor } : {}) };
   }
 }
