@@ -1,28 +1,14 @@
 import type { StatusCode, StatusLogEntry } from './status.ts';
+import { localToInstant } from './zoned-time.ts';
 
-/** Offset of `timeZone` from UTC at instant `ms`, in ms (positive east of Greenwich). */
-export function zoneOffsetMs(ms: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(ms));
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return asUtc - Math.floor(ms / 1000) * 1000;
-}
-
-/** The instant local midnight begins on `date` (YYYY-MM-DD) in `timeZone` (DST-safe: re-checks the offset). */
+/**
+ * The instant local midnight begins on `date` (YYYY-MM-DD) in `timeZone`: the first instant of that local date. Where
+ * a zone springs forward at midnight (Santiago, Havana) the day begins when the clock jumps past the gap, at 01:00;
+ * where 00:00 happens twice (a fall-back from 01:00) it begins at the first 00:00.
+ */
 export function localMidnight(date: string, timeZone: string): number {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  const guess = Date.UTC(y, m - 1, d);
-  const first = guess - zoneOffsetMs(guess, timeZone);
-  return guess - zoneOffsetMs(first, timeZone);
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+  return localToInstant({ year, month, day }, timeZone, 'shift-forward');
 }
 
 export function addDays(date: string, days: number): string {

@@ -1,13 +1,5 @@
 import * as z from 'zod';
-
-function isTimeZone(value: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-GB', { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { isTimeZone } from '#domain/zoned-time.ts';
 
 /** Each field once, without defaults: the document adds defaults, a patch makes every field optional. */
 const fields = {

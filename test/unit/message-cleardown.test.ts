@@ -62,6 +62,13 @@ describe('cleardown instants', () => {
     expect(iso(lastCleardown(at('2026-06-14T21:00:00Z'), 'Asia/Kolkata', 3))).toBe('2026-06-13T21:30:00.000Z');
   });
 
+  it('Pacific/Auckland (UTC+12/+13): the gap and overlap rules hold east of UTC+12 too', () => {
+    // Spring forward 2026-09-27 02:00 NZST -> 03:00 NZDT (14:00Z on the 26th): a 02:00 cleardown happens at the jump.
+    expect(iso(zonedHourToInstant(2026, 9, 27, 2, 'Pacific/Auckland'))).toBe('2026-09-26T14:00:00.000Z');
+    // Fall back 2026-04-05 03:00 NZDT -> 02:00 NZST: 02:00 first shows at 13:00Z (NZDT).
+    expect(iso(zonedHourToInstant(2026, 4, 5, 2, 'Pacific/Auckland'))).toBe('2026-04-04T13:00:00.000Z');
+  });
+
   it('exactly at the cleardown instant a new day begins; month and year ends roll over', () => {
     const now = at('2026-12-31T00:00:00Z');
     expect(lastCleardown(now, 'UTC', 0)).toBe(now);

@@ -6,6 +6,8 @@ describe('workload report', () => {
     expect(new Date(localMidnight('2026-07-01', 'Europe/London')).toISOString()).toBe('2026-06-30T23:00:00.000Z');
     expect(new Date(localMidnight('2026-12-01', 'Europe/London')).toISOString()).toBe('2026-12-01T00:00:00.000Z');
     expect(new Date(localMidnight('2026-07-01', 'America/New_York')).toISOString()).toBe('2026-07-01T04:00:00.000Z');
+    // Santiago springs forward at midnight (2026-09-06 00:00 -04 -> 01:00 -03): the day begins at the jump.
+    expect(new Date(localMidnight('2026-09-06', 'America/Santiago')).toISOString()).toBe('2026-09-06T04:00:00.000Z');
   });
 
   it('splits time per status at local midnight and stops at now', () => {
