@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listen, readBody, sendJson } from './http-util.ts';
 import type { EmulatorLog } from './scheduler-emulator.ts';
 
 /**
@@ -217,21 +217,9 @@ export async function startConnectEmulator(opts: ConnectEmulatorOptions): Promis
     }
   }
 
-  function send(res: ServerResponse, status: number, payload: unknown, errorType?: string): void {
-    const text = JSON.stringify(payload);
-    res.statusCode = status;
-    res.setHeader('content-type', 'application/json');
-    res.setHeader('content-length', Buffer.byteLength(text));
-    // restJson1 clients pick the modelled exception class from this header.
-    if (errorType) res.setHeader('x-amzn-errortype', errorType);
-    res.end(text);
-  }
-
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-      const raw = Buffer.concat(chunks).toString('utf8');
+      const raw = (await readBody(req)).toString('utf8');
       let body: unknown = {};
       if (raw.trim() !== '') {
         try {
@@ -242,27 +230,20 @@ export async function startConnectEmulator(opts: ConnectEmulatorOptions): Promis
       }
       if (!isRecord(body)) throw new ConnectApiError(400, 'InvalidRequestException', 'body must be a JSON object');
       const { status, payload } = handle(req.method ?? 'GET', new URL(req.url ?? '/', 'http://localhost'), body);
-      send(res, status, payload);
+      sendJson(res, status, payload);
     } catch (err) {
       if (err instanceof ConnectApiError) {
-        send(res, err.status, { Message: err.message }, err.type);
+        sendJson(res, err.status, { Message: err.message }, err.type);
       } else {
         log('error', 'internal error', { error: String(err) });
-        send(res, 500, { Message: 'internal error' }, 'InternalServiceException');
+        sendJson(res, 500, { Message: 'internal error' }, 'InternalServiceException');
       }
     }
   }
 
   const host = opts.host ?? '127.0.0.1';
   const server = createServer((req, res) => void onRequest(req, res));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, opts.port, host);
 
   return {
     endpoint: `http://${host}:${port}`,
@@ -273,11 +254,8 @@ export async function startConnectEmulator(opts: ConnectEmulatorOptions): Promis
       recorded = [];
       buckets.clear();
     },
-    async close() {
-      await new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      });
+    close() {
+      return closeServer(server);
     },
   };
 }

@@ -5,6 +5,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { TABLES, type TableDefinition } from '../tables.ts';
+import { listen } from './http-util.ts';
 
 /** The CreateTable input for a shared table definition (the same keys and indexes the CDK stack deploys). */
 export function createTableInput(def: TableDefinition, tableName: string = def.id): CreateTableCommandInput {
@@ -89,13 +90,9 @@ async function listenHere(
   path: string | undefined,
 ): Promise<{ port: number; close: () => Promise<void> }> {
   const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(path ? { path } : {}) });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  const address = server.address();
   return {
-    port: typeof address === 'object' && address ? address.port : port,
+    port: await listen(server, port, host),
+    // Not closeServer: a plain close lets requests still in flight finish rather than cutting them off.
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

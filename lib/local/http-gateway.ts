@@ -4,6 +4,7 @@ import { JwtVerifier } from 'aws-jwt-verify';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import { GlobalFetchJwksFetcher } from '../../functions/adapters/jwks-fetcher.ts';
 import type { HttpMethod } from '../registry/types.ts';
+import { closeServer, listen, readBody, sendJson } from './http-util.ts';
 import { invoke, type LambdaHandler } from './lambda.ts';
 
 /** A route of the local HTTP API: what the registry declares, with the loaded handler. */
@@ -79,23 +80,6 @@ function flattenClaims(payload: Record<string, unknown>): Record<string, string>
   return out;
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(text);
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
 /**
  * An HTTP API (payload format 2.0) emulator: matches the registry's routes, runs the JWT authorizer with the real
  * verifier (401 `{"message":"Unauthorized"}` as API Gateway answers), builds the event the Lambda integration gets and
@@ -119,8 +103,8 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
   const log = options.log ?? (() => undefined);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const body = await readBody(req);
-    if (body === undefined) return send(res, 413, { message: 'Request Entity Too Large' });
+    const body = await readBody(req, MAX_BODY_BYTES);
+    if (body === undefined) return sendJson(res, 413, { message: 'Request Entity Too Large' });
     if (options.extra && (await options.extra(req, res, body))) return;
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? host}`);
     const method = (req.method ?? 'GET').toUpperCase();
@@ -138,20 +122,20 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       matched = { route, params };
       break;
     }
-    if (!matched) return send(res, 404, { message: 'Not Found' });
+    if (!matched) return sendJson(res, 404, { message: 'Not Found' });
     const { route, params } = matched;
 
     let authorizer: { jwt: { claims: Record<string, string>; scopes: null } } | undefined;
     if (route.auth === 'jwt') {
       const header = req.headers.authorization ?? '';
       const token = header.replace(/^Bearer\s+/i, '');
-      if (!token) return send(res, 401, { message: 'Unauthorized' });
+      if (!token) return sendJson(res, 401, { message: 'Unauthorized' });
       try {
         const payload = await verify(token);
         authorizer = { jwt: { claims: flattenClaims(payload as Record<string, unknown>), scopes: null } };
       } catch (error) {
         log('info', 'JWT refused', { route: `${method} ${route.path}`, reason: (error as Error).message });
-        return send(res, 401, { message: 'Unauthorized' });
+        return sendJson(res, 401, { message: 'Unauthorized' });
       }
     }
 
@@ -206,34 +190,30 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
         res.end(r.body === undefined ? undefined : r.isBase64Encoded ? Buffer.from(r.body, 'base64') : r.body);
         return;
       }
-      // Payload 2.0: a result without statusCode is JSON with status 200.
-      send(res, 200, result ?? null);
+      // Payload 2.0: a result without statusCode is the body of a 200 — a string as it is, anything else as JSON.
+      if (typeof result === 'string') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(result);
+        return;
+      }
+      sendJson(res, 200, result ?? null);
     } catch (error) {
       log('error', 'Handler failed', { route: route.name, error: (error as Error).stack ?? String(error) });
-      send(res, 500, { message: 'Internal Server Error' });
+      sendJson(res, 500, { message: 'Internal Server Error' });
     }
   };
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       log('error', 'Gateway error', { error: String(error) });
-      if (!res.headersSent) send(res, 500, { message: 'Internal Server Error' });
+      if (!res.headersSent) sendJson(res, 500, { message: 'Internal Server Error' });
     });
   });
   server.keepAliveTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, host, () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : options.port;
+  const port = await listen(server, options.port, host);
   return {
     url: `http://${host}:${port}`,
     port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }

@@ -1,14 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { createServer as createHttp2Server, type Http2Server } from 'node:http2';
+import { createServer as createHttp2Server } from 'node:http2';
 import { createRequire } from 'node:module';
-import {
-  type AddressInfo,
-  connect,
-  createServer as createNetServer,
-  type Server as NetServer,
-  type Socket,
-} from 'node:net';
+import { connect, createServer as createNetServer, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type _Record,
@@ -24,6 +18,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { closeServer, listen } from './http-util.ts';
 import { invoke, type LambdaHandler } from './lambda.ts';
 import type { EmulatorLog } from './scheduler-emulator.ts';
 
@@ -65,17 +60,6 @@ export interface LocalKinesis {
 
 /** Every HTTP/2 connection opens with this preface; an HTTP/1.1 request line never starts with it. */
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0', 'latin1');
-
-async function listen(server: Server | Http2Server | NetServer, port: number, host: string): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return (server.address() as AddressInfo).port;
-}
 
 /**
  * Starts kinesalite and creates the streams (ACTIVE on return). With a `dataDir` the records survive restarts and
@@ -139,16 +123,14 @@ export async function startKinesis(opts: {
   const endpoint = `http://${host}:${port}`;
 
   const close = async () => {
-    const closed = (server: { close(cb: (err?: Error) => void): unknown }) =>
-      new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
-    const frontClosed = closed(front);
-    const h2Closed = closed(h2);
+    const frontClosed = closeServer(front);
+    const h2Closed = closeServer(h2);
     // Shutdown should not wait for a client (a poller, a handler's SDK client) that holds a keep-alive connection.
     for (const socket of sockets) socket.destroy();
     h1.closeAllConnections();
     await Promise.all([frontClosed, h2Closed]);
     // kinesalite's close() also closes its LevelDB, which must happen for the data directory to be reusable.
-    await closed(h1);
+    await closeServer(h1);
   };
 
   const client = localKinesisClient(endpoint);

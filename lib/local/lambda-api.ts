@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { closeServer, listen, readBody, sendJson } from './http-util.ts';
 import { invoke, type LambdaHandler } from './lambda.ts';
 
 export interface LambdaApiOptions {
@@ -82,60 +83,44 @@ export async function startLambdaApi(options: LambdaApiOptions): Promise<LambdaA
   };
 
   const server: Server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const text = (await readBody(req)).toString('utf8');
     const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(new URL(req.url ?? '/', 'http://x').pathname);
-    const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      res.writeHead(status, { 'content-type': 'application/json', ...headers });
-      res.end(body === undefined ? '' : JSON.stringify(body));
-    };
-    if (req.method !== 'POST' || !match?.[1]) return reply(404, { message: 'Unknown operation' });
+    if (req.method !== 'POST' || !match?.[1]) return sendJson(res, 404, { message: 'Unknown operation' });
     // The name may be a bare name or an ARN ending in `function:<name>`.
     const name = decodeURIComponent(match[1]).split(':').at(-1) ?? '';
     const handler = options.functions.get(name);
     if (!handler) {
-      return reply(
-        404,
-        { Type: 'User', message: `Function not found: ${name}` },
-        { 'x-amzn-errortype': 'ResourceNotFoundException' },
-      );
+      return sendJson(res, 404, { Type: 'User', message: `Function not found: ${name}` }, 'ResourceNotFoundException');
     }
-    const text = Buffer.concat(chunks).toString('utf8');
     let event: unknown;
     try {
       event = text ? JSON.parse(text) : {};
     } catch {
-      return reply(
+      return sendJson(
+        res,
         400,
         { message: 'Could not parse request body into json' },
-        { 'x-amzn-errortype': 'InvalidRequestContentException' },
+        'InvalidRequestContentException',
       );
     }
     const type = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
-    if (type === 'DryRun') return reply(204, undefined);
+    if (type === 'DryRun') return sendJson(res, 204);
     if (type === 'Event') {
       queue.push({ name, handler, event });
       pump();
-      return reply(202, undefined);
+      return sendJson(res, 202);
     }
     try {
       const result = await invoke(name, handler, event, 900_000);
-      return reply(200, result ?? null);
+      return sendJson(res, 200, result ?? null);
     } catch (error) {
-      return reply(
-        200,
-        { errorType: (error as Error).name, errorMessage: (error as Error).message },
-        { 'x-amz-function-error': 'Unhandled' },
-      );
+      // A function error is still a 200 of the Invoke API: this header is what tells the SDK the payload is an error.
+      res.setHeader('x-amz-function-error', 'Unhandled');
+      return sendJson(res, 200, { errorType: (error as Error).name, errorMessage: (error as Error).message });
     }
   });
   server.keepAliveTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, host, () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : options.port;
+  const port = await listen(server, options.port, host);
   return {
     endpoint: `http://${host}:${port}`,
     idle: () =>
@@ -146,10 +131,7 @@ export async function startLambdaApi(options: LambdaApiOptions): Promise<LambdaA
     close: async () => {
       closed = true;
       queue.length = 0;
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await closeServer(server);
     },
   };
 }

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isTimeZone, type LocalDateTime, localParts, localToInstant } from '../../functions/domain/zoned-time.ts';
+import { closeServer, listen, readBody, sendJson } from './http-util.ts';
 import { invoke, type LambdaHandler } from './lambda.ts';
 
 /**
@@ -62,83 +63,6 @@ const DEFAULT_GROUP = 'default';
 const LOCAL_RETRY_CAP = 3;
 
 // ---------------------------------------------------------------------------------------------------------------
-// Time zones: wall-clock <-> instant conversion with Intl (no tz database of our own).
-// ---------------------------------------------------------------------------------------------------------------
-
-interface Wall {
-  year: number;
-  month: number; // 1-12
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    // Throws RangeError for an unknown zone, which is how we validate ScheduleExpressionTimezone.
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-function isValidTimeZone(timeZone: string): boolean {
-  try {
-    formatterFor(timeZone);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function wallClock(ms: number, timeZone: string): Wall {
-  const wall: Wall = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
-  for (const part of formatterFor(timeZone).formatToParts(ms)) {
-    if (part.type in wall) wall[part.type as keyof Wall] = Number(part.value);
-  }
-  return wall;
-}
-
-/** The zone's UTC offset (ms, east positive) in effect at an instant. */
-function offsetAt(ms: number, timeZone: string): number {
-  const w = wallClock(ms, timeZone);
-  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - Math.floor(ms / 1000) * 1000;
-}
-
-/**
- * Every instant at which the zone's clocks show `wallAsUtc` (a wall time encoded as if it were UTC): none inside a
- * spring-forward gap, two inside a fall-back overlap, otherwise one. Ascending.
- */
-function instantsForWall(wallAsUtc: number, timeZone: string): number[] {
-  // A real zone changes offset at most once within a couple of days, so the offsets seen a day either side of the
-  // wall time (and at it) include every offset that can map onto it.
-  const offsets = new Set([
-    offsetAt(wallAsUtc - DAY, timeZone),
-    offsetAt(wallAsUtc, timeZone),
-    offsetAt(wallAsUtc + DAY, timeZone),
-  ]);
-  const out: number[] = [];
-  for (const offset of offsets) {
-    const t = wallAsUtc - offset;
-    if (offsetAt(t, timeZone) === offset && !out.includes(t)) out.push(t);
-  }
-  return out.sort((a, b) => a - b);
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 // Schedule expressions
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -157,7 +81,7 @@ interface CronSpec {
 }
 
 type Expression =
-  | { kind: 'at'; wallAsUtc: number }
+  | { kind: 'at'; local: LocalDateTime }
   | { kind: 'rate'; periodMs: number }
   | { kind: 'cron'; cron: CronSpec };
 
@@ -229,12 +153,11 @@ function parseExpression(expression: string): Expression {
     const at = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})$/.exec(body.trim());
     if (!at) throw new ScheduleExpressionError('at() needs yyyy-mm-ddThh:mm:ss');
     const [y, mo, d, h, mi, s] = at.slice(1).map(Number) as [number, number, number, number, number, number];
-    const wallAsUtc = Date.UTC(y, mo - 1, d, h, mi, s);
-    const check = new Date(wallAsUtc);
+    const check = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
     if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) {
       throw new ScheduleExpressionError(`at(${body}) is not a valid date and time`);
     }
-    return { kind: 'at', wallAsUtc };
+    return { kind: 'at', local: { year: y, month: mo, day: d, hour: h, minute: mi, second: s } };
   }
   if (kind === 'rate') {
     const rate = /^(\d+)\s+(minute|minutes|hour|hours|day|days)$/.exec(body.trim());
@@ -248,9 +171,9 @@ function parseExpression(expression: string): Expression {
   return { kind: 'cron', cron: parseCron(body) };
 }
 
-function atInstant(wallAsUtc: number, timeZone: string): number {
-  // In a spring-forward gap the wall time never shows; take the offset from before the gap, which lands just after it.
-  return instantsForWall(wallAsUtc, timeZone)[0] ?? wallAsUtc - offsetAt(wallAsUtc - DAY, timeZone);
+function atInstant(local: LocalDateTime, timeZone: string): number {
+  // A one-time schedule fires even when its wall time falls in a spring-forward gap: moved forward past the gap.
+  return localToInstant(local, timeZone, 'shift-forward');
 }
 
 function cronDayMatches(cron: CronSpec, dayUtc: Date): boolean {
@@ -269,7 +192,7 @@ function nextCron(cron: CronSpec, timeZone: string, afterMs: number): number | u
   // Walk local calendar days from the day before `afterMs` (zones reach UTC-12..UTC+14), trying each matching
   // minute in order. AWS semantics across DST: a wall time inside the spring-forward gap is skipped; a wall time that
   // occurs twice when clocks fall back fires once, at its first occurrence.
-  const start = wallClock(afterMs, timeZone);
+  const start = localParts(afterMs, timeZone);
   const lastYear = cron.years === 'any' ? MAX_YEAR : Math.max(...cron.years);
   for (let day = Date.UTC(start.year, start.month - 1, start.day) - DAY; ; day += DAY) {
     const date = new Date(day);
@@ -280,7 +203,14 @@ function nextCron(cron: CronSpec, timeZone: string, afterMs: number): number | u
         const wallAsUtc = day + hour * HOUR + minute * MINUTE;
         // The instant lies within [wall - 14 h, wall + 12 h]: skip wall times that cannot be after `afterMs`.
         if (wallAsUtc + 12 * HOUR <= afterMs) continue;
-        const first = instantsForWall(wallAsUtc, timeZone)[0];
+        const local = {
+          year: date.getUTCFullYear(),
+          month: date.getUTCMonth() + 1,
+          day: date.getUTCDate(),
+          hour,
+          minute,
+        };
+        const first = localToInstant(local, timeZone, 'skip');
         if (first !== undefined && first > afterMs) return first;
       }
     }
@@ -293,11 +223,11 @@ function nextCron(cron: CronSpec, timeZone: string, afterMs: number): number | u
  * Throws ScheduleExpressionError for an invalid expression or time zone.
  */
 export function nextFireTime(expression: string, timezone: string, afterMs: number): number | undefined {
-  if (!isValidTimeZone(timezone)) throw new ScheduleExpressionError(`unknown time zone '${timezone}'`);
+  if (!isTimeZone(timezone)) throw new ScheduleExpressionError(`unknown time zone '${timezone}'`);
   const parsed = parseExpression(expression);
   switch (parsed.kind) {
     case 'at': {
-      const t = atInstant(parsed.wallAsUtc, timezone);
+      const t = atInstant(parsed.local, timezone);
       return t > afterMs ? t : undefined;
     }
     case 'rate':
@@ -377,7 +307,7 @@ function scheduleFromBody(name: string, body: Record<string, unknown>, now: numb
   const expression = optString(body, 'ScheduleExpression');
   if (!expression) throw validation('ScheduleExpression is required');
   const timezone = optString(body, 'ScheduleExpressionTimezone') ?? 'UTC';
-  if (!isValidTimeZone(timezone)) throw validation(`invalid ScheduleExpressionTimezone '${timezone}'`);
+  if (!isTimeZone(timezone)) throw validation(`invalid ScheduleExpressionTimezone '${timezone}'`);
   let parsed: Expression;
   try {
     parsed = parseExpression(expression);
@@ -431,7 +361,7 @@ function firstFireAt(s: Schedule, now: number): number | undefined {
     case 'at':
       // StartDate/EndDate do not apply to one-time schedules (AWS ignores them). A time already past fires at the
       // next tick rather than never: a caller that scheduled "in 1 s" must not lose its timer to a slow request.
-      return atInstant(s.parsed.wallAsUtc, s.timezone);
+      return atInstant(s.parsed.local, s.timezone);
     case 'rate': {
       // AWS: without StartDate a rate schedule starts invoking immediately; with one, it fires first at StartDate
       // and then every period from there.
@@ -596,21 +526,9 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
     }
   }
 
-  function send(res: ServerResponse, status: number, payload: Record<string, unknown>, errorType?: string): void {
-    const text = JSON.stringify(payload);
-    res.statusCode = status;
-    res.setHeader('content-type', 'application/json');
-    res.setHeader('content-length', Buffer.byteLength(text));
-    // restJson1 clients pick the modelled exception class from this header.
-    if (errorType) res.setHeader('x-amzn-errortype', errorType);
-    res.end(text);
-  }
-
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-      const raw = Buffer.concat(chunks).toString('utf8');
+      const raw = (await readBody(req)).toString('utf8');
       let body: unknown = {};
       if (raw.trim() !== '') {
         try {
@@ -621,13 +539,13 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
       }
       if (!isRecord(body)) throw validation('request body must be a JSON object');
       const url = new URL(req.url ?? '/', 'http://localhost');
-      send(res, 200, await route(req.method ?? 'GET', url, body));
+      sendJson(res, 200, await route(req.method ?? 'GET', url, body));
     } catch (err) {
       if (err instanceof ApiError) {
-        send(res, err.status, { Message: err.message }, err.type);
+        sendJson(res, err.status, { Message: err.message }, err.type);
       } else {
         log('error', 'internal error', { error: String(err) });
-        send(res, 500, { Message: 'internal error' }, 'InternalServerException');
+        sendJson(res, 500, { Message: 'internal error' }, 'InternalServerException');
       }
     }
   }
@@ -689,15 +607,8 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
   }
 
   const server = createServer((req, res) => void onRequest(req, res));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const endpoint = `http://${opts.host ?? '127.0.0.1'}:${address.port}`;
+  const host = opts.host ?? '127.0.0.1';
+  const endpoint = `http://${host}:${await listen(server, opts.port, host)}`;
 
   const tickMs = opts.tickMs ?? 1000;
   const timer =
@@ -732,10 +643,7 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
     },
     async close() {
       if (timer) clearInterval(timer);
-      await new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      });
+      await closeServer(server);
       await Promise.allSettled([...inFlight]);
     },
   };

@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import { closeServer, listen, readBody, sendJson } from './http-util.ts';
 import { invoke, type LambdaHandler } from './lambda.ts';
 
 /**
@@ -619,15 +619,9 @@ export function startWsGateway(options: WsGatewayOptions): Promise<WsGateway> {
     if (isRecord(result) && typeof result.body === 'string') sendIfOpen(conn, result.body);
   }
 
-  function answer(res: ServerResponse, status: number, errorType?: string, body = ''): void {
-    const headers: Record<string, string | number> = {
-      'content-type': 'application/json',
-      'content-length': Buffer.byteLength(body),
-      'x-amzn-requestid': randomUUID(),
-    };
-    if (errorType) headers['x-amzn-errortype'] = errorType;
-    res.writeHead(status, headers);
-    res.end(body);
+  function answer(res: ServerResponse, status: number, errorType?: string, payload?: unknown): void {
+    res.setHeader('x-amzn-requestid', randomUUID());
+    sendJson(res, status, payload, errorType);
   }
 
   function handleManagement(req: IncomingMessage, res: ServerResponse): void {
@@ -635,37 +629,41 @@ export function startWsGateway(options: WsGatewayOptions): Promise<WsGateway> {
     const method = req.method ?? 'GET';
     if (id === undefined || (method !== 'POST' && method !== 'GET' && method !== 'DELETE')) {
       req.resume();
-      answer(res, 404, 'NotFoundException', jsonMessage('Not Found'));
+      answer(res, 404, 'NotFoundException', { message: 'Not Found' });
       return;
     }
     // IAM auth stands in for SigV4: a signature is required, not verified (local credentials are dummies).
     if (!req.headers.authorization) {
       req.resume();
       log('warn', 'Management call without authorization', { method, connectionId: id });
-      answer(res, 403, 'ForbiddenException', jsonMessage('Missing Authentication Token'));
+      answer(res, 403, 'ForbiddenException', { message: 'Missing Authentication Token' });
       return;
     }
     if (method === 'POST') {
-      readBody(req, MAX_MESSAGE_BYTES, (data) => {
-        if (data === undefined) {
-          log('warn', 'PostToConnection payload too large', { connectionId: id });
-          answer(res, 413, 'PayloadTooLargeException', jsonMessage(`Message exceeds ${MAX_MESSAGE_BYTES} bytes`));
-          return;
-        }
-        const conn = connections.get(id);
-        if (!conn || conn.socket.readyState !== WebSocket.OPEN) {
-          answer(res, 410, 'GoneException', jsonMessage(null));
-          return;
-        }
-        conn.socket.send(data, { binary: false });
-        answer(res, 200);
-      });
+      readBody(req, MAX_MESSAGE_BYTES).then(
+        (data) => {
+          if (data === undefined) {
+            log('warn', 'PostToConnection payload too large', { connectionId: id });
+            answer(res, 413, 'PayloadTooLargeException', { message: `Message exceeds ${MAX_MESSAGE_BYTES} bytes` });
+            return;
+          }
+          const conn = connections.get(id);
+          if (!conn || conn.socket.readyState !== WebSocket.OPEN) {
+            answer(res, 410, 'GoneException', { message: null });
+            return;
+          }
+          conn.socket.send(data, { binary: false });
+          answer(res, 200);
+        },
+        // The caller went away mid-body: there is no one left to answer.
+        () => undefined,
+      );
       return;
     }
     req.resume();
     const conn = connections.get(id);
     if (!conn || conn.socket.readyState !== WebSocket.OPEN) {
-      answer(res, 410, 'GoneException', jsonMessage(null));
+      answer(res, 410, 'GoneException', { message: null });
       return;
     }
     if (method === 'GET') {
@@ -674,34 +672,16 @@ export function startWsGateway(options: WsGatewayOptions): Promise<WsGateway> {
         200,
         undefined,
         // The wire names are camelCase (the SDK maps them to ConnectedAt, Identity, LastActiveAt).
-        JSON.stringify({
+        {
           connectedAt: new Date(conn.connectedAt).toISOString(),
           identity: { sourceIp: conn.sourceIp, userAgent: conn.userAgent },
           lastActiveAt: new Date(conn.lastActiveAt).toISOString(),
-        }),
+        },
       );
       return;
     }
     closeByServer(conn, 1000, '');
     answer(res, 204);
-  }
-
-  /** Collects a request body; calls back with undefined once it exceeds `limit` (the rest is drained). */
-  function readBody(req: IncomingMessage, limit: number, done: (data: Buffer | undefined) => void): void {
-    const declared = Number(req.headers['content-length']);
-    let tooLarge = Number.isFinite(declared) && declared > limit;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      if (tooLarge) return;
-      size += chunk.length;
-      if (size > limit) {
-        tooLarge = true;
-        chunks.length = 0;
-      } else chunks.push(chunk);
-    });
-    req.on('end', () => done(tooLarge ? undefined : Buffer.concat(chunks, size)));
-    req.on('error', () => undefined);
   }
 
   async function close(): Promise<void> {
@@ -711,30 +691,22 @@ export function startWsGateway(options: WsGatewayOptions): Promise<WsGateway> {
     await Promise.all(open.map((conn) => conn.done));
     // Invocations may start others' work (a $disconnect posting to peers): wait until nothing runs.
     while (inflight.size > 0) await Promise.allSettled([...inflight]);
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await closeServer(server);
     wss.close();
   }
 
-  return new Promise<WsGateway>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, host, () => {
-      server.off('error', reject);
-      const { port } = server.address() as AddressInfo;
-      const authority = `${host.includes(':') ? `[${host}]` : host}:${port}`;
-      domainName = authority;
-      resolve({
-        url: `ws://${authority}`,
-        managementEndpoint: `http://${authority}`,
-        port,
-        connectionCount: () => connections.size,
-        close: () => {
-          closed ??= close();
-          return closed;
-        },
-      });
-    });
+  return listen(server, options.port, host).then((port) => {
+    const authority = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+    domainName = authority;
+    return {
+      url: `ws://${authority}`,
+      managementEndpoint: `http://${authority}`,
+      port,
+      connectionCount: () => connections.size,
+      close: () => {
+        closed ??= close();
+        return closed;
+      },
+    };
   });
 }

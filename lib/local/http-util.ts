@@ -1,0 +1,76 @@
+import { Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Server as NetServer } from 'node:net';
+
+/**
+ * HTTP plumbing shared by the local emulators (Connect, Scheduler, Lambda API, the HTTP and WebSocket gateways,
+ * Kinesis, DynamoDB): each speaks its own protocol, but reads bodies, answers JSON and listens the same way.
+ */
+
+/**
+ * Reads a request body. With `maxBytes`, resolves undefined once the body is larger (by its Content-Length or by what
+ * arrives); the rest is still read and dropped rather than the request destroyed, so that the caller's 413 reaches
+ * the client instead of a reset connection. Rejects if the request fails or closes before its end.
+ */
+export function readBody(req: IncomingMessage): Promise<Buffer>;
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | undefined>;
+export function readBody(req: IncomingMessage, maxBytes = Number.POSITIVE_INFINITY): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    let tooLarge = Number.isFinite(declared) && declared > maxBytes;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      if (tooLarge) return;
+      size += chunk.length;
+      if (size > maxBytes) {
+        tooLarge = true;
+        chunks.length = 0;
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks, size)));
+    req.on('error', reject);
+    // 'close' follows 'end' on a complete request (the promise is settled by then); before it, the client went away.
+    req.on('close', () => reject(new Error('request closed before its body was read')));
+  });
+}
+
+/**
+ * Answers `payload` as JSON (an undefined payload is an empty body). `errorType` goes in `x-amzn-errortype`, where
+ * the AWS SDK's JSON protocols look for the modelled exception to throw. Headers set on `res` beforehand are kept.
+ */
+export function sendJson(res: ServerResponse, status: number, payload?: unknown, errorType?: string): void {
+  const text = payload === undefined ? '' : JSON.stringify(payload);
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json');
+  res.setHeader('content-length', Buffer.byteLength(text));
+  if (errorType) res.setHeader('x-amzn-errortype', errorType);
+  res.end(text);
+}
+
+/** Listens on `port` (0: any free port) and resolves with the bound port; rejects if it cannot (EADDRINUSE). */
+export async function listen(server: NetServer, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error(`listening on ${host}:${port} gave no port`);
+  return address.port;
+}
+
+/**
+ * Stops the server and resolves once it has closed. An HTTP server's connections are closed at once, keep-alive and
+ * in-flight ones included, so that shutdown never waits for an idle SDK client. Closing a server that is already
+ * closed is not an error: shutdown paths may run twice.
+ */
+export function closeServer(server: NetServer): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.close((err?: Error & { code?: string }) =>
+      err && err.code !== 'ERR_SERVER_NOT_RUNNING' ? reject(err) : resolve(),
+    );
+    if (server instanceof HttpServer) server.closeAllConnections();
+  });
+}
