@@ -44,7 +44,7 @@ export class ConnectionNotifier implements Notifier {
   constructor(
     private readonly connections: ConnectionRepository,
     private readonly gateway: ConnectionGateway,
-    private readonly concurrency = 32,
+    private readonly concurrency = 64,
   ) {}
 
   toUser(tenant: string, user: string, event: ServerEvent): Promise<DeliveryReport> {
