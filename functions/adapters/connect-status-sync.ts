@@ -4,7 +4,9 @@ import {
   ThrottlingException,
   TooManyRequestsException,
 } from '@aws-sdk/client-connect';
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { ConnectStatusClient } from '#domain/status-connect-sync.ts';
+import type { SyncItem } from '#domain/status-ports.ts';
 
 /** PutUserStatus on one Connect instance; a 429 comes back as `throttled` (the queue keeps the item). */
 export class SdkConnectStatusClient implements ConnectStatusClient {
@@ -32,6 +34,36 @@ export class SdkConnectStatusClient implements ConnectStatusClient {
       )
         return 'throttled';
       throw error;
+    }
+  }
+}
+
+/**
+ * The PutUserStatus queue as producers see it: enqueue, then start the paced worker at once with an asynchronous
+ * invoke, so Connect hears of a change within seconds rather than at the next one-minute schedule. The worker holds a
+ * lease, so a kick while it runs costs one short invocation and never doubles the pace; a kick that fails is only
+ * logged — the schedule still drains the queue.
+ */
+export class KickingSyncQueue {
+  constructor(
+    private readonly queue: { enqueue(item: Omit<SyncItem, 'attempts' | 'notBefore'>): Promise<void> },
+    private readonly lambda: LambdaClient,
+    private readonly workerName: () => string,
+    private readonly warn: (message: string, details: Record<string, unknown>) => void,
+  ) {}
+
+  async enqueue(item: Omit<SyncItem, 'attempts' | 'notBefore'>): Promise<void> {
+    await this.queue.enqueue(item);
+    try {
+      await this.lambda.send(
+        new InvokeCommand({
+          FunctionName: this.workerName(),
+          InvocationType: 'Event',
+          Payload: new TextEncoder().encode('{}'),
+        }),
+      );
+    } catch (error) {
+      this.warn('Could not start the Connect sync worker; the schedule will', { error: (error as Error).message });
     }
   }
 }

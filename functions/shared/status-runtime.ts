@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import * as z from 'zod';
-import { SdkConnectStatusClient } from '#adapters/connect-status-sync.ts';
+import { KickingSyncQueue, SdkConnectStatusClient } from '#adapters/connect-status-sync.ts';
 import { DynamoDirectoryRepository } from '#adapters/directory-repository.ts';
 import { FeedPublisher } from '#adapters/monitoring-notifier.ts';
 import { InProcessDomainEvents } from '#adapters/status-domain-events.ts';
@@ -51,6 +52,21 @@ export const presenceStore = once(() => new DynamoPresenceStore(documentClient()
 export const approvalStore = once(() => new DynamoApprovalStore(documentClient(), mainTable(), clock));
 export const reasonStore = once(() => new DynamoReasonStore(documentClient(), mainTable(), clock));
 export const syncQueue = once(() => new DynamoSyncQueue(documentClient(), mainTable()));
+
+/**
+ * What status changes enqueue into: the queue plus an immediate start of the paced worker. The worker's name is read
+ * on the first enqueue, so functions that only read statuses need no invoke permission; the ones that change
+ * statuses declare `invokes: ['ScheduleStatusConnectSync']` in the registry.
+ */
+export const kickingSyncQueue = once(
+  () =>
+    new KickingSyncQueue(
+      syncQueue(),
+      new LambdaClient({}),
+      () => loadEnv({ FN_SCHEDULE_STATUS_CONNECT_SYNC: z.string().min(1) }).FN_SCHEDULE_STATUS_CONNECT_SYNC,
+      (message, details) => logger.warn(message, details),
+    ),
+);
 export { subscriptionStore };
 export const statusFeed = once(() => new FeedPublisher(subscriptionStore(), gateway()));
 export const domainEvents = once(() => new InProcessDomainEvents(statusFeed()));
@@ -92,7 +108,7 @@ export const statusDeps = once<StatusDeps>(() => {
     notifier: monitoringNotifier(),
     feed: statusFeed(),
     events: domainEvents(),
-    ...(instance ? { sync: syncQueue() } : {}),
+    ...(instance ? { sync: kickingSyncQueue() } : {}),
     newId: () => randomUUID(),
     warn: (message, details) => logger.warn(message, details),
   };

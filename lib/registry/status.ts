@@ -3,8 +3,11 @@ import type { HandlerDefinition } from './types.ts';
 const rw = { tables: { main: 'readwrite' } } as const;
 /** Functions whose status changes push to agents, the feed and monitors. */
 const pushes = { tables: { main: 'readwrite' }, manageConnections: true } as const;
-/** …and may queue PutUserStatus (only reads the env var; the Connect call itself is the sync worker's). */
-const changes = { ...pushes, connect: [] } as const;
+/**
+ * …and may queue PutUserStatus: they read the instance id (`connect: []` grants no Connect action — the call itself
+ * is the sync worker's) and start the worker at once with an async invoke.
+ */
+const changes = { ...pushes, connect: [], invokes: ['ScheduleStatusConnectSync'] } as const;
 
 /** Agent status and supervision: statuses, approvals, live feed, silent monitor, Connect agent events and sync. */
 export const statusHandlers: readonly HandlerDefinition[] = [
