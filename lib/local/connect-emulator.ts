@@ -219,6 +219,14 @@ export async function startConnectEmulator(opts: ConnectEmulatorOptions): Promis
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      // Not a Connect API: the emulator's own log of the calls it received, for tests and for people trying the
+      // runtime ("did my status reach Connect?"). Unsigned on purpose — it only ever listens on loopback.
+      if (req.method === 'GET' && url.pathname === '/_local/calls') {
+        const operation = url.searchParams.get('operation') ?? undefined;
+        sendJson(res, 200, { calls: recorded.filter((c) => !operation || c.operation === operation) });
+        return;
+      }
       const raw = (await readBody(req)).toString('utf8');
       let body: unknown = {};
       if (raw.trim() !== '') {

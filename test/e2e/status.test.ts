@@ -135,6 +135,36 @@ describe('agent status end to end', () => {
     expect(await bob.request({ action: 'subscribeStatus' })).toMatchObject({ type: 'error', status: 403 });
   });
 
+  it('pushes a status set in the backend to Connect (PutUserStatus) within seconds, with the mapped status id', async () => {
+    const admin = await rt.token({ tenant: 'acme', user: 'ada', role: 'admin' });
+    const mapped = await api(admin, 'PUT', '/connect/instance', {
+      instanceArn: INSTANCE,
+      statusMap: { away: 'agent-status-away' },
+    });
+    expect(mapped.status).toBe(200);
+    const supervisor = await rt.token({ tenant: 'acme', user: 'sam', role: 'supervisor' });
+    // alice logged in through Connect in the first test, so the directory knows her Connect user id.
+    const changed = await api(supervisor, 'PUT', '/agents/alice/status', { status: 'away' });
+    expect(changed.status).toBe(200);
+    const putUserStatus = async () =>
+      (
+        (await (await fetch(`${rt.connect}/_local/calls?operation=PutUserStatus`)).json()) as {
+          calls: Array<{ input: Record<string, unknown>; status: number }>;
+        }
+      ).calls;
+    await expect
+      .poll(putUserStatus, { timeout: 15_000, interval: 250 })
+      .toEqual([
+        expect.objectContaining({
+          status: 200,
+          input: expect.objectContaining({
+            UserId: 'alice-0000-4000-8000-000000000000',
+            AgentStatusId: 'agent-status-away',
+          }),
+        }),
+      ]);
+  });
+
   it('refuses a supervisor change while the agent is Offline (409)', async () => {
     const supervisor = await rt.token({ tenant: 'acme', user: 'sam', role: 'supervisor' });
     const res = await api(supervisor, 'PUT', '/agents/nobody-online/status', { status: 'available' });
