@@ -152,17 +152,15 @@ describe('agent status end to end', () => {
           calls: Array<{ input: Record<string, unknown>; status: number }>;
         }
       ).calls;
-    await expect
-      .poll(putUserStatus, { timeout: 15_000, interval: 250 })
-      .toEqual([
-        expect.objectContaining({
-          status: 200,
-          input: expect.objectContaining({
-            UserId: 'alice-0000-4000-8000-000000000000',
-            AgentStatusId: 'agent-status-away',
-          }),
+    await expect.poll(putUserStatus, { timeout: 15_000, interval: 250 }).toEqual([
+      expect.objectContaining({
+        status: 200,
+        input: expect.objectContaining({
+          UserId: 'alice-0000-4000-8000-000000000000',
+          AgentStatusId: 'agent-status-away',
         }),
-      ]);
+      }),
+    ]);
   });
 
   it('refuses a supervisor change while the agent is Offline (409)', async () => {
