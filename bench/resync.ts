@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { documentClient } from '../functions/shared/runtime.ts';
-import { optionsFromEnv, startLocalRuntime } from '../lib/local/runtime.ts';
+import { optionsFromEnv, RANDOM_PORTS, startLocalRuntime } from '../lib/local/runtime.ts';
 import { TestClient } from '../test/support/ws-client.ts';
 import { log, ms } from './_setup.ts';
 
@@ -17,13 +17,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const count = Number(values.messages);
   const env = {
     ...process.env,
-    PORT: '0',
-    WS_PORT: '0',
-    LAMBDA_PORT: '0',
-    SCHEDULER_PORT: '0',
-    CONNECT_PORT: '0',
-    DYNAMODB_PORT: '0',
-    KINESIS_PORT: '0',
+    ...RANDOM_PORTS,
     DATA_DIR: ':memory:',
     LOG_LEVEL: 'error',
   };

@@ -4,9 +4,10 @@ import {
   ThrottlingException,
   TooManyRequestsException,
 } from '@aws-sdk/client-connect';
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { ConnectStatusClient } from '#domain/status-connect-sync.ts';
 import type { SyncItem } from '#domain/status-ports.ts';
+import { invokeAsync } from './lambda-invoke.ts';
 
 /** PutUserStatus on one Connect instance; a 429 comes back as `throttled` (the queue keeps the item). */
 export class SdkConnectStatusClient implements ConnectStatusClient {
@@ -55,13 +56,8 @@ export class KickingSyncQueue {
   async enqueue(item: Omit<SyncItem, 'attempts' | 'notBefore'>): Promise<void> {
     await this.queue.enqueue(item);
     try {
-      await this.lambda.send(
-        new InvokeCommand({
-          FunctionName: this.workerName(),
-          InvocationType: 'Event',
-          Payload: new TextEncoder().encode('{}'),
-        }),
-      );
+      // The worker needs no input: it drains whatever is queued.
+      await invokeAsync(this.lambda, this.workerName(), {});
     } catch (error) {
       this.warn('Could not start the Connect sync worker; the schedule will', { error: (error as Error).message });
     }

@@ -1,5 +1,6 @@
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { DeferredReceipts, DeliveredReceipts, FanOutDispatcher } from '#domain/messages.ts';
+import { invokeAsync } from './lambda-invoke.ts';
 
 /** The worker's event: which message to fan out. Everything else is read from the durable message record. */
 export interface FanOutEvent {
@@ -20,14 +21,7 @@ export class LambdaFanOutDispatcher implements FanOutDispatcher {
 
   async dispatch(tenant: string, messageId: string): Promise<void> {
     const event: FanOutEvent = { tenant, messageId };
-    const out = await this.client.send(
-      new InvokeCommand({
-        FunctionName: this.functionName,
-        InvocationType: 'Event',
-        Payload: new TextEncoder().encode(JSON.stringify(event)),
-      }),
-    );
-    if (out.StatusCode !== 202) throw new Error(`Async invoke of ${this.functionName} answered ${out.StatusCode}`);
+    await invokeAsync(this.client, this.functionName, event);
   }
 }
 
@@ -39,13 +33,6 @@ export class LambdaDeferredReceipts implements DeferredReceipts {
   ) {}
 
   async markDeliveredLater(receipts: DeliveredReceipts): Promise<void> {
-    const out = await this.client.send(
-      new InvokeCommand({
-        FunctionName: this.functionName,
-        InvocationType: 'Event',
-        Payload: new TextEncoder().encode(JSON.stringify(receipts)),
-      }),
-    );
-    if (out.StatusCode !== 202) throw new Error(`Async invoke of ${this.functionName} answered ${out.StatusCode}`);
+    await invokeAsync(this.client, this.functionName, receipts);
   }
 }

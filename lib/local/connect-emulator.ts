@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { closeServer, listen, readBody, sendJson } from './http-util.ts';
+import { BadJsonBody, closeServer, listen, readJsonObject, sendJson } from './http-util.ts';
 import type { EmulatorLog } from './scheduler-emulator.ts';
 
 /**
@@ -147,10 +147,6 @@ class Bucket {
   }
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 export async function startConnectEmulator(opts: ConnectEmulatorOptions): Promise<ConnectEmulator> {
   const clock = opts.clock ?? { now: () => Date.now() };
   const rate = opts.ratePerSecond ?? 2;
@@ -227,16 +223,9 @@ export async function startConnectEmulator(opts: ConnectEmulatorOptions): Promis
         sendJson(res, 200, { calls: recorded.filter((c) => !operation || c.operation === operation) });
         return;
       }
-      const raw = (await readBody(req)).toString('utf8');
-      let body: unknown = {};
-      if (raw.trim() !== '') {
-        try {
-          body = JSON.parse(raw);
-        } catch {
-          throw new ConnectApiError(400, 'InvalidRequestException', 'request body is not JSON');
-        }
-      }
-      if (!isRecord(body)) throw new ConnectApiError(400, 'InvalidRequestException', 'body must be a JSON object');
+      const body = await readJsonObject(req).catch((error: unknown) => {
+        throw error instanceof BadJsonBody ? new ConnectApiError(400, 'InvalidRequestException', error.message) : error;
+      });
       const { status, payload } = handle(req.method ?? 'GET', new URL(req.url ?? '/', 'http://localhost'), body);
       sendJson(res, status, payload);
     } catch (err) {

@@ -74,3 +74,25 @@ export function closeServer(server: NetServer): Promise<void> {
     if (server instanceof HttpServer) server.closeAllConnections();
   });
 }
+
+/** Thrown by `readJsonObject`: the caller answers it in its own API's error shape. */
+export class BadJsonBody extends Error {}
+
+/**
+ * Reads a restJson1 request body: empty means `{}`; anything but a JSON object is a `BadJsonBody` with a message fit
+ * for the caller.
+ */
+export async function readJsonObject(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const raw = (await readBody(req)).toString('utf8');
+  if (raw.trim() === '') return {};
+  let body: unknown;
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    throw new BadJsonBody('request body is not JSON');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new BadJsonBody('request body must be a JSON object');
+  }
+  return body as Record<string, unknown>;
+}

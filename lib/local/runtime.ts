@@ -42,6 +42,17 @@ export interface RuntimeOptions {
   readonly log: RuntimeLog;
 }
 
+/** Every port of the runtime on a free one (tests and benches run several runtimes side by side). */
+export const RANDOM_PORTS = {
+  PORT: '0',
+  WS_PORT: '0',
+  LAMBDA_PORT: '0',
+  SCHEDULER_PORT: '0',
+  CONNECT_PORT: '0',
+  KINESIS_PORT: '0',
+  DYNAMODB_PORT: '0',
+} as const;
+
 /** Defaults for `npm start`; every port and the data directory is overridable from the environment. */
 export function optionsFromEnv(env: NodeJS.ProcessEnv, log: RuntimeLog): RuntimeOptions {
   const port = (name: string, fallback: number) => {

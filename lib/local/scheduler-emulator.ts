@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isTimeZone, type LocalDateTime, localParts, localToInstant } from '../../functions/domain/zoned-time.ts';
-import { closeServer, listen, readBody, sendJson } from './http-util.ts';
+import { BadJsonBody, closeServer, listen, readJsonObject, sendJson } from './http-util.ts';
 import { invoke, type LambdaHandler } from './lambda.ts';
 
 /**
@@ -528,16 +528,9 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const raw = (await readBody(req)).toString('utf8');
-      let body: unknown = {};
-      if (raw.trim() !== '') {
-        try {
-          body = JSON.parse(raw);
-        } catch {
-          throw validation('request body is not JSON');
-        }
-      }
-      if (!isRecord(body)) throw validation('request body must be a JSON object');
+      const body = await readJsonObject(req).catch((error: unknown) => {
+        throw error instanceof BadJsonBody ? validation(error.message) : error;
+      });
       const url = new URL(req.url ?? '/', 'http://localhost');
       sendJson(res, 200, await route(req.method ?? 'GET', url, body));
     } catch (err) {

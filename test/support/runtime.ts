@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalIssuer, type TokenRequest } from '../../lib/local/issuer.ts';
-import { issuerKeyFile, ROOT_DIR } from '../../lib/local/runtime.ts';
+import { issuerKeyFile, RANDOM_PORTS, ROOT_DIR } from '../../lib/local/runtime.ts';
 
 export interface RuntimeProcess {
   readonly http: string;
@@ -35,13 +35,7 @@ export async function startRuntimeProcess(env: Record<string, string> = {}): Pro
     cwd: ROOT_DIR,
     env: {
       ...process.env,
-      PORT: '0',
-      WS_PORT: '0',
-      LAMBDA_PORT: '0',
-      SCHEDULER_PORT: '0',
-      CONNECT_PORT: '0',
-      KINESIS_PORT: '0',
-      DYNAMODB_PORT: '0',
+      ...RANDOM_PORTS,
       DATA_DIR: dataDir,
       LOG_LEVEL: 'error',
       ...env,
