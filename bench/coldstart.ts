@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { BUNDLE } from '../lib/bundling.ts';
+import { esbuildOptions } from '../lib/bundling.ts';
 import { ROOT_DIR } from '../lib/local/runtime.ts';
 import { functionEnvVar, HANDLERS } from '../lib/registry/index.ts';
 import { TABLES } from '../lib/tables.ts';
@@ -55,20 +55,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const results: Array<{ name: string; bundle_bytes: number; init_ms: number }> = [];
   for (const [i, h] of HANDLERS.entries()) {
     const outfile = join(outDir, h.name, 'index.mjs');
-    await build({
-      entryPoints: [join(ROOT_DIR, h.entry)],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      minify: BUNDLE.minify,
-      sourcemap: BUNDLE.sourceMap,
-      target: BUNDLE.target,
-      external: [...BUNDLE.externalModules],
-      mainFields: [...BUNDLE.mainFields],
-      banner: { js: BUNDLE.banner },
-      logLevel: 'error',
-    });
+    await build({ ...esbuildOptions(join(ROOT_DIR, h.entry), outfile), logLevel: 'error' });
     const bytes = statSync(outfile).size;
     const script = `const t=performance.now();await import(${JSON.stringify(`file://${outfile}`)});process.stdout.write(String(performance.now()-t));`;
     const times: number[] = [];
