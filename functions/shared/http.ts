@@ -20,6 +20,8 @@ export interface HttpResult {
   /** @default 200 */
   readonly statusCode?: number;
   readonly body?: unknown;
+  /** A body sent as it is instead of JSON (e.g. a CSV export); its `content-type` goes into `headers`. */
+  readonly text?: string;
   readonly headers?: Readonly<Record<string, string>>;
 }
 
@@ -88,6 +90,8 @@ function parts<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType>(
 }
 
 function toResult(result: HttpResult): APIGatewayProxyResultV2 {
+  if (result.text !== undefined)
+    return { statusCode: result.statusCode ?? 200, headers: { ...result.headers }, body: result.text };
   return json(result.statusCode ?? 200, result.body, result.headers);
 }
 

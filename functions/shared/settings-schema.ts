@@ -19,6 +19,10 @@ const fields = {
     /** How long status changes are kept in the status log. */
     logRetentionDays: z.number().int().min(1).max(400),
   },
+  reports: {
+    /** How long issue reports are kept (DynamoDB TTL from the time of the report). */
+    retentionDays: z.number().int().min(1).max(730),
+  },
 } as const;
 
 /**
@@ -39,6 +43,7 @@ export const settingsSchema = z.object({
       logRetentionDays: fields.status.logRetentionDays.default(30),
     })
     .prefault({}),
+  reports: z.object({ retentionDays: fields.reports.retentionDays.default(90) }).prefault({}),
 });
 
 export type TenantSettings = z.output<typeof settingsSchema>;
@@ -52,6 +57,7 @@ export const settingsPatchSchema = z
     general: z.object(fields.general).partial().strict().optional(),
     messaging: z.object(fields.messaging).partial().strict().optional(),
     status: z.object(fields.status).partial().strict().optional(),
+    reports: z.object(fields.reports).partial().strict().optional(),
   })
   .strict();
 
@@ -63,5 +69,6 @@ export function applySettingsPatch(current: TenantSettings, patch: SettingsPatch
     general: { ...current.general, ...patch.general },
     messaging: { ...current.messaging, ...patch.messaging },
     status: { ...current.status, ...patch.status },
+    reports: { ...current.reports, ...patch.reports },
   });
 }

@@ -12,6 +12,7 @@ describe('tenant settings', () => {
       general: { timeZone: 'UTC' },
       messaging: { cleardownHour: 3, maxTextLength: 2000 },
       status: { inactivityWindowSeconds: 60, logRetentionDays: 30 },
+      reports: { retentionDays: 90 },
     });
   });
 
@@ -31,6 +32,10 @@ describe('tenant settings', () => {
     expect(settingsPatchSchema.safeParse({ general: { timeZone: 'Mars/Olympus' } }).success).toBe(false);
     expect(settingsPatchSchema.safeParse({ messaging: { cleardownHour: 24 } }).success).toBe(false);
     expect(settingsPatchSchema.safeParse({ status: { inactivityWindowSeconds: 5 } }).success).toBe(false);
+    expect(settingsPatchSchema.safeParse({ reports: { retentionDays: 0 } }).success).toBe(false);
+    expect(settingsPatchSchema.safeParse({ reports: { retentionDays: 731 } }).success).toBe(false);
+    expect(settingsPatchSchema.safeParse({ reports: { retentionDays: 7.5 } }).success).toBe(false);
+    expect(settingsPatchSchema.parse({ reports: { retentionDays: 730 } })).toEqual({ reports: { retentionDays: 730 } });
   });
 });
 
