@@ -138,6 +138,8 @@ export class ApiStack extends Stack {
                 allowOrigins: [...origins],
                 allowMethods: [apigw.CorsHttpMethod.ANY],
                 allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+                // The CSV export pages with these; a browser reads only headers it is allowed to.
+                exposeHeaders: ['x-next-cursor', 'x-row-count', 'content-disposition'],
                 maxAge: Duration.hours(1),
               }
             : undefined,

@@ -321,6 +321,7 @@ describe('configured variants', () => {
       CorsConfiguration: Match.objectLike({
         AllowOrigins: ['https://console.example.com', 'http://localhost:5173'],
         AllowHeaders: Match.arrayWith(['authorization']),
+        ExposeHeaders: Match.arrayWith(['x-next-cursor']),
       }),
     });
   });
