@@ -66,30 +66,36 @@ export interface StatusAtTime {
   readonly label: string;
 }
 
+/** What a stored report keeps of the caller's input as it was given. */
+type KeptInput = Pick<
+  ReportInput,
+  | 'category'
+  | 'severity'
+  | 'notes'
+  | 'cpuPercent'
+  | 'memoryPercent'
+  | 'browserName'
+  | 'browserVersion'
+  | 'extensionVersion'
+  | 'clientReportId'
+>;
+
 /** A stored report. */
-export interface IssueReport {
+export interface IssueReport extends KeptInput {
   readonly tenant: string;
   /** 32 hexadecimal characters. */
   readonly id: string;
   readonly agent: string;
   readonly agentName?: string;
-  readonly category: ReportCategory;
-  readonly severity: ReportSeverity;
-  readonly notes?: string;
   /** ISO 8601, from the client (bounded). */
   readonly occurredAt: string;
   /** ISO 8601, set by the server; the period filters of lists and exports apply to it. */
   readonly reportedAt: string;
+  /** The client's, or the alert's when the alert store knows the alert (see applyAlertPrefill). */
   readonly contactId?: string;
   readonly errorShown?: string;
   /** The alert the report was flagged from; `verified` when its fields came from the alert store, not the client. */
   readonly alert?: { readonly id: string; readonly type?: string; readonly verified: boolean };
-  readonly cpuPercent?: number;
-  readonly memoryPercent?: number;
-  readonly browserName?: string;
-  readonly browserVersion?: string;
-  readonly extensionVersion?: string;
-  readonly clientReportId?: string;
   /** From the directory when the report was stored (never from the client). */
   readonly team?: string;
   readonly queues: readonly string[];
