@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import * as z from 'zod';
+import { type HeartbeatLines, heartbeatLinesSchema } from '../functions/domain/heartbeat-schemas.ts';
 
 /**
  * Stage configuration, read from CDK context (`cdk.json` or `-c name=value`) and validated once, before any construct
@@ -17,6 +18,9 @@ import * as z from 'zod';
  *   allowedOrigins       comma-separated origins for the HTTP API's CORS, e.g. `https://a.example,https://b.example`.
  *                        Without it the API sends no CORS headers (same-origin or non-browser callers only).
  *   logLevel             POWERTOOLS_LOG_LEVEL of every function (default INFO).
+ *   heartbeatLines       JSON: per Connect instance id, the numbers heartbeat test calls use:
+ *                        `{"<instance id>":{"destinationPhoneNumber":"+44…","sourcePhoneNumber":"+44…"}}`. Operator
+ *                        configuration on purpose: tenants pick a flow and queue of their instance, never a number.
  */
 export const CONTEXT_KEYS = [
   'stage',
@@ -25,6 +29,7 @@ export const CONTEXT_KEYS = [
   'alarmEmail',
   'allowedOrigins',
   'logLevel',
+  'heartbeatLines',
 ] as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -69,6 +74,16 @@ const contextSchema = z.object({
       .pipe(z.array(origin).min(1)),
   ),
   logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  heartbeatLines: optional(
+    z.preprocess((v) => {
+      if (typeof v !== 'string') return v;
+      try {
+        return JSON.parse(v) as unknown;
+      } catch {
+        return v;
+      }
+    }, heartbeatLinesSchema),
+  ),
 });
 
 export type Stage = z.infer<typeof contextSchema>['stage'];
@@ -83,6 +98,8 @@ export interface StageConfig {
   /** Empty: no CORS configuration at all. */
   readonly allowedOrigins: readonly string[];
   readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** Numbers of heartbeat test calls per Connect instance id (operator-bound); empty: heartbeats cannot be enabled. */
+  readonly heartbeatLines: HeartbeatLines;
   /** Stateful resources and log groups: RETAIN in prod (data outlives a mistaken `cdk destroy`), DESTROY in dev. */
   readonly removalPolicy: RemovalPolicy;
   /** Log retention: a month in prod (incident look-back), a week in dev (cheap, enough to debug). */
@@ -109,14 +126,22 @@ export function parseConfig(raw: Partial<Record<ContextKey, unknown>>): StageCon
   }
   const c = result.data;
   const prod = c.stage === 'prod';
+  const instanceId = c.connectInstanceArn?.split('instance/')[1];
+  const strayLines = Object.keys(c.heartbeatLines ?? {}).filter((id) => id !== instanceId);
+  if (strayLines.length > 0) {
+    throw new ConfigError(
+      `Invalid CDK context for the agent messenger:\n  - heartbeatLines: instance ${strayLines.join(', ')} is not the configured connectInstanceArn`,
+    );
+  }
   return {
     stage: c.stage,
     connectInstanceArn: c.connectInstanceArn,
-    connectInstanceId: c.connectInstanceArn?.split('instance/')[1],
+    connectInstanceId: instanceId,
     agentEventStreamArn: c.agentEventStreamArn,
     alarmEmail: c.alarmEmail,
     allowedOrigins: c.allowedOrigins ?? [],
     logLevel: c.logLevel,
+    heartbeatLines: c.heartbeatLines ?? {},
     removalPolicy: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     logRetention: prod ? RetentionDays.ONE_MONTH : RetentionDays.ONE_WEEK,
     failureRetention: Duration.days(14),

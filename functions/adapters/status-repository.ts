@@ -53,6 +53,8 @@ const byStatusPk = (tenant: string, status: string) => `T#${tenant}#ST#${status}
 const logPk = (tenant: string, agent: string) => `T#${tenant}#LOG#${agent}`;
 const sessionPk = (tenant: string, agent: string) => `T#${tenant}#SESSION#${agent}`;
 const PRESENCE_SHARDS = 8;
+/** The key of an agent's presence item (its `deadline` says until when the messenger counts as online). */
+export const presenceKey = (tenant: string, agent: string) => ({ pk: statusPk(tenant), sk: `P#${agent}` });
 const pad = (ms: number) => String(Math.max(0, Math.floor(ms))).padStart(15, '0');
 
 function isConditionFailure(error: unknown): boolean {

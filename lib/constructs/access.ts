@@ -23,6 +23,8 @@ export interface AccessTargets {
   readonly scheduling?: () => RuntimeScheduling;
   /** Amazon Connect; absent: `connect` access wires nothing and the code treats Connect as disabled. */
   readonly connect?: { readonly instanceArn: string; readonly instanceId: string };
+  /** The operator's heartbeat lines as JSON (context `heartbeatLines`), for `heartbeatLines` access. */
+  readonly heartbeatLines?: string;
 }
 
 /** The JWT settings a token-verifying function (and the HTTP JWT authorizer) use for a Cognito user pool. */
@@ -78,14 +80,18 @@ export function applyAccess(fn: AppFunction, def: HandlerDefinition, targets: Ac
     targets.scheduling().bindScheduler(fn, scheduleTargets);
   }
 
-  if (access.connect && access.connect.length > 0 && targets.connect) {
+  if (access.connect && targets.connect) {
     const { instanceArn, instanceId } = targets.connect;
     for (const action of access.connect) {
       // An explicit API name only: no "*" or "Describe*" can slip in through the registry.
       if (!/^[A-Z][A-Za-z0-9]+$/.test(action)) throw new Error(`${def.name}: invalid Connect action "${action}"`);
     }
+    // `connect: []` reads which instance is configured (e.g. to check a tenant's binding) without any grant.
     fn.addEnvironment('CONNECT_INSTANCE_ID', instanceId);
     fn.addEnvironment('CONNECT_INSTANCE_ARN', instanceArn);
+  }
+  if (access.connect && access.connect.length > 0 && targets.connect) {
+    const { instanceArn } = targets.connect;
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: access.connect.map((a) => `connect:${a}`),
@@ -93,6 +99,9 @@ export function applyAccess(fn: AppFunction, def: HandlerDefinition, targets: Ac
       }),
     );
     acknowledgeWildcard(role, `${instanceArn}/*`, REASONS.connectInstance);
+  }
+  if (access.heartbeatLines && targets.heartbeatLines) {
+    fn.addEnvironment('HEARTBEAT_LINES', targets.heartbeatLines);
   }
 }
 

@@ -97,6 +97,11 @@ export interface ConnectEmulatorOptions {
   operations?: readonly ConnectOperation[];
   /** Region used in returned ARNs. @default 'us-east-1' */
   region?: string;
+  /**
+   * Local control of a call simulator at `/_local/simulate`: POST injects a failure, GET shows the simulated calls.
+   * Not a Connect API (unsigned; loopback only).
+   */
+  simulator?: { control(body: Record<string, unknown>): unknown; calls(): unknown };
   log?: EmulatorLog;
 }
 
@@ -222,6 +227,21 @@ export async function startConnectEmulator(opts: ConnectEmulatorOptions): Promis
         const operation = url.searchParams.get('operation') ?? undefined;
         sendJson(res, 200, { calls: recorded.filter((c) => !operation || c.operation === operation) });
         return;
+      }
+      if (url.pathname === '/_local/simulate' && opts.simulator) {
+        if (req.method === 'GET') {
+          sendJson(res, 200, { calls: opts.simulator.calls() });
+          return;
+        }
+        if (req.method === 'POST') {
+          const controlBody = await readJsonObject(req).catch((error: unknown) => {
+            throw error instanceof BadJsonBody
+              ? new ConnectApiError(400, 'InvalidRequestException', error.message)
+              : error;
+          });
+          sendJson(res, 200, opts.simulator.control(controlBody));
+          return;
+        }
       }
       const body = await readJsonObject(req).catch((error: unknown) => {
         throw error instanceof BadJsonBody ? new ConnectApiError(400, 'InvalidRequestException', error.message) : error;

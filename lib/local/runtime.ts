@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createDocumentClient } from '../../functions/adapters/dynamo.ts';
 import { functionEnvVar, HANDLERS, type HandlerDefinition, type StreamKey } from '../registry/index.ts';
 import { TABLES } from '../tables.ts';
+import { startCallSimulator } from './call-simulation.ts';
 import { startConnectEmulator } from './connect-emulator.ts';
 import { startDynamo } from './dynamodb.ts';
 import { type HttpRoute, startHttpGateway } from './http-gateway.ts';
@@ -106,6 +107,11 @@ export const LOCAL_STAGE = 'local';
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_CONNECT_INSTANCE_ID = '00000000-0000-4000-8000-000000000000';
+export const LOCAL_CONNECT_INSTANCE_ARN = `arn:aws:connect:${LOCAL_REGION}:${LOCAL_ACCOUNT}:instance/${LOCAL_CONNECT_INSTANCE_ID}`;
+/** The local instance's heartbeat line (what the operator's `heartbeatLines` context is in the cloud). */
+export const LOCAL_HEARTBEAT_LINES = {
+  [LOCAL_CONNECT_INSTANCE_ID]: { destinationPhoneNumber: '+15550100100', sourcePhoneNumber: '+15550100101' },
+};
 export const SCHEDULE_GROUP = 'agent-messenger';
 /** Local names of the Kinesis streams (the CDK stack creates them, or imports Connect's). */
 export const STREAM_NAMES: Record<StreamKey, string> = { agentEvents: 'agent-events' };
@@ -144,7 +150,8 @@ function functionEnvironment(
     SCHEDULE_GROUP,
     SCHEDULER_ROLE_ARN: `arn:aws:iam::${LOCAL_ACCOUNT}:role/local-scheduler`,
     CONNECT_INSTANCE_ID: LOCAL_CONNECT_INSTANCE_ID,
-    CONNECT_INSTANCE_ARN: `arn:aws:connect:${LOCAL_REGION}:${LOCAL_ACCOUNT}:instance/${LOCAL_CONNECT_INSTANCE_ID}`,
+    CONNECT_INSTANCE_ARN: LOCAL_CONNECT_INSTANCE_ARN,
+    HEARTBEAT_LINES: JSON.stringify(LOCAL_HEARTBEAT_LINES),
   };
   for (const def of Object.values(TABLES)) env[def.envVar] = def.id;
   for (const h of handlers) {
@@ -233,14 +240,6 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
     });
     stops.push(() => scheduler.close());
 
-    const connect = await startConnectEmulator({
-      port: options.connectPort,
-      host,
-      instanceIds: [LOCAL_CONNECT_INSTANCE_ID],
-      log,
-    });
-    stops.push(() => connect.close());
-
     const kinesis = await startKinesis({
       port: options.kinesisPort,
       host,
@@ -249,6 +248,18 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
       log,
     });
     stops.push(() => kinesis.close());
+
+    const simulator = startCallSimulator(STREAM_NAMES.agentEvents, kinesis.endpoint, dynamo.endpoint, log);
+    stops.push(() => simulator.close());
+    const connect = await startConnectEmulator({
+      port: options.connectPort,
+      host,
+      instanceIds: [LOCAL_CONNECT_INSTANCE_ID],
+      operations: [simulator.calls.operation()],
+      simulator: { control: (body) => simulator.calls.control(body), calls: () => simulator.calls.calls() },
+      log,
+    });
+    stops.push(() => connect.close());
 
     const urls: LocalRuntime['urls'] = {
       http: http.url,
@@ -307,6 +318,9 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
           break;
         }
         case 'invoke':
+          break;
+        case 'connect-flow':
+          simulator.calls.setContactFlowLambda({ name: def.name, handler });
           break;
       }
     }

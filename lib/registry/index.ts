@@ -1,4 +1,5 @@
 import { foundationHandlers } from './foundation.ts';
+import { heartbeatHandlers } from './heartbeats.ts';
 import { messagingHandlers } from './messaging.ts';
 import { reportHandlers } from './reports.ts';
 import { statusHandlers } from './status.ts';
@@ -15,6 +16,7 @@ export const HANDLERS: readonly HandlerDefinition[] = [
   ...messagingHandlers,
   ...statusHandlers,
   ...reportHandlers,
+  ...heartbeatHandlers,
 ];
 
 export function handlerByName(name: string): HandlerDefinition {

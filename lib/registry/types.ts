@@ -33,7 +33,12 @@ export type Trigger =
    * Invoked by other functions or by schedules created at runtime (async `Invoke`, `scheduler:CreateSchedule`
    * targets). Has no trigger of its own.
    */
-  | { readonly kind: 'invoke' };
+  | { readonly kind: 'invoke' }
+  /**
+   * Invoked by Amazon Connect contact flows ("Invoke AWS Lambda function" block) of the configured instance(s): the
+   * stack adds the resource policy for `connect.amazonaws.com` scoped to each instance and associates the function.
+   */
+  | { readonly kind: 'connect-flow' };
 
 export interface Access {
   /** Tables this function reads or writes; sets the table's env var and the matching grant. */
@@ -53,6 +58,8 @@ export interface Access {
   readonly schedulesTargets?: readonly string[];
   /** Amazon Connect API actions (without the `connect:` prefix); sets `CONNECT_INSTANCE_ID` when configured. */
   readonly connect?: readonly string[];
+  /** Reads the operator's heartbeat lines (phone numbers per Connect instance); sets `HEARTBEAT_LINES` (JSON). */
+  readonly heartbeatLines?: boolean;
 }
 
 export interface HandlerDefinition {

@@ -4,8 +4,10 @@ import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer, WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import * as connect from 'aws-cdk-lib/aws-connect';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -180,6 +182,7 @@ export class ApiStack extends Stack {
           config.connectInstanceArn && config.connectInstanceId
             ? { instanceArn: config.connectInstanceArn, instanceId: config.connectInstanceId }
             : undefined,
+        heartbeatLines: JSON.stringify(config.heartbeatLines),
       });
     }
 
@@ -233,6 +236,9 @@ export class ApiStack extends Stack {
       case 'ws-authorizer':
       case 'invoke':
         // The authorizer is attached to $connect; `invoke` functions are reached through others' access.
+        return;
+      case 'connect-flow':
+        this.allowContactFlows(def, fn);
         return;
       case 'ws': {
         const api = this.webSocketApi;
@@ -299,6 +305,27 @@ export class ApiStack extends Stack {
         return;
       }
     }
+  }
+
+  /**
+   * Lets the configured Connect instance's contact flows invoke `fn`: a resource policy for the Connect service
+   * principal, limited to that instance and this account (confused-deputy guard), and the instance's association
+   * with the function, so flows can pick it in their "Invoke AWS Lambda function" block.
+   */
+  private allowContactFlows(def: HandlerDefinition, fn: AppFunction): void {
+    const instanceArn = this.config.connectInstanceArn;
+    if (!instanceArn) return;
+    fn.addPermission(`${def.name}ConnectInvoke`, {
+      principal: new iam.ServicePrincipal('connect.amazonaws.com'),
+      action: 'lambda:InvokeFunction',
+      sourceArn: instanceArn,
+      sourceAccount: this.account,
+    });
+    new connect.CfnIntegrationAssociation(this, `${def.name}ConnectAssociation`, {
+      instanceId: instanceArn,
+      integrationType: 'LAMBDA_FUNCTION',
+      integrationArn: fn.functionArn,
+    });
   }
 
   private accessLogs(id: string, fields: Record<string, string>): apigw.IAccessLogSettings {

@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { ConnectClient } from '@aws-sdk/client-connect';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import * as z from 'zod';
+import { BoundConnectInstance } from '#adapters/connect-instance-of-tenant.ts';
+import { SdkOutboundCaller } from '#adapters/connect-outbound.ts';
+import { DynamoDirectoryRepository } from '#adapters/directory-repository.ts';
+import { DynamoHeartbeatConfigStore, DynamoHeartbeatStore } from '#adapters/heartbeat-repository.ts';
+import { SdkHeartbeatSchedules } from '#adapters/heartbeat-scheduler.ts';
+import { DynamoReasonStore, DynamoStatusStore } from '#adapters/status-repository.ts';
+import { heartbeatLinesSchema } from '#domain/heartbeat-schemas.ts';
+import type { ContactFlowDeps, HeartbeatConfigDeps, HeartbeatDeps } from '#domain/heartbeats.ts';
+import { loadEnv } from '#shared/env.ts';
+import { logger } from '#shared/powertools.ts';
+import { clock, documentClient, mainTable, notifier, settingsRepository } from '#shared/runtime.ts';
+import { once } from './once.ts';
+
+/**
+ * Composition of the heartbeat capability, per use case: reading the config and the results needs the table only;
+ * saving the config also manages the tenant's schedule; the run calls Connect and pushes to agents; the contact-flow
+ * Lambda reads and finishes heartbeats and pushes `heartbeat.finished`.
+ */
+const configStore = once(() => new DynamoHeartbeatConfigStore(documentClient(), mainTable()));
+const heartbeatStore = once(
+  () =>
+    new DynamoHeartbeatStore(
+      documentClient(),
+      mainTable(),
+      new DynamoStatusStore(documentClient(), mainTable(), clock),
+      clock,
+    ),
+);
+
+/** The tenant's bound instance, among the instances the operator configured (none: heartbeats cannot be enabled). */
+const instances = once(() => {
+  const { CONNECT_INSTANCE_ARN } = loadEnv({ CONNECT_INSTANCE_ARN: z.string().min(1).optional() });
+  return new BoundConnectInstance(
+    new DynamoReasonStore(documentClient(), mainTable(), clock),
+    CONNECT_INSTANCE_ARN ? [CONNECT_INSTANCE_ARN] : [],
+  );
+});
+
+const caller = once(() => {
+  const { HEARTBEAT_LINES } = loadEnv({
+    HEARTBEAT_LINES: z
+      .string()
+      .default('{}')
+      .transform((s, ctx) => {
+        try {
+          return JSON.parse(s) as unknown;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'HEARTBEAT_LINES is not JSON' });
+          return z.NEVER;
+        }
+      })
+      .pipe(heartbeatLinesSchema),
+  });
+  // The run paces itself and treats a 429 as "stop for this minute": SDK retries would burst on top of it.
+  return new SdkOutboundCaller(new ConnectClient({ maxAttempts: 1 }), HEARTBEAT_LINES);
+});
+
+const warn = (message: string, details?: Record<string, unknown>) =>
+  details ? logger.warn(message, details) : logger.warn(message);
+
+export const heartbeatReadDeps = once(() => ({ configs: configStore(), store: heartbeatStore() }));
+
+export const heartbeatConfigDeps = once<HeartbeatConfigDeps>(() => {
+  const env = loadEnv({
+    SCHEDULE_GROUP: z.string().min(1),
+    SCHEDULER_ROLE_ARN: z.string().min(1),
+    FN_HEARTBEAT_RUN_ARN: z.string().min(1),
+  });
+  return {
+    configs: configStore(),
+    instances: instances(),
+    caller: caller(),
+    clock,
+    schedules: new SdkHeartbeatSchedules(new SchedulerClient({}), {
+      group: env.SCHEDULE_GROUP,
+      roleArn: env.SCHEDULER_ROLE_ARN,
+      functionArn: env.FN_HEARTBEAT_RUN_ARN,
+    }),
+  };
+});
+
+export const heartbeatRunDeps = once<HeartbeatDeps>(() => ({
+  store: heartbeatStore(),
+  configs: configStore(),
+  instances: instances(),
+  caller: caller(),
+  notifier: notifier(),
+  timeZone: async (tenant) => (await settingsRepository().get(tenant)).general.timeZone,
+  clock,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  newId: () => randomUUID(),
+  warn,
+}));
+
+export const contactFlowDeps = once<ContactFlowDeps>(() => {
+  const directory = new DynamoDirectoryRepository(documentClient(), mainTable());
+  return {
+    store: heartbeatStore(),
+    instances: instances(),
+    notifier: notifier(),
+    clock,
+    warn,
+    connectUserId: async (tenant, agent) => (await directory.get(tenant, agent))?.connectUserId,
+  };
+});
