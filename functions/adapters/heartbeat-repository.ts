@@ -9,6 +9,7 @@ import {
 import { epochSeconds } from '#domain/clock.ts';
 import {
   type AgentCandidate,
+  FREE_STATUSES,
   HEARTBEAT_RETENTION_DAYS,
   type Heartbeat,
   heartbeatIdPrefix,

@@ -131,6 +131,12 @@ export interface AgentCandidate {
 }
 
 /**
+ * Statuses of a free agent: `available` (set in the messenger) and `idle` (Connect's Available, routable, holding no
+ * contact — what an agent returns to after a call).
+ */
+export const FREE_STATUSES = ['available', 'idle'] as const;
+
+/**
  * Free agents to test now, least recently tested first: Available, no contact in Connect, messenger online, no test in
  * flight and none within the cadence.
  */
@@ -142,7 +148,7 @@ export function selectFreeAgents(
   return candidates
     .filter(
       (c) =>
-        c.status === 'available' &&
+        (FREE_STATUSES as readonly string[]).includes(c.status) &&
         c.contacts === 0 &&
         c.onlineUntil !== undefined &&
         c.onlineUntil > rule.nowMs &&

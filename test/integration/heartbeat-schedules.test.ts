@@ -76,7 +76,7 @@ describe('heartbeat schedule on config change (aws-sdk-client-mock)', () => {
   it('updates the schedule when it exists already', async () => {
     scheduler
       .on(CreateScheduleCommand)
-      .rejects(new ConflictException({ message: 'exists', $metadata: {} }))
+      .rejects(new ConflictException({ message: 'exists', Message: 'exists', $metadata: {} }))
       .on(UpdateScheduleCommand)
       .resolves({ ScheduleArn: 'arn' });
     const { d } = deps(adapter());
@@ -88,7 +88,9 @@ describe('heartbeat schedule on config change (aws-sdk-client-mock)', () => {
   });
 
   it('deletes the schedule when disabled, also when it is already gone', async () => {
-    scheduler.on(DeleteScheduleCommand).rejects(new ResourceNotFoundException({ message: 'gone', $metadata: {} }));
+    scheduler
+      .on(DeleteScheduleCommand)
+      .rejects(new ResourceNotFoundException({ message: 'gone', Message: 'gone', $metadata: {} }));
     const { d, saved } = deps(adapter(), false);
     const result = await saveHeartbeatConfig(d, ada, { ...CONFIG, enabled: false });
     expect(result.config.scheduleName).toBeUndefined();

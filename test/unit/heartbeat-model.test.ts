@@ -38,6 +38,8 @@ describe('free-agent selection', () => {
     const candidates: AgentCandidate[] = [
       free,
       { ...free, agent: 'busy', status: 'busy' },
+      { ...free, agent: 'connect-idle', status: 'idle' },
+      { ...free, agent: 'ringing', status: 'ringing', contacts: 1 },
       { ...free, agent: 'on-contact', contacts: 1 },
       { ...free, agent: 'never-online', onlineUntil: undefined },
       { ...free, agent: 'gone-quiet', onlineUntil: NOW - 1 },
@@ -45,7 +47,7 @@ describe('free-agent selection', () => {
       { ...free, agent: 'tested-recently', lastTestedAt: NOW - 3_599_999 },
       { ...free, agent: 'tested-an-hour-ago', lastTestedAt: NOW - 3_600_000 },
     ];
-    expect(selectFreeAgents(candidates, rule).map((c) => c.agent)).toEqual(['a', 'tested-an-hour-ago']);
+    expect(selectFreeAgents(candidates, rule).map((c) => c.agent)).toEqual(['a', 'connect-idle', 'tested-an-hour-ago']);
   });
 
   it('prefers the least recently tested and respects the limit', () => {
