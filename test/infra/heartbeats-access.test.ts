@@ -1,0 +1,123 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../../lib/config.ts';
+import {
+  actionsOf,
+  envOf,
+  INSTANCE_ARN,
+  INSTANCE_ID,
+  logicalId,
+  resourceList,
+  resourcesOf,
+  type SynthResult,
+  statementsOfRole,
+  synthApp,
+} from './support.ts';
+
+const LINES = JSON.stringify({
+  [INSTANCE_ID]: { destinationPhoneNumber: '+442071234567', sourcePhoneNumber: '+442071234568' },
+});
+
+/**
+ * Heartbeat wiring with a Connect instance configured: Connect may invoke the contact-flow Lambda (that instance only),
+ * the config route may manage schedules of the group and pass exactly one role that may invoke exactly the run, the
+ * run may start outbound calls on the instance, and the operator's numbers reach only the functions that need them.
+ */
+describe('heartbeat functions', () => {
+  let s: SynthResult;
+  beforeAll(() => {
+    s = synthApp({ connectInstanceArn: INSTANCE_ARN, heartbeatLines: LINES }, { nag: false });
+  }, 180_000);
+
+  const parts = (name: string) => {
+    const fn = s.api.functions.get(name);
+    if (!fn?.role) throw new Error(`no function ${name}`);
+    const statements = statementsOfRole(s.apiTemplate, logicalId(fn.role));
+    return { fn, env: envOf(s.apiTemplate, logicalId(fn)), statements, actions: statements.flatMap(actionsOf) };
+  };
+
+  it('lets only the configured instance invoke the contact-flow Lambda, and associates it with the instance', () => {
+    const { fn } = parts('ConnectHeartbeatFlow');
+    const permissions = resourcesOf(s.apiTemplate, 'AWS::Lambda::Permission')
+      .map(([, r]) => r.Properties as Record<string, unknown>)
+      .filter((p) => p.Principal === 'connect.amazonaws.com');
+    expect(permissions).toHaveLength(1);
+    expect(permissions[0]).toMatchObject({
+      Action: 'lambda:InvokeFunction',
+      SourceArn: INSTANCE_ARN,
+      FunctionName: { 'Fn::GetAtt': [logicalId(fn), 'Arn'] },
+    });
+    expect(permissions[0]?.SourceAccount).toBeDefined();
+    s.apiTemplate.hasResourceProperties('AWS::Connect::IntegrationAssociation', {
+      InstanceId: INSTANCE_ARN,
+      IntegrationType: 'LAMBDA_FUNCTION',
+      IntegrationArn: { 'Fn::GetAtt': [logicalId(fn), 'Arn'] },
+    });
+  });
+
+  it('the contact-flow Lambda calls no Connect API and answers within Connect’s 8 s', () => {
+    const { env, actions } = parts('ConnectHeartbeatFlow');
+    expect(actions.filter((a) => a.startsWith('connect:') || a.startsWith('scheduler:'))).toEqual([]);
+    expect(env).toMatchObject({ CONNECT_INSTANCE_ARN: INSTANCE_ARN });
+    expect(env.HEARTBEAT_LINES).toBeUndefined();
+    const fnProps = s.apiTemplate.toJSON().Resources[logicalId(parts('ConnectHeartbeatFlow').fn)].Properties;
+    expect(fnProps.Timeout).toBeLessThanOrEqual(8);
+  });
+
+  it('the run starts outbound calls on the configured instance only', () => {
+    const { env, statements } = parts('HeartbeatRun');
+    const connect = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('connect:')));
+    expect(connect.flatMap(actionsOf)).toEqual(['connect:StartOutboundVoiceContact']);
+    expect(connect.flatMap(resourceList)).toEqual([INSTANCE_ARN, `${INSTANCE_ARN}/*`]);
+    expect(env).toMatchObject({ HEARTBEAT_LINES: LINES, CONNECT_INSTANCE_ID: INSTANCE_ID });
+  });
+
+  it('the config route manages schedules of the group only and passes one role that invokes only the run', () => {
+    const { env, statements, actions } = parts('HttpHeartbeatConfigPut');
+    expect(actions.filter((a) => a.startsWith('connect:'))).toEqual([]);
+    expect(actions.filter((a) => a.startsWith('scheduler:')).sort()).toEqual([
+      'scheduler:CreateSchedule',
+      'scheduler:DeleteSchedule',
+      'scheduler:GetSchedule',
+      'scheduler:UpdateSchedule',
+    ]);
+    const pass = statements.find((st) => actionsOf(st).includes('iam:PassRole'));
+    expect(pass?.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
+    expect(env).toMatchObject({ SCHEDULE_GROUP: expect.anything(), SCHEDULER_ROLE_ARN: expect.anything() });
+    expect(env.FN_HEARTBEAT_RUN_ARN).toEqual({ 'Fn::GetAtt': [logicalId(parts('HeartbeatRun').fn), 'Arn'] });
+
+    // The execution role the schedules use: assumed by the Scheduler for this group, invokes exactly the run.
+    const roles = resourcesOf(s.apiTemplate, 'AWS::IAM::Role').filter(([id]) =>
+      id.includes('HttpHeartbeatConfigPutExecutionRole'),
+    );
+    expect(roles).toHaveLength(1);
+    const [roleId] = roles[0] ?? [''];
+    const invoke = statementsOfRole(s.apiTemplate, roleId);
+    expect(invoke.flatMap(actionsOf)).toEqual(['lambda:InvokeFunction']);
+    expect(invoke.flatMap(resourceList)).toEqual([{ 'Fn::GetAtt': [logicalId(parts('HeartbeatRun').fn), 'Arn'] }]);
+  });
+
+  it('reads of config and results only read the table', () => {
+    for (const name of ['HttpHeartbeatConfigGet', 'HttpHeartbeatsList']) {
+      const { actions, env } = parts(name);
+      expect(actions.filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a))).toEqual([]);
+      expect(actions.filter((a) => /^(connect|scheduler|iam|execute-api|lambda):/.test(a))).toEqual([]);
+      expect(env.HEARTBEAT_LINES).toBeUndefined();
+    }
+  });
+});
+
+describe('heartbeat lines context', () => {
+  it('accepts lines of the configured instance only', () => {
+    expect(parseConfig({ connectInstanceArn: INSTANCE_ARN, heartbeatLines: LINES }).heartbeatLines).toEqual(
+      JSON.parse(LINES),
+    );
+    expect(() => parseConfig({ heartbeatLines: LINES })).toThrow(ConfigError);
+    expect(() =>
+      parseConfig({
+        connectInstanceArn: INSTANCE_ARN,
+        heartbeatLines: JSON.stringify({ [INSTANCE_ID]: { destinationPhoneNumber: '0207' } }),
+      }),
+    ).toThrow(ConfigError);
+    expect(parseConfig({}).heartbeatLines).toEqual({});
+  });
+});
