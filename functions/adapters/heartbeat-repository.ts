@@ -86,7 +86,7 @@ export class DynamoHeartbeatStore implements HeartbeatStore {
     let cursor: string | undefined;
     do {
       const page = await this.statuses.list(tenant, {
-        statuses: ['available'],
+        statuses: FREE_STATUSES,
         limit: 200,
         ...(cursor ? { cursor } : {}),
       });

@@ -193,6 +193,13 @@ describe('a heartbeat run', () => {
     expect(caller.calls).toHaveLength(3);
   });
 
+  it('tests an agent Connect reports idle (Available, no contact) as free', async () => {
+    await agentIs('idle-agent', 'idle');
+    await agentIs('wrapping-up', 'wrap-up', { contacts: 1 });
+    expect((await runHeartbeats(deps, tenant, 'r')).started).toBe(1);
+    expect(caller.calls.map((c) => c.request.attributes.hbAgent)).toEqual(['idle-agent']);
+  });
+
   it('skips a disabled tenant, hours outside the window and a tenant without a bound instance', async () => {
     await agentIs('a1', 'available');
     await configs.put(tenant, { ...CONFIG, enabled: false, updatedAt: '', updatedBy: 'ada' });
