@@ -231,6 +231,8 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
     const scheduler = await startSchedulerEmulator({
       port: options.schedulerPort,
       host,
+      // Tenants' runtime-created schedules (heartbeats) survive a restart with the data directory, as in AWS.
+      ...(options.dataDir ? { stateFile: join(options.dataDir, 'schedules.json') } : {}),
       resolveTarget: (arn) => {
         const name = arn.split(':').at(-1) ?? '';
         const handler = functions.get(name);

@@ -1,3 +1,4 @@
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isTimeZone, type LocalDateTime, localParts, localToInstant } from '../../functions/domain/zoned-time.ts';
 import { BadJsonBody, closeServer, listen, readJsonObject, sendJson } from './http-util.ts';
@@ -7,7 +8,7 @@ import { invoke, type LambdaHandler } from './lambda.ts';
  * A local stand-in for the EventBridge Scheduler API: the subset of restJson1 operations that
  * `@aws-sdk/client-scheduler` sends for schedules (not schedule groups or tags), plus a clock-driven firing loop that
  * invokes local Lambda handlers. Schedules live in memory: the local runtime re-defines the deploy-time schedules at
- * every start, and runtime-created one-time schedules are short-lived.
+ * every start; schedules created through the API are also saved to `stateFile` when one is given.
  */
 
 export type EmulatorLog = (level: 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>) => void;
@@ -26,6 +27,11 @@ export interface SchedulerEmulatorOptions {
   retryDelayMs?: number;
   /** Region used in the ARNs the emulator returns. @default 'us-east-1' */
   region?: string;
+  /**
+   * A JSON file that keeps the schedules created through the API (e.g. tenants' heartbeat schedules) across restarts,
+   * as EventBridge keeps them; `define()`d ones are re-defined at every start and not saved. @default none (memory)
+   */
+  stateFile?: string;
   log?: EmulatorLog;
 }
 
@@ -505,6 +511,29 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
     };
   }
 
+  // Schedules created through the API, by key, with the request that made them (replayed at the next start).
+  const saved = new Map<string, { name: string; body: Record<string, unknown> }>();
+  let writing: Promise<void> = Promise.resolve();
+  const persist = () => {
+    const file = opts.stateFile;
+    if (!file) return;
+    const data = JSON.stringify([...saved.values()]);
+    writing = writing
+      .then(() => writeFile(file, data))
+      .catch((err: unknown) => log('error', 'could not save schedules', { error: String(err) }));
+  };
+  if (opts.stateFile) {
+    const text = await readFile(opts.stateFile, 'utf8').catch(() => undefined);
+    for (const entry of text ? (JSON.parse(text) as Array<{ name: string; body: Record<string, unknown> }>) : []) {
+      try {
+        const s = create(entry.name, entry.body);
+        saved.set(keyOf(s.groupName, s.name), entry);
+      } catch (err) {
+        log('warn', 'saved schedule not restored', { name: entry.name, error: String(err) });
+      }
+    }
+  }
+
   async function route(method: string, url: URL, body: Record<string, unknown>): Promise<Record<string, unknown>> {
     if (url.pathname === '/schedules' && method === 'GET') return listSchedules(url.searchParams);
     const m = /^\/schedules\/([^/]+)$/.exec(url.pathname);
@@ -513,13 +542,17 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
     const group = url.searchParams.get('groupName') ?? DEFAULT_GROUP;
     switch (method) {
       case 'POST':
-        return { ScheduleArn: arnOf(create(name, body)) };
-      case 'PUT':
-        return { ScheduleArn: arnOf(update(name, body)) };
+      case 'PUT': {
+        const s = method === 'POST' ? create(name, body) : update(name, body);
+        saved.set(keyOf(s.groupName, name), { name, body });
+        persist();
+        return { ScheduleArn: arnOf(s) };
+      }
       case 'GET':
         return describe(find(group, name));
       case 'DELETE':
         remove(group, name);
+        if (saved.delete(keyOf(group, name))) persist();
         return {};
       default:
         throw new ApiError(404, 'UnknownOperationException', `${method} ${url.pathname} is not emulated`);
@@ -589,7 +622,10 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
       const firedAt = s.nextFireAt;
       // Advance (or delete) before invoking, so an overlapping tick cannot fire the same occurrence twice.
       s.nextFireAt = followingFireAt(s, firedAt, now);
-      if (s.nextFireAt === undefined && s.actionAfterCompletion === 'DELETE') schedules.delete(key);
+      if (s.nextFireAt === undefined && s.actionAfterCompletion === 'DELETE') {
+        schedules.delete(key);
+        if (saved.delete(key)) persist();
+      }
       const job = deliver({ ...s, target: { ...s.target } }, firedAt);
       inFlight.add(job);
       void job.finally(() => inFlight.delete(job));
@@ -638,6 +674,7 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
       if (timer) clearInterval(timer);
       await closeServer(server);
       await Promise.allSettled([...inFlight]);
+      await writing;
     },
   };
 }
