@@ -75,6 +75,9 @@ export const heartbeatConfigDeps = once<HeartbeatConfigDeps>(() => {
     instances: instances(),
     caller: caller(),
     clock,
+    store: heartbeatStore(),
+    notifier: notifier(),
+    warn,
     schedules: new SdkHeartbeatSchedules(new SchedulerClient({}), {
       group: env.SCHEDULE_GROUP,
       roleArn: env.SCHEDULER_ROLE_ARN,

@@ -163,7 +163,11 @@ async function notifyFinished(deps: Pick<HeartbeatDeps, 'notifier' | 'warn'>, h:
 // Admin config
 // ---------------------------------------------------------------------------------------------------------------
 
-export type HeartbeatConfigDeps = Pick<HeartbeatDeps, 'configs' | 'instances' | 'caller' | 'clock'> & {
+export type HeartbeatConfigDeps = Pick<
+  HeartbeatDeps,
+  'configs' | 'instances' | 'caller' | 'clock' | 'notifier' | 'warn'
+> & {
+  readonly store: Pick<HeartbeatStore, 'live' | 'finish'>;
   readonly schedules: HeartbeatSchedules;
 };
 
@@ -207,8 +211,16 @@ export async function saveHeartbeatConfig(
     ...(config.enabled ? { scheduleName: name } : {}),
   };
   await deps.configs.put(tenant, stored);
-  if (config.enabled) await deps.schedules.upsert(tenant, name);
-  else await deps.schedules.remove(name);
+  if (config.enabled) {
+    await deps.schedules.upsert(tenant, name);
+  } else {
+    await deps.schedules.remove(name);
+    // No run will come to time them out: tests in flight end now, and their agents are released.
+    for (const h of await deps.store.live(tenant)) {
+      const fields: FinishFields = { state: 'cancelled', finishedAt: stored.updatedAt, reason: 'heartbeats-disabled' };
+      if ((await deps.store.finish(h, fields)).won) await notifyFinished(deps, h, fields);
+    }
+  }
   return { config: stored };
 }
 

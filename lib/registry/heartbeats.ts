@@ -21,7 +21,14 @@ export const heartbeatHandlers: readonly HandlerDefinition[] = [
     description: "Admins configure heartbeats; the tenant's schedule is created, updated or deleted to match",
     trigger: { kind: 'http', method: 'PUT', path: '/heartbeat/config', auth: 'jwt' },
     // Reads the tenant's bound instance and whether the operator gave it a heartbeat line; calls no Connect API.
-    access: { tables: { main: 'readwrite' }, schedulesTargets: ['HeartbeatRun'], connect: [], heartbeatLines: true },
+    // Disabling ends the tests in flight and tells their agents (@connections).
+    access: {
+      tables: { main: 'readwrite' },
+      manageConnections: true,
+      schedulesTargets: ['HeartbeatRun'],
+      connect: [],
+      heartbeatLines: true,
+    },
   },
   {
     name: 'HttpHeartbeatsList',

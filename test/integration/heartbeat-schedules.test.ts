@@ -43,6 +43,14 @@ function deps(schedules: HeartbeatConfigDeps['schedules'], bound = true) {
     instances: { get: async () => (bound ? INSTANCE : undefined) },
     caller: { canCall: (id) => id === INSTANCE.instanceId, start: async () => ({ contactId: 'x' }) },
     clock: { now: () => Date.parse('2026-11-27T10:00:00Z') },
+    // No tests in flight here (disabling with tests in flight: test/integration/heartbeats.test.ts).
+    store: { live: async () => [], finish: async () => ({ won: false }) },
+    notifier: {
+      toUser: async () => Promise.reject(new Error('nothing to push')),
+      toUsers: async () => Promise.reject(new Error('nothing to push')),
+      toEach: async () => Promise.reject(new Error('nothing to push')),
+    },
+    warn: () => undefined,
     schedules,
   };
   return { d, saved };

@@ -16,6 +16,7 @@ import {
   type OutboundCaller,
   runHeartbeats,
   type StartResult,
+  saveHeartbeatConfig,
 } from '../../functions/domain/heartbeats.ts';
 import type { DeliveryReport, Notifier, ServerEvent } from '../../functions/domain/notifier.ts';
 import type { AgentStatus } from '../../functions/domain/status.ts';
@@ -268,6 +269,35 @@ describe('a heartbeat run', () => {
     expect((await runHeartbeats(deps, tenant, 'r')).started).toBe(0);
     clock.ms = T0 + 60 * 60_000;
     expect((await runHeartbeats(deps, tenant, 'r')).started).toBe(1);
+  });
+});
+
+describe('disabling heartbeats', () => {
+  it('deletes the schedule and ends the tests in flight, releasing their agents', async () => {
+    await agentIs('a1', 'available');
+    await agentIs('a2', 'available');
+    expect((await runHeartbeats(deps, tenant, 'r')).started).toBe(2);
+    const removed: string[] = [];
+    const configDeps = {
+      ...deps,
+      schedules: {
+        upsert: async () => undefined,
+        remove: async (name: string) => {
+          removed.push(name);
+        },
+      },
+    };
+    await saveHeartbeatConfig(configDeps, { tenant, user: 'ada', role: 'admin' }, { ...CONFIG, enabled: false });
+    expect(removed).toEqual([`heartbeat-${tenant}`]);
+    expect(finished().map((p) => [p.user, (p.event.heartbeat as { state: string }).state])).toEqual([
+      ['a1', 'cancelled'],
+      ['a2', 'cancelled'],
+    ]);
+    expect(await store.live(tenant)).toEqual([]);
+    // Re-enabled later, the agents are free again once the cadence allows.
+    await configs.put(tenant, { ...CONFIG, updatedAt: '', updatedBy: 'ada' });
+    clock.ms += 60 * 60_000;
+    expect((await runHeartbeats(deps, tenant, 'r')).started).toBe(2);
   });
 });
 
