@@ -234,6 +234,20 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     });
   });
   server.keepAliveTimeout = 30_000;
+  // A request Node's parser refuses (a request line or headers past 16 KB, bytes that are not HTTP) gets an answer,
+  // as API Gateway gives one, rather than a reset: what the client still sends is read and dropped until it is done.
+  server.on('clientError', (error: Error & { code?: string }, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    const body = JSON.stringify({ message: tooLarge ? 'Request Header Fields Too Large' : 'Bad Request' });
+    socket.end(
+      `HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n` +
+        `Connection: close\r\n\r\n${body}`,
+    );
+    socket.resume();
+    setTimeout(() => socket.destroy(), 2000).unref();
+  });
   const port = await listen(server, options.port, host);
   return {
     url: `http://${host}:${port}`,
