@@ -58,9 +58,12 @@ export async function startLambdaApi(options: LambdaApiOptions): Promise<LambdaA
   const queue: Job[] = [];
   const { queueDir } = options;
   if (queueDir) await mkdir(queueDir, { recursive: true });
+  let sequence = 0;
   const persist = async (name: string, event: unknown): Promise<string | undefined> => {
     if (!queueDir) return undefined;
-    const file = join(queueDir, `${Date.now().toString().padStart(15, '0')}-${randomUUID()}.json`);
+    // Named so that a directory listing is the order of acceptance.
+    const order = `${Date.now().toString().padStart(15, '0')}-${String(sequence++).padStart(9, '0')}`;
+    const file = join(queueDir, `${order}-${randomUUID()}.json`);
     // Written aside and renamed: a crash mid-write leaves no half file to trip over on restart.
     await writeFile(`${file}.tmp`, JSON.stringify({ name, event }));
     await rename(`${file}.tmp`, file);
