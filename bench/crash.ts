@@ -101,12 +101,18 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
         } while (cursor);
         return out;
       };
-      let presentAfterRestart = -1;
+      // Present: the message record survived the kill (read one by one, right after the restart).
+      let presentAfterRestart = 0;
+      await mapLimit(accepted, 8, async (id) => {
+        const res = await api(second, sup, 'GET', `/messages/${id}?limit=1`);
+        if (res.status === 200) presentAfterRestart++;
+        else if (res.status !== 404) log(`  GET /messages/${id} answered ${res.status} ${JSON.stringify(res.body)}`);
+      });
       let resumeS: number | null = null;
       let latest = new Map<string, string>();
       for (;;) {
         latest = await statuses();
-        if (presentAfterRestart < 0) presentAfterRestart = accepted.filter((id) => latest.has(id)).length;
+        if (latest.size === 0) log("  the sender's list is empty");
         const open = accepted.filter((id) => latest.get(id) !== 'complete' && latest.get(id) !== 'failed');
         if (open.length === 0) {
           if (accepted.every((id) => latest.get(id) === 'complete')) resumeS = (Date.now() - restartedAt) / 1000;
