@@ -10,7 +10,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '#domain/clock.ts';
 import { epochSeconds } from '#domain/clock.ts';
-import { ConflictError, NotFoundError } from '#domain/errors.ts';
+import { BadRequestError, ConflictError, NotFoundError } from '#domain/errors.ts';
+import { USER_ID_PATTERN } from '#domain/ids.ts';
 import {
   type AgentStatus,
   MAX_REASONS,
@@ -143,7 +144,7 @@ export class DynamoStatusStore implements StatusStore {
     tenant: string,
     filter: { statuses?: readonly StatusCode[]; cursor?: string; limit: number },
   ): Promise<StatusPage> {
-    const after = typeof decodeCursor(filter.cursor)?.a === 'string' ? String(decodeCursor(filter.cursor)?.a) : '';
+    const after = filter.cursor === undefined || filter.cursor === '' ? '' : agentAfterCursor(filter.cursor);
     const limit = filter.limit;
     if (!filter.statuses || filter.statuses.length === 0) {
       const out = await this.client.send(
@@ -270,6 +271,14 @@ export class DynamoStatusStore implements StatusStore {
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const cursorAfter = (agent: string) => encodeCursor({ a: agent }) as string;
+/** The agent id a status-list cursor carries; anything else is a 400 (it becomes part of a key condition). */
+function agentAfterCursor(cursor: string): string {
+  const decoded = decodeCursor(cursor);
+  const agent = decoded && Object.keys(decoded).length === 1 && Object.hasOwn(decoded, 'a') ? decoded.a : undefined;
+  if (typeof agent !== 'string' || !USER_ID_PATTERN.test(agent))
+    throw new BadRequestError('BAD_CURSOR', 'Invalid cursor: pass back a cursor this listing returned');
+  return agent;
+}
 
 function toLog(item: Item): StatusLogEntry {
   return {

@@ -35,8 +35,12 @@ export const CHUNK_SIZE = 500;
 const CHUNKS_IN_FLIGHT = 4;
 /** Delivered marks written at once per chunk. */
 const MARKS_IN_FLIGHT = 32;
-/** A message still `sending` with no progress for this long is considered stalled: a retried POST re-dispatches. */
-export const STALLED_AFTER_MS = 2 * 60 * 1000;
+/**
+ * A replay (same Idempotency-Key, same body) of a message still `sending` with no progress for this long re-dispatches
+ * its fan-out: a healthy worker checkpoints every chunk within seconds, and a redundant run is harmless (every write
+ * is idempotent; a chunk pushed twice shows once, clients de-duplicate by id). See message-recovery.ts for the sweep.
+ */
+export const REPLAY_RESUMES_AFTER_MS = 10 * 1000;
 
 export interface RecipientSelectors {
   readonly agentIds: readonly string[];
@@ -78,7 +82,7 @@ export interface MessagePlan {
   readonly unknownIds: readonly string[];
 }
 
-export type MessageStatus = 'sending' | 'complete';
+export type MessageStatus = 'sending' | 'complete' | 'failed';
 
 export interface MessageRecord {
   readonly tenant: string;
@@ -103,9 +107,15 @@ export interface MessageRecord {
     readonly gone: number;
     readonly failed: number;
   };
-  /** Epoch ms of the last checkpoint (or of creation). */
+  /** Epoch ms of the last checkpoint (or of creation, or of the last re-drive). */
   readonly lastProgressAt: number;
   readonly completedAt?: string;
+  /** Times the recovery sweep re-started the fan-out since the last progress. */
+  readonly redrives: number;
+  /** The last error a fan-out run reported (the reason shown if the send ends `failed`). */
+  readonly lastError?: string;
+  /** Set when the send ended `failed`: it will never complete. */
+  readonly failure?: { readonly reason: string; readonly at: string };
 }
 
 export interface InboxEntry {
@@ -169,6 +179,17 @@ export interface MessageRepository {
     stats?: MessageRecord['stats'],
   ): Promise<void>;
   complete(tenant: string, id: string, atMs: number): Promise<void>;
+  /** Messages of every tenant still `sending` with no progress since `beforeMs` (the in-flight index), oldest first. */
+  listStalled(beforeMs: number, limit: number): Promise<MessageRecord[]>;
+  /**
+   * Claims a re-drive of a stalled send: only if it is still `sending` and its progress time is still `seenProgressAt`
+   * (one sweep wins). Returns the re-drive count, or undefined when another sweep or progress got there first.
+   */
+  claimRedrive(tenant: string, id: string, seenProgressAt: number, atMs: number): Promise<number | undefined>;
+  /** Ends a `sending` message as `failed` (false when it was no longer `sending`). */
+  fail(tenant: string, id: string, reason: string, atMs: number): Promise<boolean>;
+  /** Remembers why a fan-out run failed (best effort). */
+  noteError(tenant: string, id: string, error: string): Promise<void>;
   /** Messages a sender sent since `sinceMs`, newest first. */
   listSent(
     tenant: string,
@@ -398,6 +419,8 @@ export interface SendResult {
   readonly replayed: boolean;
   readonly sentAt: string;
   readonly summary: DeliverySummary | null;
+  /** Why a send ended `failed`. */
+  readonly failure?: { readonly reason: string; readonly at: string };
 }
 
 export function summaryOf(record: MessageRecord): DeliverySummary | null {
@@ -439,12 +462,13 @@ export async function sendMessage(deps: SendDeps, principal: Principal, input: S
     pushed: [],
     stats: { reachedLive: 0, delivered: 0, gone: 0, failed: 0 },
     lastProgressAt: now,
+    redrives: 0,
   };
   const existing = await deps.messages.create(record);
   if (existing) {
     if (existing.requestHash !== record.requestHash) throw new IdempotencyKeyReusedError();
-    if (existing.status === 'sending' && now - existing.lastProgressAt > STALLED_AFTER_MS) {
-      // The first attempt's worker died for good (retries exhausted): the replay resumes it from its checkpoints.
+    if (existing.status === 'sending' && now - existing.lastProgressAt > REPLAY_RESUMES_AFTER_MS) {
+      // The first attempt stalled (a crash, retries exhausted): the replay resumes it from its checkpoints.
       await deps.dispatcher.dispatch(existing.tenant, existing.id);
     }
     return {
@@ -453,6 +477,7 @@ export async function sendMessage(deps: SendDeps, principal: Principal, input: S
       replayed: true,
       sentAt: existing.sentAt,
       summary: summaryOf(existing),
+      ...(existing.failure ? { failure: existing.failure } : {}),
     };
   }
   if (!hasGroups(to) && to.agentIds.length <= INLINE_RECIPIENT_LIMIT) {
@@ -477,6 +502,8 @@ export async function deliverMessage(
   const record = await deps.messages.get(tenant, messageId);
   if (!record) return null;
   if (record.status === 'complete') return summaryOf(record);
+  // A failed send is final: the sender was told, and a late run must not turn it into something else.
+  if (record.status === 'failed') return null;
   const chunks = new Map<number, Recipient[]>();
   let plan = record.plan;
   // Whether this invocation created the plan: then no entry of it can exist yet, let alone have been seen.
@@ -742,6 +769,7 @@ export interface SentMessageView {
   readonly recipients: number | null;
   readonly unknownIds: readonly string[];
   readonly summary: DeliverySummary | null;
+  readonly failure: { readonly reason: string; readonly at: string } | null;
 }
 
 function viewOf(record: MessageRecord): SentMessageView {
@@ -755,6 +783,7 @@ function viewOf(record: MessageRecord): SentMessageView {
     recipients: record.plan?.recipientCount ?? null,
     unknownIds: record.plan?.unknownIds.slice(0, 100) ?? [],
     summary: summaryOf(record),
+    failure: record.failure ?? null,
   };
 }
 

@@ -4,6 +4,7 @@
  * Reads its options from argv as JSON and reports the port it listens on over IPC.
  */
 import dynalite from 'dynalite';
+import { guardEmulator } from './emulator-guard.ts';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as { port: number; host: string; path?: string };
 const server = dynalite({
@@ -12,6 +13,7 @@ const server = dynalite({
   updateTableMs: 0,
   ...(options.path ? { path: options.path } : {}),
 });
+guardEmulator(server);
 server.listen(options.port, options.host, () => {
   const address = server.address();
   process.send?.({ port: typeof address === 'object' && address ? address.port : options.port });

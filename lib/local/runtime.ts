@@ -6,6 +6,7 @@ import { functionEnvVar, HANDLERS, type HandlerDefinition, type StreamKey } from
 import { TABLES } from '../tables.ts';
 import { startConnectEmulator } from './connect-emulator.ts';
 import { startDynamo } from './dynamodb.ts';
+import { isLoopbackHost } from './emulator-guard.ts';
 import { type HttpRoute, startHttpGateway } from './http-gateway.ts';
 import { createLocalIssuer, type LocalIssuer, type TokenRequest } from './issuer.ts';
 import { startKinesis, startKinesisPoller } from './kinesis.ts';
@@ -68,8 +69,12 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv, log: RuntimeLog): Runtime
   const level = (env.LOG_LEVEL ?? 'warn').toLowerCase();
   if (!['debug', 'info', 'warn', 'error'].includes(level))
     throw new Error(`LOG_LEVEL must be debug, info, warn or error`);
+  const host = env.HOST ?? '127.0.0.1';
+  // The emulators trust whoever reaches them (see emulator-guard.ts): the runtime never listens beyond this machine.
+  if (!isLoopbackHost(host))
+    throw new Error(`HOST must be a loopback address (127.0.0.1, ::1, localhost), not "${host}"`);
   return {
-    host: env.HOST ?? '127.0.0.1',
+    host,
     port: port('PORT', 3000),
     wsPort: port('WS_PORT', 3001),
     lambdaPort: port('LAMBDA_PORT', 3002),
@@ -175,13 +180,15 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
     });
     stops.push(() => dynamo.close());
 
-    // Gateways listen before the functions load: their URLs go into the functions' environment.
+    // Gateways listen before the functions load: their URLs go into the functions' environment. Until every function
+    // is loaded they answer 503 with Retry-After, never a half-filled route table.
+    let ready = false;
     let issuer: LocalIssuer | undefined;
     const httpRoutes: HttpRoute[] = [];
     const http = await startHttpGateway({
       port: options.port,
       host,
-      routes: httpRoutes,
+      routes: () => (ready ? httpRoutes : undefined),
       jwt: () => {
         if (!issuer) throw new Error('issuer not ready');
         return { issuer: issuer.issuer, audience: issuer.audience, jwksUri: issuer.jwksUri };
@@ -213,12 +220,19 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
         },
       },
       routes: wsRoutes,
+      ready: () => ready,
       log,
     });
     stops.push(() => ws.close());
 
     const functions = new Map<string, LambdaHandler>();
-    const lambda = await startLambdaApi({ port: options.lambdaPort, host, functions, log });
+    const lambda = await startLambdaApi({
+      port: options.lambdaPort,
+      host,
+      functions,
+      log,
+      ...(options.dataDir ? { queueDir: join(options.dataDir, 'lambda-async') } : {}),
+    });
     stops.push(() => lambda.close());
 
     const scheduler = await startSchedulerEmulator({
@@ -327,6 +341,10 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
       sweeperClient.destroy();
     });
 
+    ready = true;
+    // Async events accepted before a crash or restart run now (a fan-out resumes from its checkpoints).
+    const resumed = await lambda.resume();
+    if (resumed > 0) log('warn', 'Resumed queued async invocations', { count: resumed });
     const readyIssuer = issuer;
     return {
       urls,

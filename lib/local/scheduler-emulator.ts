@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isTimeZone, type LocalDateTime, localParts, localToInstant } from '../../functions/domain/zoned-time.ts';
+import { guardEmulator } from './emulator-guard.ts';
 import { BadJsonBody, closeServer, listen, readJsonObject, sendJson } from './http-util.ts';
 import { invoke, type LambdaHandler } from './lambda.ts';
 
@@ -600,6 +601,7 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
   }
 
   const server = createServer((req, res) => void onRequest(req, res));
+  guardEmulator(server);
   const host = opts.host ?? '127.0.0.1';
   const endpoint = `http://${host}:${await listen(server, opts.port, host)}`;
 
