@@ -16,6 +16,12 @@ import {
   sendBodySchema,
 } from '../../functions/domain/message-schemas.ts';
 import {
+  exportReportsQuerySchema,
+  listReportsQuerySchema,
+  reportBodySchema,
+  reportFrameSchema,
+} from '../../functions/domain/report-schemas.ts';
+import {
   agentIdSchema,
   agentParamsSchema,
   connectInstanceBodySchema,
@@ -77,6 +83,9 @@ export const HTTP_SCHEMAS: Readonly<Record<string, HttpSchemas>> = {
   HttpStatusLog: { params: agentParamsSchema, query: logQuerySchema },
   HttpStatusWorkload: { params: agentParamsSchema, query: workloadQuerySchema },
   HttpStatusConnectInstance: { body: connectInstanceBodySchema },
+  HttpReportsCreate: { body: reportBodySchema, headers: { 'idempotency-key': idempotencyKeySchema } },
+  HttpReportsList: { query: listReportsQuerySchema },
+  HttpReportsExport: { query: exportReportsQuerySchema },
 };
 
 /** Frames of each action, built like the handlers build them (`frameSchema`). */
@@ -94,6 +103,7 @@ export const WS_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   unsubscribeStatus: frameSchema('unsubscribeStatus', {}),
   monitor: frameSchema('monitor', { agent: agentIdSchema }),
   unmonitor: frameSchema('unmonitor', { agent: agentIdSchema }),
+  reportIssue: reportFrameSchema,
 };
 
 export interface HttpTarget {
