@@ -153,9 +153,9 @@ describe('role checks and tenant isolation', () => {
     expect((await codeOf(listAgents(deps, agent, { limit: 10 }))).status).toBe(403);
     expect((await codeOf(supervisorSetStatus(h.deps, agent, 'a2', 'busy'))).status).toBe(403);
     expect((await codeOf(getAgentStatus(h.deps, agent, 'a2'))).status).toBe(403);
-    const subDeps = { subscriptions: h.subscriptions, clock: h.clock };
-    expect((await codeOf(subscribeStatus(subDeps, agent, 'conn-a1'))).status).toBe(403);
-    expect((await codeOf(startMonitor(subDeps, agent, 'conn-a1', 'a2'))).status).toBe(403);
+    const subDeps = { subscriptions: h.subscriptions, clock: h.clock, directory: h.directory };
+    expect((await codeOf(subscribeStatus(subDeps, agent, 'conn-a1', h.tokenExp()))).status).toBe(403);
+    expect((await codeOf(startMonitor(subDeps, agent, 'conn-a1', 'a2', h.tokenExp()))).status).toBe(403);
     expect((await codeOf(setOwnStatus(h.deps, sup1, 'busy'))).status).toBe(403);
   });
 
@@ -249,13 +249,17 @@ describe('auto-Offline', () => {
 });
 
 describe('live supervision', () => {
+  const inDirectory = (agentId: string) =>
+    h.directory.put({ tenant, agentId, displayName: agentId, queues: [], campaigns: [], lists: [] });
+
   it("the feed gets every change; a silent monitor mirrors what the agent receives; the agent's frames reveal nothing", async () => {
+    await inDirectory('a1');
     await h.connect(agent, 'conn-a1');
     await h.connect(sup1, 'conn-s1');
     await h.connect(sup2, 'conn-s2');
-    const subDeps = { subscriptions: h.subscriptions, clock: h.clock };
-    await subscribeStatus(subDeps, sup1, 'conn-s1');
-    await startMonitor(subDeps, sup2, 'conn-s2', 'a1');
+    const subDeps = { subscriptions: h.subscriptions, clock: h.clock, directory: h.directory };
+    await subscribeStatus(subDeps, sup1, 'conn-s1', h.tokenExp());
+    await startMonitor(subDeps, sup2, 'conn-s2', 'a1', h.tokenExp());
 
     await setOwnStatus(h.deps, agent, 'available');
     await h.deps.notifier.toUser(tenant, 'a1', { type: 'message', text: 'Smile on the phone' });
@@ -277,16 +281,69 @@ describe('live supervision', () => {
   });
 
   it('subscriptions die with the connection: on $disconnect and on 410', async () => {
-    const subDeps = { subscriptions: h.subscriptions, clock: h.clock };
-    await subscribeStatus(subDeps, sup1, 'conn-s1');
-    await startMonitor(subDeps, sup1, 'conn-s1', 'a1');
-    await startMonitor(subDeps, sup2, 'conn-s2', 'a1');
+    await inDirectory('a1');
+    const subDeps = { subscriptions: h.subscriptions, clock: h.clock, directory: h.directory };
+    await subscribeStatus(subDeps, sup1, 'conn-s1', h.tokenExp());
+    await startMonitor(subDeps, sup1, 'conn-s1', 'a1', h.tokenExp());
+    await startMonitor(subDeps, sup2, 'conn-s2', 'a1', h.tokenExp());
     await removeConnectionSubscriptions(subDeps, sup1, 'conn-s1');
     expect(await h.subscriptions.feed(tenant)).toEqual([]);
     expect((await h.subscriptions.monitors(tenant)).map((s) => s.connectionId)).toEqual(['conn-s2']);
 
     h.gateway.gone.add('conn-s2');
     await h.deps.notifier.toUser(tenant, 'a1', { type: 'message', text: 'hi' });
+    expect(await h.subscriptions.monitors(tenant)).toEqual([]);
+  });
+
+  it('monitors agents of the directory only: a supervisor, an admin or an unknown id is 404', async () => {
+    await inDirectory('a1');
+    const admin: Principal = { tenant, user: 'ada', role: 'admin' };
+    const subDeps = { subscriptions: h.subscriptions, clock: h.clock, directory: h.directory };
+    for (const target of ['s2', 'ada', 'nobody']) {
+      expect(await codeOf(startMonitor(subDeps, sup1, 'conn-s1', target, h.tokenExp()))).toMatchObject({
+        status: 404,
+        code: 'AGENT_NOT_FOUND',
+      });
+    }
+    // The same id in another tenant's directory does not count either.
+    await h.directory.put({
+      tenant: `${tenant}x`,
+      agentId: 'a9',
+      displayName: 'x',
+      queues: [],
+      campaigns: [],
+      lists: [],
+    });
+    expect((await codeOf(startMonitor(subDeps, sup1, 'conn-s1', 'a9', h.tokenExp()))).status).toBe(404);
+    expect(await h.subscriptions.monitors(tenant)).toEqual([]);
+
+    // So nothing a supervisor or an admin receives (receipts, message statuses) can reach another supervisor.
+    await h.connect(sup2, 'conn-s2');
+    await h.connect(sup1, 'conn-s1');
+    await h.deps.notifier.toUsers(tenant, ['s2', 'ada'], { type: 'receipt', receipts: [] });
+    expect(h.gateway.received('conn-s1')).toEqual([]);
+    await startMonitor(subDeps, admin, 'conn-ad', 'a1', h.tokenExp());
+    expect((await h.subscriptions.monitors(tenant)).map((m) => m.agent)).toEqual(['a1']);
+  });
+
+  it('feed and monitor subscriptions expire with the token of the connection that made them', async () => {
+    await inDirectory('a1');
+    await h.connect(agent, 'conn-a1');
+    const subDeps = { subscriptions: h.subscriptions, clock: h.clock, directory: h.directory };
+    const exp = Math.floor(h.clock.now() / 1000) + 2;
+    await subscribeStatus(subDeps, sup1, 'conn-s1', exp);
+    await startMonitor(subDeps, sup2, 'conn-s2', 'a1', exp);
+    await setOwnStatus(h.deps, agent, 'available');
+    expect(h.gateway.received('conn-s1')).toHaveLength(1);
+    expect(h.gateway.received('conn-s2')).toHaveLength(1);
+
+    // Past the token's expiry but within the subscription cache's 5 s: nothing more is delivered.
+    h.clock.advance(3_000);
+    await setOwnStatus(h.deps, agent, 'busy');
+    await h.deps.notifier.toUser(tenant, 'a1', { type: 'message', text: 'hi' });
+    expect(h.gateway.received('conn-s1')).toHaveLength(1);
+    expect(h.gateway.received('conn-s2')).toHaveLength(1);
+    expect(await h.subscriptions.feed(tenant)).toEqual([]);
     expect(await h.subscriptions.monitors(tenant)).toEqual([]);
   });
 });

@@ -163,8 +163,10 @@ export interface Harness {
   readonly subscriptions: CachedSubscriptionStore;
   readonly syncQueue: DynamoSyncQueue;
   readonly reasons: DynamoReasonStore;
-  /** Registers a WebSocket connection for a principal (what $connect does). */
-  connect(principal: Principal, connectionId: string): Promise<void>;
+  /** Registers a WebSocket connection for a principal (what $connect does); its token lives an hour by default. */
+  connect(principal: Principal, connectionId: string, tokenExpiresAt?: number): Promise<void>;
+  /** A token expiry an hour after the fake clock's now (epoch seconds). */
+  tokenExp(): number;
 }
 
 let ids = 0;
@@ -176,6 +178,7 @@ export function statusHarness(
   options: { connect?: boolean } = {},
 ): Harness {
   const clock = new FakeClock();
+  const tokenExp = () => Math.floor(clock.now() / 1000) + 3600;
   const gateway = new FakeGateway();
   const directory = new FakeDirectory();
   const events: DomainEvent[] = [];
@@ -213,8 +216,9 @@ export function statusHarness(
     subscriptions,
     syncQueue,
     reasons,
-    connect: async (principal, connectionId) => {
-      await connections.put(newConnection(principal, connectionId, clock));
+    connect: async (principal, connectionId, tokenExpiresAt) => {
+      await connections.put(newConnection(principal, connectionId, clock, tokenExpiresAt ?? tokenExp()));
     },
+    tokenExp,
   };
 }

@@ -10,9 +10,10 @@ import { frameSchema, wsAction } from '#shared/ws.ts';
  */
 export const handler = wsAction(
   { roles: ['supervisor', 'admin'], action: 'subscribe to the status feed', body: frameSchema('subscribeStatus', {}) },
-  async ({ principal, connectionId }) => {
+  async ({ principal, connectionId, tokenExpiresAt }) => {
     await touchActivity(principal);
-    await subscribeStatus({ subscriptions: subscriptionStore(), clock }, principal, connectionId);
+    // The subscription ends with the token: no status is pushed to this connection past its `exp`.
+    await subscribeStatus({ subscriptions: subscriptionStore(), clock }, principal, connectionId, tokenExpiresAt);
     const [page, reasons] = await Promise.all([
       statusStore().list(principal.tenant, { limit: 200 }),
       reasonStore().list(principal.tenant),
