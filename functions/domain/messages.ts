@@ -410,7 +410,25 @@ export function summaryOf(record: MessageRecord): DeliverySummary | null {
   };
 }
 
-/** Creates the message (once per idempotency key), then delivers it inline when small, else through the worker. */
+/**
+ * Whether the selectors reach at least one agent, cheaply: the explicit ids a hundred at a time and one member per
+ * group, stopping at the first hit (the full resolution is the fan-out's job).
+ */
+async function reachesAnyone(deps: ResolveDeps, tenant: string, to: RecipientSelectors): Promise<boolean> {
+  const ids = [...new Set(to.agentIds)];
+  for (let i = 0; i < ids.length; i += 100)
+    if ((await deps.directory.getMany(tenant, ids.slice(i, i + 100))).length > 0) return true;
+  for (const { field, kind } of SELECTOR_KINDS)
+    for (const value of new Set(to[field]))
+      if ((await deps.directory.listGroup(tenant, kind, value, { limit: 1 })).items.length > 0) return true;
+  return false;
+}
+
+/**
+ * Creates the message (once per idempotency key), then delivers it inline when small, else through the worker. A send
+ * that reaches nobody — unknown ids, empty groups — is refused (422 `NO_RECIPIENTS`) rather than stored as a complete
+ * message to no one.
+ */
 export async function sendMessage(deps: SendDeps, principal: Principal, input: SendInput): Promise<SendResult> {
   const settings = await deps.settings.get(principal.tenant);
   const length = [...input.text].length;
@@ -421,6 +439,10 @@ export async function sendMessage(deps: SendDeps, principal: Principal, input: S
   }
   const now = deps.clock.now();
   const to = normaliseSelectors(input.to);
+  if (!(await reachesAnyone(deps, principal.tenant, to))) {
+    const unknownIds = [...new Set(to.agentIds)].sort().slice(0, 100);
+    throw new AppError(422, 'NO_RECIPIENTS', 'None of the recipients is an agent of this tenant', { unknownIds });
+  }
   const day = messagingDay(now, {
     timeZone: settings.general.timeZone,
     cleardownHour: settings.messaging.cleardownHour,

@@ -30,9 +30,13 @@ export interface WsEvent {
 /** Every frame a client sends: an action, optionally a client-chosen id echoed in the reply. */
 const envelopeSchema = z.object({ action: z.string().min(1).max(64), id: z.string().max(64).optional() }).loose();
 
-/** What the server sends back to the caller of an action (route response). */
+/**
+ * What the server sends back to the caller of an action (route response). `id` is reserved for the frame id the
+ * client chose (echoed by `reply`): a reply naming some other id — a message's, a request's — uses its own field.
+ */
 export interface ReplyFrame {
   readonly type: string;
+  readonly id?: never;
   readonly [key: string]: unknown;
 }
 
