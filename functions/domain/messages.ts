@@ -3,7 +3,7 @@ import { mapLimit } from '#shared/concurrency.ts';
 import type { Clock } from './clock.ts';
 import { epochSeconds } from './clock.ts';
 import type { AgentDirectory, DirectoryMember, GroupKind } from './directory.ts';
-import { AppError, NotFoundError, ValidationError } from './errors.ts';
+import { AppError, BadRequestError, NotFoundError, ValidationError } from './errors.ts';
 import { messagingDay } from './message-cleardown.ts';
 import type { Notifier, ServerEvent } from './notifier.ts';
 import type { Principal } from './principal.ts';
@@ -672,25 +672,50 @@ export async function syncInbox(
 }
 
 /** GET /inbox: today's messages, newest first, optionally filtered by a case-insensitive substring. */
+export interface InboxQuery {
+  /** Case-insensitive substring of the text or the sender's name. */
+  readonly q?: string | undefined;
+  /** The `cursor` of the previous page: this page holds the entries older than it. */
+  readonly cursor?: string | undefined;
+  readonly limit: number;
+}
+
+/** What `inboxCursor` produces; anything else given as a page cursor is a 400, never a 500 or a silent first page. */
+const INBOX_CURSOR = /^\d{13}-[0-9a-f]{32}$/;
+
+/**
+ * `GET /inbox`: one page of the caller's messages of today, newest first, optionally searched. The day is one Query
+ * (inbox entries are keyed by message id, so DynamoDB cannot page them by time; a day's inbox is small), paged here
+ * with the entries' own cursors: `cursor` is the next page's or null, like `GET /messages`. `syncCursor` is what a
+ * WebSocket `sync` may start from, `unread` counts the whole day. Only the entries handed out are marked delivered.
+ */
 export async function inboxToday(
   deps: InboxReadDeps,
   principal: Principal,
-  q: string | undefined,
-): Promise<{ messages: InboxMessage[]; unread: number; cursor: string | null }> {
+  query: InboxQuery,
+): Promise<{ messages: InboxMessage[]; unread: number; cursor: string | null; syncCursor: string | null }> {
+  if (query.cursor !== undefined && !INBOX_CURSOR.test(query.cursor))
+    throw new BadRequestError('BAD_CURSOR', 'Invalid cursor');
   const now = deps.clock.now();
   const entries = await deps.inbox.listToday(principal.tenant, principal.user, now);
-  await noteDelivered(deps, principal, entries, now);
-  const needle = q?.toLocaleLowerCase();
-  const matching = needle
-    ? entries.filter(
-        (e) => e.text.toLocaleLowerCase().includes(needle) || e.from.name.toLocaleLowerCase().includes(needle),
-      )
-    : entries;
+  const needle = query.q?.toLocaleLowerCase();
+  const older = (e: InboxEntry) => query.cursor === undefined || e.cursor < query.cursor;
+  const matching = entries
+    .filter(
+      (e) =>
+        older(e) &&
+        (!needle || e.text.toLocaleLowerCase().includes(needle) || e.from.name.toLocaleLowerCase().includes(needle)),
+    )
+    .sort((a, b) => (a.cursor < b.cursor ? 1 : a.cursor > b.cursor ? -1 : 0));
+  const page = matching.slice(0, query.limit);
+  await noteDelivered(deps, principal, page, now);
   const all = selectForSync(entries, undefined);
+  const last = page.at(-1);
   return {
-    messages: matching.map(toInboxMessage).sort((a, b) => (a.cursor < b.cursor ? 1 : a.cursor > b.cursor ? -1 : 0)),
+    messages: page.map(toInboxMessage),
     unread: all.unread,
-    cursor: all.cursor,
+    cursor: matching.length > page.length && last ? last.cursor : null,
+    syncCursor: all.cursor,
   };
 }
 

@@ -290,6 +290,57 @@ describe('one contract for REST and WebSocket sends', () => {
   });
 });
 
+describe('listing pages', () => {
+  it('GET /inbox pages newest first with cursor and limit, validated like GET /messages', async () => {
+    const me: Principal = { tenant: 'acme', user: 'agent-12', role: 'agent' };
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const sent = await send(sup, { text: `Page test ${i}`, to: { agentIds: ['agent-12'] } });
+      expect(sent.status).toBe(201);
+      ids.push(sent.body.id);
+    }
+    const newestFirst = [...ids].reverse();
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await call(
+        'inbox',
+        httpEvent({ principal: me, query: { limit: '2', ...(cursor ? { cursor } : {}) } }),
+      );
+      expect(page.status).toBe(200);
+      expect(page.body.messages.length).toBeLessThanOrEqual(2);
+      expect(page.body.unread).toBe(5);
+      seen.push(...page.body.messages.map((m: { id: string }) => m.id));
+      cursor = page.body.cursor ?? undefined;
+      pages++;
+    } while (cursor && pages < 10);
+    expect(seen).toEqual(newestFirst);
+    expect(pages).toBe(3);
+    // Search and paging combine.
+    const searched = await call('inbox', httpEvent({ principal: me, query: { q: 'PAGE TEST', limit: '4' } }));
+    expect(searched.body.messages).toHaveLength(4);
+    expect(searched.body.cursor).toEqual(expect.any(String));
+
+    for (const query of [{ cursor: 'garbage' }, { cursor: 'eyJwayI6IlQjZ2xvYmV4In0' }]) {
+      const bad = await call('inbox', httpEvent({ principal: me, query }));
+      expect(bad, JSON.stringify(query)).toMatchObject({ status: 400, body: { code: 'BAD_CURSOR' } });
+    }
+    for (const limit of ['0', '201', 'many']) {
+      const bad = await call('inbox', httpEvent({ principal: me, query: { limit } }));
+      expect(bad, limit).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
+    }
+  });
+
+  it('GET /messages refuses ?q= (there is no search of sent messages) instead of ignoring it', async () => {
+    const res = await call('list', httpEvent({ principal: sup, query: { q: 'refund' } }));
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('VALIDATION_FAILED');
+    expect(JSON.stringify(res.body.details)).toContain('q');
+    expect((await call('list', httpEvent({ principal: sup, query: { limit: '5' } }))).status).toBe(200);
+  });
+});
+
 describe('directory routes', () => {
   it('creates, reads, lists with pagination, deletes; supervisors read, only admins write', async () => {
     const created = await call(
