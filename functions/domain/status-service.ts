@@ -1,13 +1,15 @@
 import type { Clock } from './clock.ts';
 import { epochSeconds } from './clock.ts';
-import type { DirectoryRepository, GroupKind } from './directory.ts';
-import { ConflictError, ForbiddenError, NotFoundError } from './errors.ts';
+import type { AgentDirectory, AgentProfile, DirectoryRepository, GroupKind } from './directory.ts';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from './errors.ts';
 import type { Notifier, ServerEvent } from './notifier.ts';
 import type { Principal } from './principal.ts';
 import { requireRole } from './principal.ts';
 import type { TenantSettings } from './settings.ts';
 import {
   type AgentStatus,
+  isBuiltIn,
+  isReasonCode,
   labelOf,
   offlineRecord,
   resolveSettableStatus,
@@ -49,6 +51,11 @@ export interface StatusDeps {
   readonly newId: () => string;
   /** Best-effort side effects (pushes) report failures here instead of failing a change that is already saved. */
   readonly warn?: (message: string, details: Record<string, unknown>) => void;
+  /**
+   * The agent directory: where a status record (and so every view and `status` event) takes its `team` and `queues`
+   * from — the admin's or Connect's profile, not whatever the record held.
+   */
+  readonly directory?: Pick<DirectoryRepository, 'get'>;
 }
 
 const MAX_COMMIT_ATTEMPTS = 5;
@@ -89,18 +96,29 @@ export async function commitStatus(
   options: { current?: AgentStatus } = {},
 ): Promise<CommitResult> {
   let current = options.current;
+  let profile: Promise<AgentProfile | undefined> | undefined;
   for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
     if (!current || attempt > 0)
       current = (await deps.store.get(tenant, agent)) ?? offlineRecord(tenant, agent, iso(deps.clock.now()));
     const decided = decide(current);
     if (!decided) return { previous: current, record: current, written: false };
-    const record = normalize(current, decided);
+    // Connect's changes carry the team and queues it just synced into the directory; any other change reads them
+    // from the directory (once per commit, whatever the retries).
+    if (decided.source !== 'connect' && deps.directory) profile ??= deps.directory.get(tenant, agent);
+    const record = normalize(current, withProfile(decided, decided.source === 'connect' ? undefined : await profile));
     if (await deps.store.save(record, current.version)) {
       await effects(deps, current, record);
       return { previous: current, record, written: true };
     }
   }
   throw new ConflictError(`The status of ${agent} is changing too fast; try again`, 'STATUS_CONTENDED');
+}
+
+/** A record with the directory's team and queues (unchanged when the agent is not in the directory). */
+export function withProfile(record: AgentStatus, profile: AgentProfile | undefined): AgentStatus {
+  if (!profile) return record;
+  const { team: _t, ...rest } = record;
+  return { ...rest, ...(profile.team ? { team: profile.team } : {}), queues: [...profile.queues] };
 }
 
 /** Invariants every write keeps: version bump, session start, no pending request while Offline. */
@@ -350,35 +368,74 @@ export interface ListFilter {
   readonly limit: number;
 }
 
+/** Since when an agent who never had a status record has been Offline: since the directory got them. */
+const NEVER_SEEN_SINCE = '1970-01-01T00:00:00.000Z';
+
 /**
- * The supervisor's list. By team or queue the directory's group membership drives the page (a Query on the group,
- * then a BatchGet of statuses); otherwise the status records themselves (a Query per status on gsi1, merged).
- * A filtered page may hold fewer than `limit` agents: follow `cursor` until it is absent.
+ * The supervisor's list, with every agent's team and queues from the directory. Three ways to a page:
+ * - by team or queue: the directory's group membership drives the page (a Query on the group, then BatchGets of
+ *   statuses and profiles);
+ * - by statuses that do not include Offline: the status records themselves (a Query per status on gsi1, merged) —
+ *   an agent never seen cannot hold such a status;
+ * - otherwise (no filter, or Offline among the statuses): the directory roster in agent id order, so agents who never
+ *   set a status are listed too — Offline since they were added to the directory, a `since` that does not move.
+ * A filtered page may hold fewer than `limit` agents: follow `cursor` until it is absent. Unknown statuses are 400.
  */
 export async function listAgents(
-  deps: StatusDeps & { readonly directory: Pick<DirectoryRepository, 'listMembers'> },
+  deps: StatusDeps & { readonly directory: Pick<AgentDirectory, 'listMembers' | 'listAgents' | 'getMany'> },
   principal: Principal,
   filter: ListFilter,
 ): Promise<StatusPage> {
   requireRole(principal, ['supervisor', 'admin'], 'list agent statuses');
   const { tenant } = principal;
+  if (filter.statuses) {
+    const reasons = await deps.reasons.list(tenant);
+    for (const code of filter.statuses)
+      if (!isBuiltIn(code) && !(isReasonCode(code) && reasons.some((r) => `reason:${r.id}` === code)))
+        throw new BadRequestError('UNKNOWN_STATUS', `Unknown status "${code}"`);
+  }
+  const page = { ...(filter.cursor ? { cursor: filter.cursor } : {}), limit: filter.limit };
   const group: [GroupKind, string] | undefined = filter.team
     ? ['team', filter.team]
     : filter.queue
       ? ['queue', filter.queue]
       : undefined;
-  if (!group) return deps.store.list(tenant, filter);
-  const page = await deps.directory.listMembers(tenant, group[0], group[1], {
-    ...(filter.cursor ? { cursor: filter.cursor } : {}),
-    limit: filter.limit,
-  });
-  const records = await deps.store.getMany(tenant, page.agentIds);
-  const now = iso(deps.clock.now());
-  const items = page.agentIds
-    .map((id) => records.get(id) ?? offlineRecord(tenant, id, now))
+  let ids: string[];
+  let cursor: string | undefined;
+  let profiles: Map<string, AgentProfile>;
+  let records: Map<string, AgentStatus>;
+  if (group) {
+    const members = await deps.directory.listMembers(tenant, group[0], group[1], page);
+    ids = members.agentIds;
+    cursor = members.cursor;
+    [records, profiles] = await Promise.all([
+      deps.store.getMany(tenant, ids),
+      deps.directory.getMany(tenant, ids).then(byAgent),
+    ]);
+  } else if (filter.statuses && !filter.statuses.includes('offline')) {
+    const byStatus = await deps.store.list(tenant, filter);
+    ids = byStatus.items.map((r) => r.agent);
+    cursor = byStatus.cursor;
+    records = new Map(byStatus.items.map((r) => [r.agent, r]));
+    profiles = byAgent(await deps.directory.getMany(tenant, ids));
+  } else {
+    const roster = await deps.directory.listAgents(tenant, page);
+    ids = roster.items.map((p) => p.agentId);
+    cursor = roster.cursor;
+    profiles = byAgent(roster.items);
+    records = await deps.store.getMany(tenant, ids);
+  }
+  const items = ids
+    .map((id) => {
+      const profile = profiles.get(id);
+      const record = records.get(id) ?? offlineRecord(tenant, id, profile?.addedAt ?? NEVER_SEEN_SINCE);
+      return withProfile(record, profile);
+    })
     .filter((r) => !filter.statuses || filter.statuses.includes(r.status));
-  return page.cursor ? { items, cursor: page.cursor } : { items };
+  return cursor ? { items, cursor } : { items };
 }
+
+const byAgent = (profiles: readonly AgentProfile[]) => new Map(profiles.map((p) => [p.agentId, p]));
 
 /** Remembers last writes per execution environment, so most pings cost no DynamoDB call at all. */
 export type ActivityMemo = Map<string, number>;

@@ -23,9 +23,9 @@ import type { AgentEventDeps } from '../../functions/domain/agent-event-processo
 import type { Clock } from '../../functions/domain/clock.ts';
 import { newConnection } from '../../functions/domain/connections.ts';
 import type {
+  AgentDirectory,
   AgentProfile,
   ConnectProfileUpdate,
-  DirectoryRepository,
   GroupKind,
 } from '../../functions/domain/directory.ts';
 import type { Principal } from '../../functions/domain/principal.ts';
@@ -114,15 +114,35 @@ export class FakeGateway implements ConnectionGateway {
 }
 
 /** An in-memory directory: the real adapter is another engineer's; the port is all the status code needs. */
-export class FakeDirectory implements Pick<DirectoryRepository, 'get' | 'put' | 'syncFromConnect' | 'listMembers'> {
+export class FakeDirectory
+  implements Pick<AgentDirectory, 'get' | 'put' | 'syncFromConnect' | 'listMembers' | 'listAgents' | 'getMany'>
+{
   readonly profiles = new Map<string, AgentProfile>();
   syncCalls = 0;
+  /** The instant new profiles get as `addedAt` (as the real adapter stamps its clock's now). */
+  addedAt = '2026-11-01T08:00:00.000Z';
   private key = (t: string, a: string) => `${t}/${a}`;
   async get(tenant: string, agentId: string) {
     return this.profiles.get(this.key(tenant, agentId));
   }
+  async getMany(tenant: string, agentIds: readonly string[]) {
+    return agentIds.flatMap((id) => this.profiles.get(this.key(tenant, id)) ?? []);
+  }
   async put(profile: AgentProfile) {
-    this.profiles.set(this.key(profile.tenant, profile.agentId), profile);
+    const old = this.profiles.get(this.key(profile.tenant, profile.agentId));
+    this.profiles.set(this.key(profile.tenant, profile.agentId), {
+      ...profile,
+      addedAt: old?.addedAt ?? profile.addedAt ?? this.addedAt,
+    });
+  }
+  async listAgents(tenant: string, page?: { cursor?: string; limit?: number }) {
+    const all = [...this.profiles.values()]
+      .filter((p) => p.tenant === tenant)
+      .sort((a, b) => (a.agentId < b.agentId ? -1 : 1));
+    const start = page?.cursor ? all.findIndex((p) => p.agentId === page.cursor) + 1 : 0;
+    const items = all.slice(start, start + (page?.limit ?? 100));
+    const last = items.at(-1);
+    return start + items.length < all.length && last ? { items, cursor: last.agentId } : { items };
   }
   async syncFromConnect(tenant: string, agentId: string, update: ConnectProfileUpdate) {
     this.syncCalls++;
@@ -135,6 +155,7 @@ export class FakeDirectory implements Pick<DirectoryRepository, 'get' | 'put' | 
       campaigns: cur?.campaigns ?? [],
       lists: cur?.lists ?? [],
       connectUserId: update.connectUserId,
+      addedAt: cur?.addedAt ?? this.addedAt,
       ...(update.team ? { team: update.team } : {}),
     });
   }
