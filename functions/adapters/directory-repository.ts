@@ -1,4 +1,5 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { type Clock, systemClock } from '#domain/clock.ts';
 import {
   type AgentDirectory,
   type AgentProfile,
@@ -9,7 +10,6 @@ import {
   mergeConnectUpdate,
   type Page,
 } from '#domain/directory.ts';
-import { type Clock, systemClock } from '#domain/clock.ts';
 import { batchGetAll, batchWriteAll, type Item, queryPage } from './dynamo.ts';
 
 /**

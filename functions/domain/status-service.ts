@@ -439,15 +439,20 @@ const byAgent = (profiles: readonly AgentProfile[]) => new Map(profiles.map((p) 
 
 /** Remembers last writes per execution environment, so most pings cost no DynamoDB call at all. */
 export type ActivityMemo = Map<string, number>;
-export const ACTIVITY_MIN_INTERVAL_MS = 15_000;
+/**
+ * The stored deadline may be this much older than the agent's real last activity (writes in between are skipped), so
+ * it is also the margin a deadline keeps: small, because it adds to how late auto-Offline can be. Clients ping every
+ * 30 s, so pings still write each time; only bursts of frames and REST calls are thinned.
+ */
+export const ACTIVITY_MIN_INTERVAL_MS = 5_000;
 const SUPERVISOR_MIN_INTERVAL_MS = 60_000;
 const MEMO_MAX = 20_000;
 
 /**
  * Records that a user is alive (ping, frame, REST call). Agents get a presence deadline — last seen + the tenant's
- * inactivity window + the write interval (a skipped write means activity up to 15 s after the stored one, so the
+ * inactivity window + the write interval (a skipped write means activity up to 5 s after the stored one, so the
  * deadline must not fire before the window has really elapsed). Supervisors join the roster that receives approval
- * requests live. Writes at most every 15 s (agents) / 60 s (supervisors) per user.
+ * requests live. Writes at most every 5 s (agents) / 60 s (supervisors) per user.
  */
 export async function recordActivity(
   deps: Pick<StatusDeps, 'presence' | 'settings' | 'clock'> & { readonly memo?: ActivityMemo },
@@ -469,8 +474,50 @@ export async function recordActivity(
   return deps.presence.touch(principal.tenant, principal.user, now, deadline, interval);
 }
 
+export interface SweeperOptions {
+  /** How long this run keeps sweeping, measured on the deps' clock. */
+  readonly runForMs: number;
+  /** The pause between sweeps: what auto-Offline may be late by, at most, beyond the deadline. */
+  readonly stepMs: number;
+  readonly sleep: (ms: number) => Promise<void>;
+  /** What the invocation has left (Lambda's `getRemainingTimeInMillis`): the run ends before its timeout does. */
+  readonly remainingMs: () => number;
+}
+
 /**
- * The auto-Offline sweep (every minute): agents whose presence deadline passed are set Offline by `system`. The
+ * Auto-Offline within seconds of the window: EventBridge Scheduler cannot fire more often than once a minute (and
+ * fires within the minute, not at its start), so each minute's invocation sweeps every `stepMs` for `runForMs` —
+ * longer than a minute, so that consecutive runs overlap and no deadline falls into a gap. Overlapping sweeps are
+ * harmless: each agent is cleared by a conditional write on its deadline, so only one sweep sets it Offline. A failed
+ * sweep is reported and the next one tries again (the failed agent went back into the index); the run then fails.
+ */
+export async function runSweeper(
+  deps: StatusDeps,
+  options: SweeperOptions,
+): Promise<{ sweeps: number; due: number; setOffline: number }> {
+  const start = deps.clock.now();
+  const totals = { sweeps: 0, due: 0, setOffline: 0 };
+  let failure: unknown;
+  for (;;) {
+    try {
+      const { due, setOffline } = await sweepInactive(deps);
+      totals.due += due;
+      totals.setOffline += setOffline;
+    } catch (error) {
+      failure = error;
+      deps.warn?.('Inactivity sweep failed', { error: String(error) });
+    }
+    totals.sweeps++;
+    const elapsed = deps.clock.now() - start;
+    if (elapsed + options.stepMs > options.runForMs || options.remainingMs() < options.stepMs * 2) break;
+    await options.sleep(options.stepMs);
+  }
+  if (failure) throw failure;
+  return totals;
+}
+
+/**
+ * One auto-Offline sweep: agents whose presence deadline passed are set Offline by `system`. The
  * presence entry is cleared first, conditionally on its deadline: an agent who pinged meanwhile moved the deadline,
  * the clear fails and the agent stays as they are.
  */

@@ -8,6 +8,7 @@ import {
   getAgentStatus,
   listAgents,
   recordActivity,
+  runSweeper,
   setOwnStatus,
   supervisorSetStatus,
   sweepInactive,
@@ -285,8 +286,8 @@ describe('auto-Offline', () => {
     await setOwnStatus(h.deps, agent2, 'available');
     expect(await recordActivity(h.deps, agent)).toBe(true);
     expect(await recordActivity(h.deps, agent2)).toBe(true);
-    // Pings within 15 s cost no write (the conditional write refuses it).
-    h.clock.advance(5_000);
+    // Pings within 5 s cost no write (the conditional write refuses it).
+    h.clock.advance(3_000);
     expect(await recordActivity(h.deps, agent)).toBe(false);
 
     // a2 keeps pinging every 20 s; a1 goes silent. (The sweep is global: other tests' tenants may be due too, so
@@ -298,7 +299,7 @@ describe('auto-Offline', () => {
       await sweepInactive(h.deps);
       expect(await statusOf(agent)).toBe('available');
     }
-    // 80 s after a1's last write: past window (60 s) + write interval (15 s); a schedule runs every minute.
+    // 78 s after a1's last write: past window (60 s) + write interval (5 s).
     h.clock.advance(15_000);
     await sweepInactive(h.deps);
     const a1 = await getAgentStatus(h.deps, agent, 'a1');
@@ -309,6 +310,53 @@ describe('auto-Offline', () => {
     );
     // The presence left the index: a second sweep finds nobody left to set Offline.
     expect((await sweepInactive(h.deps)).setOffline).toBe(0);
+  });
+
+  it('a sweeper run sets an agent Offline within one step of the deadline, not at the next minute', async () => {
+    await setOwnStatus(h.deps, agent, 'available');
+    await setOwnStatus(h.deps, agent2, 'available');
+    await recordActivity(h.deps, agent);
+    await recordActivity(h.deps, agent2);
+    const deadline = h.clock.now() + 60_000 + 5_000;
+    // The minute's invocation starts 30 s after a1's last sign of life; a2 keeps pinging every 20 s meanwhile.
+    h.clock.advance(30_000);
+    let lastPing = h.clock.now();
+    let offlineSeenAt: number | undefined;
+    const result = await runSweeper(h.deps, {
+      runForMs: 120_000,
+      stepMs: 2_000,
+      remainingMs: () => 130_000,
+      sleep: async (ms) => {
+        if (offlineSeenAt === undefined && (await getAgentStatus(h.deps, agent, 'a1')).status === 'offline')
+          offlineSeenAt = h.clock.now();
+        h.clock.advance(ms);
+        if (h.clock.now() - lastPing >= 20_000) {
+          lastPing = h.clock.now();
+          await recordActivity(h.deps, agent2);
+        }
+      },
+    });
+    expect(result.sweeps).toBe(61); // at 0, 2, …, 120 s
+    expect(offlineSeenAt).toBeDefined();
+    expect(offlineSeenAt! - deadline).toBeLessThanOrEqual(2_000);
+    const a1 = await getAgentStatus(h.deps, agent, 'a1');
+    expect(a1).toMatchObject({ status: 'offline', source: 'system' });
+    expect(Date.parse(a1.since) - deadline).toBeLessThanOrEqual(2_000);
+    expect((await getAgentStatus(h.deps, agent2, 'a2')).status).toBe('available');
+  });
+
+  it('a sweeper run ends early when its invocation has no time left (Lambda timeout, local shutdown)', async () => {
+    const sleeps: number[] = [];
+    const result = await runSweeper(h.deps, {
+      runForMs: 120_000,
+      stepMs: 2_000,
+      remainingMs: () => (sleeps.length < 3 ? 60_000 : 0),
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        h.clock.advance(ms);
+      },
+    });
+    expect(result.sweeps).toBe(4);
   });
 
   it('uses the tenant inactivity window', async () => {
