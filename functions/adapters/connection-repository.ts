@@ -35,7 +35,10 @@ export class DynamoConnectionRepository implements ConnectionRepository {
     const value: StoredConnection = { role: record.role, connectedAt: record.connectedAt, expiresAt: record.expiresAt };
     const names = { '#conns': 'conns', '#id': record.connectionId, '#ttl': 'ttl' };
     // The item lives as long as its newest connection can; a connection's own (token-capped) end is `expiresAt`.
-    const ttl = connectionRecordTtl(Date.parse(record.connectedAt));
+    const connectedMs = Date.parse(record.connectedAt);
+    const ttl = Number.isFinite(connectedMs)
+      ? Math.max(record.expiresAt, connectionRecordTtl(connectedMs))
+      : record.expiresAt;
     try {
       // The usual case: the user's item exists; add this connection to its map.
       await this.client.send(

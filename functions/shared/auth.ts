@@ -80,6 +80,13 @@ export function identityFromConnectionContext(context: unknown): ConnectionIdent
   return { principal: name ? { tenant, user, role, name } : { tenant, user, role }, tokenExpiresAt: exp };
 }
 
+/**
+ * Who a connection is, without its expiry: for `$disconnect`, which cleans up whatever the token's state (a
+ * connection opened before `exp` was passed along still gets its registry entry removed).
+ */
 export function principalFromConnectionContext(context: unknown): Principal {
-  return identityFromConnectionContext(context).principal;
+  const parsed = connectionContextSchema.omit({ exp: true }).safeParse(context);
+  if (!parsed.success) throw new UnauthorizedError('The connection carries no verified identity');
+  const { tenant, user, role, name } = parsed.data;
+  return name ? { tenant, user, role, name } : { tenant, user, role };
 }
