@@ -119,7 +119,14 @@ describe('tokens, sockets and monitoring end to end', () => {
     expect(await bob.request({ action: 'ping' })).toMatchObject({ type: 'pong' });
     const first = await bob.request({ action: 'sync' });
     expect(first.type).toBe('sync');
-    expect(await sue.request({ action: 'subscribeStatus' })).toMatchObject({ type: 'status-subscribed' });
+    const subscribed = await sue.request({ action: 'subscribeStatus' });
+    expect(subscribed.type).toBe('status-subscribed');
+    // The snapshot is the directory's agents: never-seen ones Offline since they were added, with their team.
+    expect(subscribed.agents).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ agent: 'bob', status: 'offline', team: 'blue', since: expect.any(String) }),
+      ]),
+    );
     expect(await sue.request({ action: 'monitor', agent: 'alice' })).toMatchObject({ type: 'monitoring' });
     const aliceToken = await token({ user: 'alice', role: 'agent' });
     const alice = await connect(aliceToken);
