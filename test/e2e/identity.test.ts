@@ -108,12 +108,12 @@ describe('tokens, sockets and monitoring end to end', () => {
   });
 
   it('a socket acts with a valid token only: past exp every frame is TOKEN_EXPIRED and pushes stop', {
-    timeout: 30_000,
+    timeout: 60_000,
   }, async () => {
     const admin = await token({ user: 'ada', role: 'admin' });
     const sender = await token({ user: 'sam', role: 'supervisor', name: 'Sam Supervisor' });
-    const shortAgent = await token({ user: 'bob', role: 'agent', ttlSeconds: 4 });
-    const shortSupervisor = await token({ user: 'sue', role: 'supervisor', ttlSeconds: 4 });
+    const shortAgent = await token({ user: 'bob', role: 'agent', ttlSeconds: 10 });
+    const shortSupervisor = await token({ user: 'sue', role: 'supervisor', ttlSeconds: 10 });
     const bob = await connect(shortAgent);
     const sue = await connect(shortSupervisor);
     expect(await bob.request({ action: 'ping' })).toMatchObject({ type: 'pong' });
