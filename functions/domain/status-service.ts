@@ -1,15 +1,13 @@
 import type { Clock } from './clock.ts';
 import { epochSeconds } from './clock.ts';
-import type { AgentDirectory, AgentProfile, DirectoryRepository, GroupKind } from './directory.ts';
-import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from './errors.ts';
+import type { AgentProfile, DirectoryRepository } from './directory.ts';
+import { ConflictError, ForbiddenError, NotFoundError } from './errors.ts';
 import type { Notifier, ServerEvent } from './notifier.ts';
 import type { Principal } from './principal.ts';
 import { requireRole } from './principal.ts';
 import type { TenantSettings } from './settings.ts';
 import {
   type AgentStatus,
-  isBuiltIn,
-  isReasonCode,
   labelOf,
   offlineRecord,
   resolveSettableStatus,
@@ -17,6 +15,7 @@ import {
   type StatusReason,
   type StatusSource,
   statusEvent,
+  withProfile,
 } from './status.ts';
 import type {
   ApprovalStore,
@@ -25,7 +24,6 @@ import type {
   PresenceStore,
   ReasonStore,
   StatusFeed,
-  StatusPage,
   StatusRequest,
   StatusStore,
 } from './status-ports.ts';
@@ -112,13 +110,6 @@ export async function commitStatus(
     }
   }
   throw new ConflictError(`The status of ${agent} is changing too fast; try again`, 'STATUS_CONTENDED');
-}
-
-/** A record with the directory's team and queues (unchanged when the agent is not in the directory). */
-export function withProfile(record: AgentStatus, profile: AgentProfile | undefined): AgentStatus {
-  if (!profile) return record;
-  const { team: _t, ...rest } = record;
-  return { ...rest, ...(profile.team ? { team: profile.team } : {}), queues: [...profile.queues] };
 }
 
 /** Invariants every write keeps: version bump, session start, no pending request while Offline. */
@@ -360,83 +351,6 @@ export function requireSelfOrSupervisor(principal: Principal, agent: string): vo
     throw new ForbiddenError('Agents may read only their own status', 'NOT_YOUR_STATUS');
 }
 
-export interface ListFilter {
-  readonly statuses?: readonly StatusCode[];
-  readonly team?: string;
-  readonly queue?: string;
-  readonly cursor?: string;
-  readonly limit: number;
-}
-
-/** Since when an agent who never had a status record has been Offline: since the directory got them. */
-const NEVER_SEEN_SINCE = '1970-01-01T00:00:00.000Z';
-
-/**
- * The supervisor's list, with every agent's team and queues from the directory. Three ways to a page:
- * - by team or queue: the directory's group membership drives the page (a Query on the group, then BatchGets of
- *   statuses and profiles);
- * - by statuses that do not include Offline: the status records themselves (a Query per status on gsi1, merged) —
- *   an agent never seen cannot hold such a status;
- * - otherwise (no filter, or Offline among the statuses): the directory roster in agent id order, so agents who never
- *   set a status are listed too — Offline since they were added to the directory, a `since` that does not move.
- * A filtered page may hold fewer than `limit` agents: follow `cursor` until it is absent. Unknown statuses are 400.
- */
-export async function listAgents(
-  deps: StatusDeps & { readonly directory: Pick<AgentDirectory, 'listMembers' | 'listAgents' | 'getMany'> },
-  principal: Principal,
-  filter: ListFilter,
-): Promise<StatusPage> {
-  requireRole(principal, ['supervisor', 'admin'], 'list agent statuses');
-  const { tenant } = principal;
-  if (filter.statuses) {
-    const reasons = await deps.reasons.list(tenant);
-    for (const code of filter.statuses)
-      if (!isBuiltIn(code) && !(isReasonCode(code) && reasons.some((r) => `reason:${r.id}` === code)))
-        throw new BadRequestError('UNKNOWN_STATUS', `Unknown status "${code}"`);
-  }
-  const page = { ...(filter.cursor ? { cursor: filter.cursor } : {}), limit: filter.limit };
-  const group: [GroupKind, string] | undefined = filter.team
-    ? ['team', filter.team]
-    : filter.queue
-      ? ['queue', filter.queue]
-      : undefined;
-  let ids: string[];
-  let cursor: string | undefined;
-  let profiles: Map<string, AgentProfile>;
-  let records: Map<string, AgentStatus>;
-  if (group) {
-    const members = await deps.directory.listMembers(tenant, group[0], group[1], page);
-    ids = members.agentIds;
-    cursor = members.cursor;
-    [records, profiles] = await Promise.all([
-      deps.store.getMany(tenant, ids),
-      deps.directory.getMany(tenant, ids).then(byAgent),
-    ]);
-  } else if (filter.statuses && !filter.statuses.includes('offline')) {
-    const byStatus = await deps.store.list(tenant, filter);
-    ids = byStatus.items.map((r) => r.agent);
-    cursor = byStatus.cursor;
-    records = new Map(byStatus.items.map((r) => [r.agent, r]));
-    profiles = byAgent(await deps.directory.getMany(tenant, ids));
-  } else {
-    const roster = await deps.directory.listAgents(tenant, page);
-    ids = roster.items.map((p) => p.agentId);
-    cursor = roster.cursor;
-    profiles = byAgent(roster.items);
-    records = await deps.store.getMany(tenant, ids);
-  }
-  const items = ids
-    .map((id) => {
-      const profile = profiles.get(id);
-      const record = records.get(id) ?? offlineRecord(tenant, id, profile?.addedAt ?? NEVER_SEEN_SINCE);
-      return withProfile(record, profile);
-    })
-    .filter((r) => !filter.statuses || filter.statuses.includes(r.status));
-  return cursor ? { items, cursor } : { items };
-}
-
-const byAgent = (profiles: readonly AgentProfile[]) => new Map(profiles.map((p) => [p.agentId, p]));
-
 /** Remembers last writes per execution environment, so most pings cost no DynamoDB call at all. */
 export type ActivityMemo = Map<string, number>;
 /**
@@ -472,48 +386,6 @@ export async function recordActivity(
   const settings = await deps.settings.get(principal.tenant);
   const deadline = now + settings.status.inactivityWindowSeconds * 1000 + interval;
   return deps.presence.touch(principal.tenant, principal.user, now, deadline, interval);
-}
-
-export interface SweeperOptions {
-  /** How long this run keeps sweeping, measured on the deps' clock. */
-  readonly runForMs: number;
-  /** The pause between sweeps: what auto-Offline may be late by, at most, beyond the deadline. */
-  readonly stepMs: number;
-  readonly sleep: (ms: number) => Promise<void>;
-  /** What the invocation has left (Lambda's `getRemainingTimeInMillis`): the run ends before its timeout does. */
-  readonly remainingMs: () => number;
-}
-
-/**
- * Auto-Offline within seconds of the window: EventBridge Scheduler cannot fire more often than once a minute (and
- * fires within the minute, not at its start), so each minute's invocation sweeps every `stepMs` for `runForMs` —
- * longer than a minute, so that consecutive runs overlap and no deadline falls into a gap. Overlapping sweeps are
- * harmless: each agent is cleared by a conditional write on its deadline, so only one sweep sets it Offline. A failed
- * sweep is reported and the next one tries again (the failed agent went back into the index); the run then fails.
- */
-export async function runSweeper(
-  deps: StatusDeps,
-  options: SweeperOptions,
-): Promise<{ sweeps: number; due: number; setOffline: number }> {
-  const start = deps.clock.now();
-  const totals = { sweeps: 0, due: 0, setOffline: 0 };
-  let failure: unknown;
-  for (;;) {
-    try {
-      const { due, setOffline } = await sweepInactive(deps);
-      totals.due += due;
-      totals.setOffline += setOffline;
-    } catch (error) {
-      failure = error;
-      deps.warn?.('Inactivity sweep failed', { error: String(error) });
-    }
-    totals.sweeps++;
-    const elapsed = deps.clock.now() - start;
-    if (elapsed + options.stepMs > options.runForMs || options.remainingMs() < options.stepMs * 2) break;
-    await options.sleep(options.stepMs);
-  }
-  if (failure) throw failure;
-  return totals;
 }
 
 /**

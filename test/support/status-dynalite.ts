@@ -28,6 +28,7 @@ import type {
   ConnectProfileUpdate,
   GroupKind,
 } from '../../functions/domain/directory.ts';
+import { AppError } from '../../functions/domain/errors.ts';
 import type { Principal } from '../../functions/domain/principal.ts';
 import type { DomainEvent } from '../../functions/domain/status-ports.ts';
 import type { StatusDeps } from '../../functions/domain/status-service.ts';
@@ -242,4 +243,15 @@ export function statusHarness(
     },
     tokenExp,
   };
+}
+
+/** The status and code of the AppError a call is refused with (fails the test if the call succeeds). */
+export async function codeOf(p: Promise<unknown>): Promise<{ status: number; code: string; details: unknown }> {
+  try {
+    await p;
+  } catch (error) {
+    if (error instanceof AppError) return { status: error.statusCode, code: error.code, details: error.details };
+    throw error;
+  }
+  throw new Error('expected a refusal');
 }

@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { runSweeper } from '#domain/status-service.ts';
+import { runSweeper } from '#domain/status-sweeper.ts';
 import { logger } from '#shared/powertools.ts';
 import { statusDeps } from '#shared/status-runtime.ts';
 

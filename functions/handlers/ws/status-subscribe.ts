@@ -1,6 +1,6 @@
 import { subscribeStatus } from '#domain/monitoring.ts';
 import { statusView } from '#domain/status.ts';
-import { listAgents } from '#domain/status-service.ts';
+import { listAgents } from '#domain/status-list.ts';
 import { clock } from '#shared/runtime.ts';
 import {
   directoryRepository,
