@@ -1,6 +1,7 @@
 /**
  * `npm run token -- --tenant demo --user alice --role agent [--name "Alice Smith"] [--ttl 3600]`
- * prints an ID token signed by the local issuer (the key in DATA_DIR, shared with `npm start`).
+ * prints an ID token signed by the local issuer (the key in DATA_DIR, shared with `npm start`). `--name` becomes the
+ * admin-kept `custom:displayName` claim; a short `--ttl` shows a WebSocket refusing frames after its token expires.
  */
 import { parseArgs } from 'node:util';
 import { createLocalIssuer } from '../lib/local/issuer.ts';
@@ -19,7 +20,7 @@ const { values } = parseArgs({
 const role = values.role;
 if (!values.user || (role !== 'agent' && role !== 'supervisor' && role !== 'admin')) {
   process.stderr.write(
-    'usage: npm run token -- --tenant <tenant> --user <user> --role agent|supervisor|admin [--name "Display Name"]\n',
+    'usage: npm run token -- --tenant <tenant> --user <user> --role agent|supervisor|admin [--name "Display Name"] [--ttl seconds]\n',
   );
   process.exit(2);
 }

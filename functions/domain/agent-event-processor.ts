@@ -13,7 +13,7 @@ import type { ConnectConfig, ReasonStore } from './status-ports.ts';
 import { commitStatus, type StatusDeps } from './status-service.ts';
 
 export interface AgentEventDeps extends StatusDeps {
-  readonly directory: Pick<DirectoryRepository, 'syncFromConnect'>;
+  readonly directory: Pick<DirectoryRepository, 'syncFromConnect' | 'get'>;
   readonly connectConfig: Pick<ReasonStore, 'tenantForInstance' | 'connectConfig'>;
 }
 

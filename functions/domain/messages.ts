@@ -3,7 +3,7 @@ import { mapLimit } from '#shared/concurrency.ts';
 import type { Clock } from './clock.ts';
 import { epochSeconds } from './clock.ts';
 import type { AgentDirectory, DirectoryMember, GroupKind } from './directory.ts';
-import { AppError, NotFoundError, ValidationError } from './errors.ts';
+import { AppError, BadRequestError, NotFoundError, ValidationError } from './errors.ts';
 import { messagingDay } from './message-cleardown.ts';
 import type { Notifier, ServerEvent } from './notifier.ts';
 import type { Principal } from './principal.ts';
@@ -433,7 +433,25 @@ export function summaryOf(record: MessageRecord): DeliverySummary | null {
   };
 }
 
-/** Creates the message (once per idempotency key), then delivers it inline when small, else through the worker. */
+/**
+ * Whether the selectors reach at least one agent, cheaply: the explicit ids a hundred at a time and one member per
+ * group, stopping at the first hit (the full resolution is the fan-out's job).
+ */
+async function reachesAnyone(deps: ResolveDeps, tenant: string, to: RecipientSelectors): Promise<boolean> {
+  const ids = [...new Set(to.agentIds)];
+  for (let i = 0; i < ids.length; i += 100)
+    if ((await deps.directory.getMany(tenant, ids.slice(i, i + 100))).length > 0) return true;
+  for (const { field, kind } of SELECTOR_KINDS)
+    for (const value of new Set(to[field]))
+      if ((await deps.directory.listGroup(tenant, kind, value, { limit: 1 })).items.length > 0) return true;
+  return false;
+}
+
+/**
+ * Creates the message (once per idempotency key), then delivers it inline when small, else through the worker. A send
+ * that reaches nobody — unknown ids, empty groups — is refused (422 `NO_RECIPIENTS`) rather than stored as a complete
+ * message to no one.
+ */
 export async function sendMessage(deps: SendDeps, principal: Principal, input: SendInput): Promise<SendResult> {
   const settings = await deps.settings.get(principal.tenant);
   const length = [...input.text].length;
@@ -444,6 +462,10 @@ export async function sendMessage(deps: SendDeps, principal: Principal, input: S
   }
   const now = deps.clock.now();
   const to = normaliseSelectors(input.to);
+  if (!(await reachesAnyone(deps, principal.tenant, to))) {
+    const unknownIds = [...new Set(to.agentIds)].sort().slice(0, 100);
+    throw new AppError(422, 'NO_RECIPIENTS', 'None of the recipients is an agent of this tenant', { unknownIds });
+  }
   const day = messagingDay(now, {
     timeZone: settings.general.timeZone,
     cleardownHour: settings.messaging.cleardownHour,
@@ -677,25 +699,50 @@ export async function syncInbox(
 }
 
 /** GET /inbox: today's messages, newest first, optionally filtered by a case-insensitive substring. */
+export interface InboxQuery {
+  /** Case-insensitive substring of the text or the sender's name. */
+  readonly q?: string | undefined;
+  /** The `cursor` of the previous page: this page holds the entries older than it. */
+  readonly cursor?: string | undefined;
+  readonly limit: number;
+}
+
+/** What `inboxCursor` produces; anything else given as a page cursor is a 400, never a 500 or a silent first page. */
+const INBOX_CURSOR = /^\d{13}-[0-9a-f]{32}$/;
+
+/**
+ * `GET /inbox`: one page of the caller's messages of today, newest first, optionally searched. The day is one Query
+ * (inbox entries are keyed by message id, so DynamoDB cannot page them by time; a day's inbox is small), paged here
+ * with the entries' own cursors: `cursor` is the next page's or null, like `GET /messages`. `syncCursor` is what a
+ * WebSocket `sync` may start from, `unread` counts the whole day. Only the entries handed out are marked delivered.
+ */
 export async function inboxToday(
   deps: InboxReadDeps,
   principal: Principal,
-  q: string | undefined,
-): Promise<{ messages: InboxMessage[]; unread: number; cursor: string | null }> {
+  query: InboxQuery,
+): Promise<{ messages: InboxMessage[]; unread: number; cursor: string | null; syncCursor: string | null }> {
+  if (query.cursor !== undefined && !INBOX_CURSOR.test(query.cursor))
+    throw new BadRequestError('BAD_CURSOR', 'Invalid cursor');
   const now = deps.clock.now();
   const entries = await deps.inbox.listToday(principal.tenant, principal.user, now);
-  await noteDelivered(deps, principal, entries, now);
-  const needle = q?.toLocaleLowerCase();
-  const matching = needle
-    ? entries.filter(
-        (e) => e.text.toLocaleLowerCase().includes(needle) || e.from.name.toLocaleLowerCase().includes(needle),
-      )
-    : entries;
+  const needle = query.q?.toLocaleLowerCase();
+  const older = (e: InboxEntry) => query.cursor === undefined || e.cursor < query.cursor;
+  const matching = entries
+    .filter(
+      (e) =>
+        older(e) &&
+        (!needle || e.text.toLocaleLowerCase().includes(needle) || e.from.name.toLocaleLowerCase().includes(needle)),
+    )
+    .sort((a, b) => (a.cursor < b.cursor ? 1 : a.cursor > b.cursor ? -1 : 0));
+  const page = matching.slice(0, query.limit);
+  await noteDelivered(deps, principal, page, now);
   const all = selectForSync(entries, undefined);
+  const last = page.at(-1);
   return {
-    messages: matching.map(toInboxMessage).sort((a, b) => (a.cursor < b.cursor ? 1 : a.cursor > b.cursor ? -1 : 0)),
+    messages: page.map(toInboxMessage),
     unread: all.unread,
-    cursor: all.cursor,
+    cursor: matching.length > page.length && last ? last.cursor : null,
+    syncCursor: all.cursor,
   };
 }
 

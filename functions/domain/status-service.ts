@@ -1,6 +1,6 @@
 import type { Clock } from './clock.ts';
 import { epochSeconds } from './clock.ts';
-import type { DirectoryRepository, GroupKind } from './directory.ts';
+import type { AgentProfile, DirectoryRepository } from './directory.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from './errors.ts';
 import type { Notifier, ServerEvent } from './notifier.ts';
 import type { Principal } from './principal.ts';
@@ -15,6 +15,7 @@ import {
   type StatusReason,
   type StatusSource,
   statusEvent,
+  withProfile,
 } from './status.ts';
 import type {
   ApprovalStore,
@@ -23,7 +24,6 @@ import type {
   PresenceStore,
   ReasonStore,
   StatusFeed,
-  StatusPage,
   StatusRequest,
   StatusStore,
 } from './status-ports.ts';
@@ -49,6 +49,11 @@ export interface StatusDeps {
   readonly newId: () => string;
   /** Best-effort side effects (pushes) report failures here instead of failing a change that is already saved. */
   readonly warn?: (message: string, details: Record<string, unknown>) => void;
+  /**
+   * The agent directory: where a status record (and so every view and `status` event) takes its `team` and `queues`
+   * from — the admin's or Connect's profile, not whatever the record held.
+   */
+  readonly directory?: Pick<DirectoryRepository, 'get'>;
 }
 
 const MAX_COMMIT_ATTEMPTS = 5;
@@ -89,12 +94,16 @@ export async function commitStatus(
   options: { current?: AgentStatus } = {},
 ): Promise<CommitResult> {
   let current = options.current;
+  let profile: Promise<AgentProfile | undefined> | undefined;
   for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
     if (!current || attempt > 0)
       current = (await deps.store.get(tenant, agent)) ?? offlineRecord(tenant, agent, iso(deps.clock.now()));
     const decided = decide(current);
     if (!decided) return { previous: current, record: current, written: false };
-    const record = normalize(current, decided);
+    // Connect's changes carry the team and queues it just synced into the directory; any other change reads them
+    // from the directory (once per commit, whatever the retries).
+    if (decided.source !== 'connect' && deps.directory) profile ??= deps.directory.get(tenant, agent);
+    const record = normalize(current, withProfile(decided, decided.source === 'connect' ? undefined : await profile));
     if (await deps.store.save(record, current.version)) {
       await effects(deps, current, record);
       return { previous: current, record, written: true };
@@ -342,55 +351,22 @@ export function requireSelfOrSupervisor(principal: Principal, agent: string): vo
     throw new ForbiddenError('Agents may read only their own status', 'NOT_YOUR_STATUS');
 }
 
-export interface ListFilter {
-  readonly statuses?: readonly StatusCode[];
-  readonly team?: string;
-  readonly queue?: string;
-  readonly cursor?: string;
-  readonly limit: number;
-}
-
-/**
- * The supervisor's list. By team or queue the directory's group membership drives the page (a Query on the group,
- * then a BatchGet of statuses); otherwise the status records themselves (a Query per status on gsi1, merged).
- * A filtered page may hold fewer than `limit` agents: follow `cursor` until it is absent.
- */
-export async function listAgents(
-  deps: StatusDeps & { readonly directory: Pick<DirectoryRepository, 'listMembers'> },
-  principal: Principal,
-  filter: ListFilter,
-): Promise<StatusPage> {
-  requireRole(principal, ['supervisor', 'admin'], 'list agent statuses');
-  const { tenant } = principal;
-  const group: [GroupKind, string] | undefined = filter.team
-    ? ['team', filter.team]
-    : filter.queue
-      ? ['queue', filter.queue]
-      : undefined;
-  if (!group) return deps.store.list(tenant, filter);
-  const page = await deps.directory.listMembers(tenant, group[0], group[1], {
-    ...(filter.cursor ? { cursor: filter.cursor } : {}),
-    limit: filter.limit,
-  });
-  const records = await deps.store.getMany(tenant, page.agentIds);
-  const now = iso(deps.clock.now());
-  const items = page.agentIds
-    .map((id) => records.get(id) ?? offlineRecord(tenant, id, now))
-    .filter((r) => !filter.statuses || filter.statuses.includes(r.status));
-  return page.cursor ? { items, cursor: page.cursor } : { items };
-}
-
 /** Remembers last writes per execution environment, so most pings cost no DynamoDB call at all. */
 export type ActivityMemo = Map<string, number>;
-export const ACTIVITY_MIN_INTERVAL_MS = 15_000;
+/**
+ * The stored deadline may be this much older than the agent's real last activity (writes in between are skipped), so
+ * it is also the margin a deadline keeps: small, because it adds to how late auto-Offline can be. Clients ping every
+ * 30 s, so pings still write each time; only bursts of frames and REST calls are thinned.
+ */
+export const ACTIVITY_MIN_INTERVAL_MS = 5_000;
 const SUPERVISOR_MIN_INTERVAL_MS = 60_000;
 const MEMO_MAX = 20_000;
 
 /**
  * Records that a user is alive (ping, frame, REST call). Agents get a presence deadline — last seen + the tenant's
- * inactivity window + the write interval (a skipped write means activity up to 15 s after the stored one, so the
+ * inactivity window + the write interval (a skipped write means activity up to 5 s after the stored one, so the
  * deadline must not fire before the window has really elapsed). Supervisors join the roster that receives approval
- * requests live. Writes at most every 15 s (agents) / 60 s (supervisors) per user.
+ * requests live. Writes at most every 5 s (agents) / 60 s (supervisors) per user.
  */
 export async function recordActivity(
   deps: Pick<StatusDeps, 'presence' | 'settings' | 'clock'> & { readonly memo?: ActivityMemo },
@@ -413,7 +389,7 @@ export async function recordActivity(
 }
 
 /**
- * The auto-Offline sweep (every minute): agents whose presence deadline passed are set Offline by `system`. The
+ * One auto-Offline sweep: agents whose presence deadline passed are set Offline by `system`. The
  * presence entry is cleared first, conditionally on its deadline: an agent who pinged meanwhile moved the deadline,
  * the clear fails and the agent stays as they are.
  */

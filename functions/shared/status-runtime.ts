@@ -13,7 +13,7 @@ import {
   DynamoSyncQueue,
 } from '#adapters/status-repository.ts';
 import type { AgentEventDeps } from '#domain/agent-event-processor.ts';
-import type { DirectoryRepository } from '#domain/directory.ts';
+import type { AgentDirectory } from '#domain/directory.ts';
 import type { Principal } from '#domain/principal.ts';
 import type { TenantSettings } from '#domain/settings.ts';
 import type { SyncDeps } from '#domain/status-connect-sync.ts';
@@ -92,7 +92,7 @@ export const cachedSettings = once<SettingsReader>(() => {
 /** Remembers recent activity writes per environment (see recordActivity). */
 export const activityMemo: ActivityMemo = new Map();
 
-export const directoryRepository = once<DirectoryRepository>(
+export const directoryRepository = once<AgentDirectory>(
   () => new DynamoDirectoryRepository(documentClient(), mainTable()),
 );
 
@@ -111,6 +111,7 @@ export const statusDeps = once<StatusDeps>(() => {
     ...(instance ? { sync: kickingSyncQueue() } : {}),
     newId: () => randomUUID(),
     warn: (message, details) => logger.warn(message, details),
+    directory: directoryRepository(),
   };
 });
 

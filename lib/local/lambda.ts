@@ -5,8 +5,12 @@ import type { Context } from 'aws-lambda';
 /** What a Lambda entry module exports. */
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
-/** A Lambda-shaped context for local invocations (what Powertools and middy read from it). */
-export function lambdaContext(functionName: string, timeoutMs = 10_000): Context {
+/**
+ * A Lambda-shaped context for local invocations (what Powertools and middy read from it). An aborted `signal` (the
+ * emulator that invoked is closing) makes the remaining time 0, so a handler that works until its time is nearly up —
+ * the inactivity sweeper — ends at its next check instead of holding `npm start`'s shutdown for minutes.
+ */
+export function lambdaContext(functionName: string, timeoutMs = 10_000, signal?: AbortSignal): Context {
   const deadline = Date.now() + timeoutMs;
   return {
     callbackWaitsForEmptyEventLoop: false,
@@ -17,7 +21,7 @@ export function lambdaContext(functionName: string, timeoutMs = 10_000): Context
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    getRemainingTimeInMillis: () => (signal?.aborted ? 0 : Math.max(0, deadline - Date.now())),
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,
@@ -32,6 +36,12 @@ export async function loadHandler(rootDir: string, entry: string): Promise<Lambd
 }
 
 /** Invokes a loaded handler the way the Lambda service would: a fresh context per invocation. */
-export function invoke(name: string, handler: LambdaHandler, event: unknown, timeoutMs?: number): Promise<unknown> {
-  return handler(event, lambdaContext(name, timeoutMs));
+export function invoke(
+  name: string,
+  handler: LambdaHandler,
+  event: unknown,
+  timeoutMs?: number,
+  signal?: AbortSignal,
+): Promise<unknown> {
+  return handler(event, lambdaContext(name, timeoutMs, signal));
 }

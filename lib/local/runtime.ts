@@ -241,7 +241,8 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
       resolveTarget: (arn) => {
         const name = arn.split(':').at(-1) ?? '';
         const handler = functions.get(name);
-        return handler ? { name, handler } : undefined;
+        const timeoutSeconds = HANDLERS.find((h) => h.name === name)?.timeoutSeconds ?? 10;
+        return handler ? { name, handler, timeoutMs: timeoutSeconds * 1000 } : undefined;
       },
       log,
     });

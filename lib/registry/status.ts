@@ -141,10 +141,12 @@ export const statusHandlers: readonly HandlerDefinition[] = [
   {
     name: 'ScheduleStatusInactivity',
     entry: 'functions/handlers/schedule/status-inactivity.ts',
-    description: 'Every minute: sets agents silent for the inactivity window Offline',
+    description: 'Started every minute, sweeps every 2 s for 2 minutes: agents silent past the window go Offline',
     trigger: { kind: 'schedule', expression: 'rate(1 minute)' },
     access: changes,
-    timeoutSeconds: 60,
+    // The run (120 s, see the handler) plus a margin; it mostly sleeps, so it needs no more than the minimum memory.
+    timeoutSeconds: 130,
+    memorySize: 128,
   },
   {
     name: 'ScheduleStatusConnectSync',

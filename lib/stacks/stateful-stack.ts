@@ -47,8 +47,13 @@ export class StatefulStack extends Stack {
         email: { required: true, mutable: true },
         fullname: { required: false, mutable: true },
       },
-      // Immutable: a user cannot move between tenants; every authorization decision keys on it.
-      customAttributes: { tenant: new cognito.StringAttribute({ minLen: 1, maxLen: 64, mutable: false }) },
+      customAttributes: {
+        // Immutable: a user cannot move between tenants; every authorization decision keys on it.
+        tenant: new cognito.StringAttribute({ minLen: 1, maxLen: 64, mutable: false }),
+        // The name agents see as a message's sender. Mutable for administrators (AdminUpdateUserAttributes) but not
+        // writable through the app client below, unlike the standard `name` that users may edit themselves.
+        displayName: new cognito.StringAttribute({ minLen: 1, maxLen: 200, mutable: true }),
+      },
       passwordPolicy: {
         minLength: 12,
         requireLowercase: true,
@@ -83,15 +88,19 @@ export class StatefulStack extends Stack {
 
     const readable = new cognito.ClientAttributes()
       .withStandardAttributes({ email: true, emailVerified: true, fullname: true })
-      .withCustomAttributes('tenant');
+      .withCustomAttributes('tenant', 'displayName');
     this.userPoolClient = this.userPool.addClient('ConsoleClient', {
       // A browser app cannot keep a secret.
       generateSecret: false,
-      // SRP: the password never leaves the browser. No USER_PASSWORD_AUTH, no implicit flow.
+      // SRP: the password never leaves the browser. No USER_PASSWORD_AUTH, no custom auth.
       authFlows: { userSrp: true },
-      // ID tokens carry custom:tenant, cognito:groups, cognito:username and name (read permission below).
+      // The consoles sign in with SRP only: no hosted UI, so no OAuth flow at all (CDK's default would enable the
+      // implicit and code grants with the placeholder callback https://example.com). A hosted-UI client would set
+      // `oAuth: { flows: { authorizationCodeGrant: true }, callbackUrls: [<the console's real URL>] }` instead.
+      disableOAuth: true,
+      // ID tokens carry custom:tenant, custom:displayName, cognito:groups and cognito:username.
       readAttributes: readable,
-      // Users may edit their name, never their tenant.
+      // Users may edit their own `name` (which nothing trusts), never their tenant nor the display name agents see.
       writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ fullname: true }),
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,

@@ -40,6 +40,8 @@ describe('agent status end to end', () => {
     const mapped = await api(admin, 'PUT', '/connect/instance', { instanceArn: INSTANCE });
     expect(mapped.status).toBe(200);
     await api(admin, 'PUT', '/directory/agents/alice', { displayName: 'Alice Smith', team: 'blue' });
+    // Only agents of the directory can be monitored.
+    await api(admin, 'PUT', '/directory/agents/bob', { displayName: 'Bob Jones', team: 'blue' });
   });
   afterAll(async () => {
     await Promise.all(open.map((c) => c.close()));

@@ -197,13 +197,35 @@ describe('the app with the registry as it is (stage dev, nothing configured)', (
       expect(USER_GROUPS).toEqual(['admin', 'supervisor', 'agent']);
     });
 
-    it('has a public SRP client that can read the tenant and the name', () => {
+    it('has a public SRP client that reads the tenant and the display name but can write neither', () => {
       s.statefulTemplate.hasResourceProperties('AWS::Cognito::UserPoolClient', {
         GenerateSecret: false,
         ExplicitAuthFlows: Match.arrayWith(['ALLOW_USER_SRP_AUTH']),
-        ReadAttributes: Match.arrayWith(['custom:tenant', 'name']),
-        WriteAttributes: Match.not(Match.arrayWith(['custom:tenant'])),
+        ReadAttributes: Match.arrayWith(['custom:displayName', 'custom:tenant']),
       });
+      s.statefulTemplate.hasResourceProperties('AWS::Cognito::UserPool', {
+        Schema: Match.arrayWith([
+          Match.objectLike({ Name: 'displayName', AttributeDataType: 'String', Mutable: true }),
+        ]),
+      });
+      const [[, client] = []] = resourcesOf(s.statefulTemplate, 'AWS::Cognito::UserPoolClient');
+      const props = (client as { Properties: Record<string, unknown> } | undefined)?.Properties ?? {};
+      // An explicit list: an absent WriteAttributes would let users write every attribute.
+      expect(props.WriteAttributes).toEqual(['name']);
+    });
+
+    it('enables only the sign-in flows the consoles use: SRP and refresh, no OAuth grant, no callback URL', () => {
+      const clients = resourcesOf(s.statefulTemplate, 'AWS::Cognito::UserPoolClient');
+      expect(clients).toHaveLength(1);
+      const props = (clients[0]?.[1] as { Properties: Record<string, unknown> } | undefined)?.Properties ?? {};
+      expect([...((props.ExplicitAuthFlows as string[]) ?? [])].sort()).toEqual([
+        'ALLOW_REFRESH_TOKEN_AUTH',
+        'ALLOW_USER_SRP_AUTH',
+      ]);
+      expect(props.AllowedOAuthFlowsUserPoolClient).not.toBe(true);
+      expect(props.AllowedOAuthFlows).toBeUndefined();
+      expect(props.CallbackURLs).toBeUndefined();
+      expect(JSON.stringify(s.statefulTemplate.toJSON())).not.toContain('example.com');
     });
   });
 

@@ -23,11 +23,12 @@ import type { AgentEventDeps } from '../../functions/domain/agent-event-processo
 import type { Clock } from '../../functions/domain/clock.ts';
 import { newConnection } from '../../functions/domain/connections.ts';
 import type {
+  AgentDirectory,
   AgentProfile,
   ConnectProfileUpdate,
-  DirectoryRepository,
   GroupKind,
 } from '../../functions/domain/directory.ts';
+import { AppError } from '../../functions/domain/errors.ts';
 import type { Principal } from '../../functions/domain/principal.ts';
 import type { DomainEvent } from '../../functions/domain/status-ports.ts';
 import type { StatusDeps } from '../../functions/domain/status-service.ts';
@@ -114,15 +115,35 @@ export class FakeGateway implements ConnectionGateway {
 }
 
 /** An in-memory directory: the real adapter is another engineer's; the port is all the status code needs. */
-export class FakeDirectory implements Pick<DirectoryRepository, 'get' | 'put' | 'syncFromConnect' | 'listMembers'> {
+export class FakeDirectory
+  implements Pick<AgentDirectory, 'get' | 'put' | 'syncFromConnect' | 'listMembers' | 'listAgents' | 'getMany'>
+{
   readonly profiles = new Map<string, AgentProfile>();
   syncCalls = 0;
+  /** The instant new profiles get as `addedAt` (as the real adapter stamps its clock's now). */
+  addedAt = '2026-11-01T08:00:00.000Z';
   private key = (t: string, a: string) => `${t}/${a}`;
   async get(tenant: string, agentId: string) {
     return this.profiles.get(this.key(tenant, agentId));
   }
+  async getMany(tenant: string, agentIds: readonly string[]) {
+    return agentIds.flatMap((id) => this.profiles.get(this.key(tenant, id)) ?? []);
+  }
   async put(profile: AgentProfile) {
-    this.profiles.set(this.key(profile.tenant, profile.agentId), profile);
+    const old = this.profiles.get(this.key(profile.tenant, profile.agentId));
+    this.profiles.set(this.key(profile.tenant, profile.agentId), {
+      ...profile,
+      addedAt: old?.addedAt ?? profile.addedAt ?? this.addedAt,
+    });
+  }
+  async listAgents(tenant: string, page?: { cursor?: string; limit?: number }) {
+    const all = [...this.profiles.values()]
+      .filter((p) => p.tenant === tenant)
+      .sort((a, b) => (a.agentId < b.agentId ? -1 : 1));
+    const start = page?.cursor ? all.findIndex((p) => p.agentId === page.cursor) + 1 : 0;
+    const items = all.slice(start, start + (page?.limit ?? 100));
+    const last = items.at(-1);
+    return start + items.length < all.length && last ? { items, cursor: last.agentId } : { items };
   }
   async syncFromConnect(tenant: string, agentId: string, update: ConnectProfileUpdate) {
     this.syncCalls++;
@@ -135,6 +156,7 @@ export class FakeDirectory implements Pick<DirectoryRepository, 'get' | 'put' | 
       campaigns: cur?.campaigns ?? [],
       lists: cur?.lists ?? [],
       connectUserId: update.connectUserId,
+      addedAt: cur?.addedAt ?? this.addedAt,
       ...(update.team ? { team: update.team } : {}),
     });
   }
@@ -163,8 +185,10 @@ export interface Harness {
   readonly subscriptions: CachedSubscriptionStore;
   readonly syncQueue: DynamoSyncQueue;
   readonly reasons: DynamoReasonStore;
-  /** Registers a WebSocket connection for a principal (what $connect does). */
-  connect(principal: Principal, connectionId: string): Promise<void>;
+  /** Registers a WebSocket connection for a principal (what $connect does); its token lives an hour by default. */
+  connect(principal: Principal, connectionId: string, tokenExpiresAt?: number): Promise<void>;
+  /** A token expiry an hour after the fake clock's now (epoch seconds). */
+  tokenExp(): number;
 }
 
 let ids = 0;
@@ -176,6 +200,7 @@ export function statusHarness(
   options: { connect?: boolean } = {},
 ): Harness {
   const clock = new FakeClock();
+  const tokenExp = () => Math.floor(clock.now() / 1000) + 3600;
   const gateway = new FakeGateway();
   const directory = new FakeDirectory();
   const events: DomainEvent[] = [];
@@ -213,8 +238,20 @@ export function statusHarness(
     subscriptions,
     syncQueue,
     reasons,
-    connect: async (principal, connectionId) => {
-      await connections.put(newConnection(principal, connectionId, clock));
+    connect: async (principal, connectionId, tokenExpiresAt) => {
+      await connections.put(newConnection(principal, connectionId, clock, tokenExpiresAt ?? tokenExp()));
     },
+    tokenExp,
   };
+}
+
+/** The status and code of the AppError a call is refused with (fails the test if the call succeeds). */
+export async function codeOf(p: Promise<unknown>): Promise<{ status: number; code: string; details: unknown }> {
+  try {
+    await p;
+  } catch (error) {
+    if (error instanceof AppError) return { status: error.statusCode, code: error.code, details: error.details };
+    throw error;
+  }
+  throw new Error('expected a refusal');
 }
