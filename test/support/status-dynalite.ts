@@ -32,6 +32,7 @@ import type { Principal } from '../../functions/domain/principal.ts';
 import type { DomainEvent } from '../../functions/domain/status-ports.ts';
 import type { StatusDeps } from '../../functions/domain/status-service.ts';
 import { DEFAULT_SETTINGS, type TenantSettings } from '../../functions/shared/settings-schema.ts';
+import { addTransactions } from '../../lib/local/dynamo-transactions.ts';
 import { TABLES } from '../../lib/tables.ts';
 
 /** A dynalite on a random port with the main table created from lib/tables.ts (the status tests' own helper). */
@@ -40,7 +41,7 @@ export async function startStatusDynamo(): Promise<{
   table: string;
   close(): Promise<void>;
 }> {
-  const server = dynalite({ createTableMs: 0 });
+  const server = addTransactions(dynalite({ createTableMs: 0 }));
   await new Promise<void>((resolve) => server.listen(0, () => resolve()));
   const { port } = server.address() as AddressInfo;
   const config = {
