@@ -79,7 +79,7 @@ describe('agent-events consumer', () => {
   it('applies valid records in order, skips malformed ones without reporting them, costs no write for duplicates, stale events and heartbeats, and reports transient failures from the first one on', async () => {
     // Prepare
     const h = statusHarness(db.client, db.table);
-    await h.reasons.putConnectConfig('tk', { instanceArn: INSTANCE, statusMap: {} });
+    await h.bindConnect('tk', INSTANCE);
     await h.connect({ tenant: 'tk', user: 'a1', role: 'agent' }, 'conn-a1');
     const login = event('e1', '2026-11-20T09:00:00.000Z', 'LOGIN', []);
     const offer = event('e2', '2026-11-20T09:00:05.000Z', 'STATE_CHANGE', [{ id: 'c1', state: 'CONNECTING' }]);
@@ -119,8 +119,9 @@ describe('agent-events consumer', () => {
         contact: expect.objectContaining({ contactId: 'c1' }),
       }),
     ]);
-    // Two applied events: status record + log (+ session on login); duplicates, stale events and the heartbeat: none.
-    expect(writes.commands).toHaveLength(5);
+    // Two applied events: one transaction each (status record + log, + session on login); duplicates, stale events and
+    // the heartbeat: none.
+    expect(writes.commands).toEqual(['TransactWriteCommand', 'TransactWriteCommand']);
     expect(h.gateway.received('conn-a1').map((f) => f.status)).toEqual(['idle', 'ringing']);
 
     // A second delivery of the same batch (a Lambda retry) writes nothing at all.
@@ -130,12 +131,13 @@ describe('agent-events consumer', () => {
 
   it('reports a transient failure and every later record as batchItemFailures', async () => {
     const h = statusHarness(db.client, db.table);
-    await h.reasons.putConnectConfig('tf', {
-      instanceArn: INSTANCE.replace('5555', '6666'),
-      statusMap: {},
-    });
+    await h.bindConnect('tf', INSTANCE.replace('5555', '6666'));
     const inst = INSTANCE.replace('5555', '6666');
-    const ev = (id: string, at: string, user: string) => ({ ...event(id, at, 'LOGIN', [], user), InstanceARN: inst });
+    const ev = (id: string, at: string, user: string) => ({
+      ...event(id, at, 'LOGIN', [], user),
+      InstanceARN: inst,
+      AgentARN: `${inst}/agent/uuid-${user}`,
+    });
     let calls = 0;
     h.directory.syncFromConnect = async () => {
       calls++;

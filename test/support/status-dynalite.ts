@@ -2,6 +2,8 @@ import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
+import { DynamoConnectBindingStore } from '../../functions/adapters/connect-binding-repository.ts';
+import { DynamoSyncQueue } from '../../functions/adapters/connect-sync-queue.ts';
 import { type ConnectionGateway, ConnectionNotifier } from '../../functions/adapters/connection-notifier.ts';
 import { DynamoConnectionRepository } from '../../functions/adapters/connection-repository.ts';
 import { createDocumentClient } from '../../functions/adapters/dynamo.ts';
@@ -17,7 +19,6 @@ import {
   DynamoPresenceStore,
   DynamoReasonStore,
   DynamoStatusStore,
-  DynamoSyncQueue,
 } from '../../functions/adapters/status-repository.ts';
 import type { AgentEventDeps } from '../../functions/domain/agent-event-processor.ts';
 import type { Clock } from '../../functions/domain/clock.ts';
@@ -164,6 +165,11 @@ export interface Harness {
   readonly subscriptions: CachedSubscriptionStore;
   readonly syncQueue: DynamoSyncQueue;
   readonly reasons: DynamoReasonStore;
+  readonly bindings: DynamoConnectBindingStore;
+  /** Instances whose worker a status change started (with `connect: true`). */
+  readonly kicks: string[];
+  /** What an operator and the tenant's admin do: bind the instance, set the status map. */
+  bindConnect(tenant: string, instanceArn: string, statusMap?: Record<string, string>): Promise<void>;
   /** Registers a WebSocket connection for a principal (what $connect does). */
   connect(principal: Principal, connectionId: string): Promise<void>;
 }
@@ -190,6 +196,8 @@ export function statusHarness(
   });
   const reasons = new DynamoReasonStore(client, table, clock, 0);
   const syncQueue = new DynamoSyncQueue(client, table);
+  const bindings = new DynamoConnectBindingStore(client, table);
+  const kicks: string[] = [];
   const base: StatusDeps = {
     store: new DynamoStatusStore(client, table, clock),
     reasons,
@@ -200,11 +208,18 @@ export function statusHarness(
     notifier: new MonitoringNotifier(new ConnectionNotifier(connections, gateway), subscriptions, gateway),
     feed,
     events: domainEvents,
-    ...(options.connect ? { sync: syncQueue } : {}),
+    ...(options.connect
+      ? {
+          connect: {
+            instanceFor: async (tenant: string) => (await bindings.connectConfig(tenant))?.instanceArn,
+            kick: async (instanceArn: string) => void kicks.push(instanceArn),
+          },
+        }
+      : {}),
     newId: () => `req${++ids}`,
   };
   return {
-    deps: { ...base, directory, connectConfig: reasons },
+    deps: { ...base, directory, connectConfig: bindings },
     clock,
     gateway,
     directory,
@@ -214,6 +229,12 @@ export function statusHarness(
     subscriptions,
     syncQueue,
     reasons,
+    bindings,
+    kicks,
+    bindConnect: async (tenant, instanceArn, statusMap = {}) => {
+      await bindings.bind(tenant, instanceArn);
+      await bindings.putStatusMap(tenant, statusMap);
+    },
     connect: async (principal, connectionId) => {
       await connections.put(newConnection(principal, connectionId, clock));
     },

@@ -1,8 +1,8 @@
 import { sweepInactive } from '#domain/status-service.ts';
 import { logger } from '#shared/powertools.ts';
-import { statusDeps } from '#shared/status-runtime.ts';
+import { statusChangeDeps } from '#shared/status-runtime.ts';
 
-const deps = statusDeps();
+const deps = statusChangeDeps();
 
 /**
  * Every minute: agents silent for longer than their tenant's inactivity window are set Offline (source `system`),
