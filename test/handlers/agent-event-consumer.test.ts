@@ -158,4 +158,73 @@ describe('agent-events consumer', () => {
     expect((await h.deps.store.get('tf', 'b1'))?.status).toBe('idle');
     expect(await h.deps.store.get('tf', 'b2')).toBeUndefined();
   });
+
+  it("skips, as bad input, records whose agent is not the instance's or whose Username is no user id", async () => {
+    // Prepare
+    const h = statusHarness(db.client, db.table);
+    const inst = INSTANCE.replace('5555', '7777');
+    await h.bindConnect('tb', inst);
+    const good = {
+      ...event('g1', '2026-11-20T09:00:00Z', 'LOGIN', [], 'ok1'),
+      InstanceARN: inst,
+      AgentARN: `${inst}/agent/uuid-ok1`,
+    };
+    const foreignAgent = { ...good, EventId: 'g2', AgentARN: `${INSTANCE}/agent/uuid-ok1` };
+    const badUser = (id: string, username: string) => ({
+      ...good,
+      EventId: id,
+      CurrentAgentSnapshot: {
+        ...good.CurrentAgentSnapshot,
+        Configuration: { ...good.CurrentAgentSnapshot.Configuration, Username: username },
+      },
+    });
+    const stats: Record<string, number>[] = [];
+    const batch = {
+      Records: [
+        record('20', foreignAgent),
+        record('21', badUser('g3', 'alice#STATUS')),
+        record('22', badUser('g4', '../x')),
+        record('23', badUser('g5', 'x'.repeat(129))),
+        record('24', good),
+      ],
+    } as unknown as KinesisStreamEvent;
+
+    // Act
+    const writes = await countWrites(() => agentEventConsumer(h.deps, (s) => stats.push(s))(batch, {} as Context));
+
+    // Assess: never reported (they can never succeed), never written, and the good record after them applies.
+    expect(writes.result).toEqual({ batchItemFailures: [] });
+    expect(stats[0]).toEqual({ malformed: 4, applied: 1 });
+    expect(writes.commands).toEqual(['TransactWriteCommand']);
+    expect((await h.deps.store.list('tb', { limit: 10 })).items.map((i) => i.agent)).toEqual(['ok1']);
+  });
+
+  it('an instance bound between two batches applies from the next batch on (no negative cache)', async () => {
+    const h = statusHarness(db.client, db.table);
+    const inst = INSTANCE.replace('5555', '8888');
+    const ev = (id: string, at: string) => ({
+      ...event(id, at, 'LOGIN', [], 'n1'),
+      InstanceARN: inst,
+      AgentARN: `${inst}/agent/uuid-n1`,
+    });
+    const stats: Record<string, number>[] = [];
+    const consume = agentEventConsumer(h.deps, (s) => stats.push(s));
+
+    await consume(
+      { Records: [record('30', ev('n1', '2026-11-20T09:00:00Z'))] } as unknown as KinesisStreamEvent,
+      {} as Context,
+    );
+    await h.bindConnect('tn', inst);
+    await consume(
+      { Records: [record('31', ev('n2', '2026-11-20T09:00:01Z'))] } as unknown as KinesisStreamEvent,
+      {} as Context,
+    );
+    await h.bindings.unbind('tn');
+    await consume(
+      { Records: [record('32', ev('n3', '2026-11-20T09:00:02Z'))] } as unknown as KinesisStreamEvent,
+      {} as Context,
+    );
+
+    expect(stats).toEqual([{ 'unknown-instance': 1 }, { applied: 1 }, { 'unknown-instance': 1 }]);
+  });
 });
