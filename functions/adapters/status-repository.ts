@@ -129,10 +129,12 @@ export class DynamoStatusStore implements StatusStore {
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
-      // Only the record carries a condition: a cancelled transaction means someone else wrote first.
+      // Only the record carries a condition: a cancelled transaction means someone else wrote first (or, for
+      // TransactionConflict, is writing one of these items right now); either way re-read and decide again.
       if (
         error instanceof TransactionCanceledException &&
-        error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
+        (error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed' ||
+          error.CancellationReasons?.some((r) => r.Code === 'TransactionConflict'))
       )
         return false;
       throw error;
