@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
@@ -187,3 +187,11 @@ export async function batchGetAll(
 
 const backoff = (attempt: number, base: number) => Math.random() * base * 2 ** (attempt - 1);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A failed `ConditionExpression` (also when the SDK's class identity differs, e.g. across bundles). */
+export function isConditionFailure(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error as { name?: string }).name === 'ConditionalCheckFailedException'
+  );
+}

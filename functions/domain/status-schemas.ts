@@ -76,11 +76,11 @@ export const logQuerySchema = z.object({ from: isoInstant.optional(), to: isoIns
 const isoDate = z.iso.date().refine(inRange, rangeMessage);
 export const workloadQuerySchema = z.object({ from: isoDate, to: isoDate });
 
-export const connectInstanceBodySchema = z
-  .object({
-    instanceArn: z
-      .string()
-      .regex(/^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/[0-9a-f-]{36}$/, 'a Connect instance ARN'),
-    statusMap: z.record(statusCodeText, connectStatusId).default({}),
-  })
-  .strict();
+/** PUT /connect/status-map: the tenant admin's part of the Connect configuration (never the instance). */
+export const connectStatusMapBodySchema = z.object({ statusMap: z.record(statusCodeText, connectStatusId) }).strict();
+
+export const connectInstanceArnSchema = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/[0-9a-f-]{36}$/, 'a Connect instance ARN');
+/** PUT /operator/tenants/{tenant}/connect-instance */
+export const bindInstanceBodySchema = z.object({ instanceArn: connectInstanceArnSchema }).strict();

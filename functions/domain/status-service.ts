@@ -19,8 +19,8 @@ import {
 } from './status.ts';
 import type {
   ApprovalStore,
-  ConnectSyncQueue,
   DomainEvents,
+  PersistedEffects,
   PresenceStore,
   ReasonStore,
   StatusFeed,
@@ -30,6 +30,14 @@ import type {
 
 export interface SettingsReader {
   get(tenant: string): Promise<TenantSettings>;
+}
+
+/** What a status change needs of Amazon Connect. */
+export interface StatusConnectPort {
+  /** The instance bound to the tenant now (read consistently: a fresh binding counts at once). */
+  instanceFor(tenant: string): Promise<string | undefined>;
+  /** Starts the paced PutUserStatus worker of the instance at once (best effort: its schedule drains it anyway). */
+  kick(instanceArn: string): Promise<void>;
 }
 
 /** Everything a status change touches. */
@@ -44,8 +52,11 @@ export interface StatusDeps {
   readonly notifier: Notifier;
   readonly feed: StatusFeed;
   readonly events: DomainEvents;
-  /** Present only when a Connect instance is configured: changes not coming from Connect are queued for it. */
-  readonly sync?: Pick<ConnectSyncQueue, 'enqueue'>;
+  /**
+   * Present when the deployment serves Connect instances: changes not coming from Connect are queued for the
+   * instance bound to the tenant (nothing is queued for a tenant without one).
+   */
+  readonly connect?: StatusConnectPort;
   readonly newId: () => string;
   /** Best-effort side effects (pushes) report failures here instead of failing a change that is already saved. */
   readonly warn?: (message: string, details: Record<string, unknown>) => void;
@@ -83,8 +94,10 @@ export interface CommitResult {
 
 /**
  * The single write path for agent status records: read, let `decide` compute the next record (or `undefined` for
- * "nothing to do"), write conditionally on the version, retry on a lost race, then run the side effects (log, session,
- * pushes, Connect queue). `decide` may throw (a 409) and is re-run on every attempt against fresh data.
+ * "nothing to do"), then write the record and its persisted effects (log entry, session, Connect-sync item) in one
+ * transaction, conditional on the version; a lost race re-reads and decides again. What follows the commit — pushes,
+ * domain events, cancelling a superseded request, starting the Connect worker — is best effort: it never fails a
+ * change that is saved. `decide` may throw (a 409) and is re-run on every attempt against fresh data.
  */
 export async function commitStatus(
   deps: StatusDeps,
@@ -104,8 +117,9 @@ export async function commitStatus(
     // from the directory (once per commit, whatever the retries).
     if (decided.source !== 'connect' && deps.directory) profile ??= deps.directory.get(tenant, agent);
     const record = normalize(current, withProfile(decided, decided.source === 'connect' ? undefined : await profile));
-    if (await deps.store.save(record, current.version)) {
-      await effects(deps, current, record);
+    const persisted = await persistedEffects(deps, current, record);
+    if (await deps.store.commit(record, current.version, persisted)) {
+      await afterCommit(deps, current, record, persisted);
       return { previous: current, record, written: true };
     }
   }
@@ -139,61 +153,101 @@ function visibleChange(a: AgentStatus, b: AgentStatus): boolean {
   );
 }
 
-async function effects(deps: StatusDeps, prev: AgentStatus, next: AgentStatus): Promise<void> {
+/** The writes that must exist exactly when the change does: committed with the record (`StatusStore.commit`). */
+async function persistedEffects(deps: StatusDeps, prev: AgentStatus, next: AgentStatus): Promise<PersistedEffects> {
+  if (prev.status === next.status) return {};
   const { tenant, agent } = next;
-  const statusChanged = prev.status !== next.status;
-  const writes: Promise<unknown>[] = [];
-  if (statusChanged) {
-    const settings = await deps.settings.get(tenant);
-    const expiresAt = epochSeconds(deps.clock.now()) + settings.status.logRetentionDays * 86_400;
-    writes.push(
-      deps.store.appendLog(
-        {
+  const settings = await deps.settings.get(tenant);
+  const expiresAt = epochSeconds(deps.clock.now()) + settings.status.logRetentionDays * 86_400;
+  // Changes Connect told us about are never sent back to it: that would loop, and burn the 2 requests/s budget.
+  const instanceArn = deps.connect && next.source !== 'connect' ? await deps.connect.instanceFor(tenant) : undefined;
+  return {
+    log: {
+      entry: {
+        tenant,
+        agent,
+        from: prev.status,
+        to: next.status,
+        at: next.since,
+        source: next.source,
+        ...(next.by ? { by: next.by } : {}),
+      },
+      expiresAt,
+    },
+    ...(prev.status === 'offline' && next.sessionStart
+      ? {
+          sessionStart: {
+            session: { tenant, agent, startedAt: next.sessionStart, startedBy: next.source },
+            expiresAt,
+          },
+        }
+      : {}),
+    ...(next.status === 'offline' && prev.sessionStart
+      ? { sessionEnd: { startedAt: prev.sessionStart, endedAt: next.since, endedBy: next.source } }
+      : {}),
+    ...(instanceArn
+      ? {
+          sync: {
+            instanceArn,
+            tenant,
+            agent,
+            status: next.status,
+            seq: next.version,
+            enqueuedAt: deps.clock.now(),
+          },
+        }
+      : {}),
+  };
+}
+
+/** After the commit: nothing here may fail the change (it is saved); failures are logged as warnings. */
+async function afterCommit(
+  deps: StatusDeps,
+  prev: AgentStatus,
+  next: AgentStatus,
+  persisted: PersistedEffects,
+): Promise<void> {
+  const { tenant, agent } = next;
+  const steps: Array<[string, () => Promise<unknown>]> = [];
+  if (persisted.sync && deps.connect) {
+    const { connect } = deps;
+    const instance = persisted.sync.instanceArn;
+    steps.push(['Connect worker start', () => connect.kick(instance)]);
+  }
+  if (prev.status !== next.status && next.status === 'offline')
+    steps.push([
+      'session-ended event',
+      () =>
+        deps.events.publish({
+          type: 'agent-session-ended',
           tenant,
           agent,
-          from: prev.status,
-          to: next.status,
-          at: next.since,
+          ...(prev.sessionStart ? { startedAt: prev.sessionStart } : {}),
+          endedAt: next.since,
           source: next.source,
-          ...(next.by ? { by: next.by } : {}),
-        },
-        expiresAt,
-      ),
-    );
-    if (prev.status === 'offline' && next.sessionStart)
-      writes.push(
-        deps.store.startSession({ tenant, agent, startedAt: next.sessionStart, startedBy: next.source }, expiresAt),
-      );
-    if (next.status === 'offline' && prev.sessionStart) {
-      writes.push(deps.store.endSession(tenant, agent, prev.sessionStart, next.since, next.source));
-    }
-    // Changes Connect told us about are never sent back to it: that would loop, and burn the 2 requests/s budget.
-    if (deps.sync && next.source !== 'connect')
-      writes.push(
-        deps.sync.enqueue({ tenant, agent, status: next.status, seq: next.version, enqueuedAt: deps.clock.now() }),
-      );
-  }
-  // Persisted effects must not be lost: a failure here fails the caller (a stream record is retried).
-  await Promise.all(writes);
-
-  if (statusChanged && next.status === 'offline')
-    await deps.events.publish({
-      type: 'agent-session-ended',
-      tenant,
-      agent,
-      ...(prev.sessionStart ? { startedAt: prev.sessionStart } : {}),
-      endedAt: next.since,
-      source: next.source,
-    });
-  if (prev.pendingRequest && prev.pendingRequest !== next.pendingRequest)
-    await cancelRequest(deps, tenant, prev.pendingRequest, next.by ?? next.source);
-  if (visibleChange(prev, next)) {
-    const reasons = await deps.reasons.list(tenant);
-    const event = statusEvent(next, prev.status, labelOf(next.status, reasons));
-    await bestEffort(deps, 'status push', [
-      deps.notifier.toUser(tenant, agent, event),
-      deps.feed.publish(tenant, event),
+        }),
     ]);
+  const pending = prev.pendingRequest;
+  if (pending && pending !== next.pendingRequest)
+    steps.push(['request cancel', () => cancelRequest(deps, tenant, pending, next.by ?? next.source)]);
+  if (visibleChange(prev, next))
+    steps.push([
+      'status push',
+      async () => {
+        const reasons = await deps.reasons.list(tenant);
+        const event = statusEvent(next, prev.status, labelOf(next.status, reasons));
+        await bestEffort(deps, 'status push', [
+          deps.notifier.toUser(tenant, agent, event),
+          deps.feed.publish(tenant, event),
+        ]);
+      },
+    ]);
+  for (const [what, step] of steps) {
+    try {
+      await step();
+    } catch (error) {
+      deps.warn?.(`${what} failed after the status was saved`, { tenant, agent, error: String(error) });
+    }
   }
 }
 
@@ -221,9 +275,15 @@ export function requestFrame(request: StatusRequest): ServerEvent {
   };
 }
 
+/** Pushes a request to the supervisors online (and the agent); best effort — the request itself is saved. */
 async function pushRequest(deps: StatusDeps, request: StatusRequest, opts: { toAgent: boolean }): Promise<void> {
   const frame = requestFrame(request);
-  const supervisors = await deps.presence.supervisors(request.tenant, deps.clock.now());
+  let supervisors: string[] = [];
+  try {
+    supervisors = await deps.presence.supervisors(request.tenant, deps.clock.now());
+  } catch (error) {
+    deps.warn?.('request push failed', { error: String(error) });
+  }
   await bestEffort(deps, 'request push', [
     deps.notifier.toUsers(request.tenant, supervisors, frame),
     ...(opts.toAgent ? [deps.notifier.toUser(request.tenant, request.agent, frame)] : []),

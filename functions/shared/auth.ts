@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { type Operator, requireOperator } from '#domain/connect-binding.ts';
 import { ForbiddenError, UnauthorizedError } from '#domain/errors.ts';
 import { highestRole, type Principal, ROLES } from '#domain/principal.ts';
 import { tenantIdSchema, userIdSchema } from './schemas.ts';
@@ -89,4 +90,21 @@ export function principalFromConnectionContext(context: unknown): Principal {
   if (!parsed.success) throw new UnauthorizedError('The connection carries no verified identity');
   const { tenant, user, role, name } = parsed.data;
   return name ? { tenant, user, role, name } : { tenant, user, role };
+}
+
+const operatorClaimsSchema = z.object({
+  sub: z.string().min(1),
+  'cognito:username': userIdSchema.optional(),
+  'cognito:groups': groupsSchema.optional(),
+});
+
+/**
+ * The caller of an operator route: verified claims whose groups (parsed as for every other route) include `operator`.
+ * An operator acts for the deployment, not a tenant: its tenant claim, if any, plays no part.
+ */
+export function operatorFromClaims(claims: unknown): Operator {
+  const parsed = operatorClaimsSchema.safeParse(claims);
+  if (!parsed.success) throw new UnauthorizedError('The token lacks a valid user');
+  const c = parsed.data;
+  return requireOperator(c['cognito:groups'] ?? [], c['cognito:username'] ?? c.sub);
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
+import type { FunctionIsolation } from './function-isolation.ts';
 
 /** What a Lambda entry module exports. */
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
@@ -28,11 +29,27 @@ export function lambdaContext(functionName: string, timeoutMs = 10_000, signal?:
   };
 }
 
-/** Loads a registry entry module (a `.ts` file under `functions/`) and returns its `handler` export. */
-export async function loadHandler(rootDir: string, entry: string): Promise<LambdaHandler> {
-  const mod = (await import(pathToFileURL(`${rootDir}/${entry}`).href)) as { handler?: unknown };
-  if (typeof mod.handler !== 'function') throw new Error(`${entry} does not export a handler function`);
-  return mod.handler as LambdaHandler;
+/**
+ * Loads a registry function as Lambda would: its entry module (a `.ts` file under `functions/`) in module instances
+ * of its own, initialised with exactly `env`; every invocation of the returned handler runs with that environment too.
+ * A function whose init fails (a required variable missing) fails the start of the runtime, naming the function.
+ */
+export async function loadFunction(
+  isolation: FunctionIsolation,
+  rootDir: string,
+  def: { readonly name: string; readonly entry: string },
+  env: Record<string, string | undefined>,
+): Promise<LambdaHandler> {
+  const url = isolation.moduleUrl(pathToFileURL(`${rootDir}/${def.entry}`).href, def.name);
+  let mod: { handler?: unknown };
+  try {
+    mod = (await isolation.run(env, () => import(url))) as { handler?: unknown };
+  } catch (error) {
+    throw new Error(`${def.name} failed to initialise: ${(error as Error).message}`, { cause: error });
+  }
+  const handler = mod.handler;
+  if (typeof handler !== 'function') throw new Error(`${def.entry} does not export a handler function`);
+  return (event, context) => isolation.run(env, () => (handler as LambdaHandler)(event, context));
 }
 
 /** Invokes a loaded handler the way the Lambda service would: a fresh context per invocation. */

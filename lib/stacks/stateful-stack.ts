@@ -10,6 +10,8 @@ import { TABLES, type TableDefinition, type TableKey } from '../tables.ts';
 
 /** The roles a user can hold; Cognito groups of the same names put them into the `cognito:groups` claim. */
 export const USER_GROUPS = ['admin', 'supervisor', 'agent'] as const;
+/** The deployment's operators (functions/domain/connect-binding.ts checks the same name). */
+export const OPERATOR_GROUP = 'operator';
 
 export interface StatefulStackProps extends StackProps {
   readonly config: StageConfig;
@@ -27,6 +29,8 @@ export class StatefulStack extends Stack {
   public readonly userPoolClient: cognito.UserPoolClient;
   /** Kinesis streams by registry key. `agentEvents` is imported when `agentEventStreamArn` is configured. */
   public readonly streams: Readonly<Record<StreamKey, kinesis.IStream>>;
+  /** Agent event streams of Connect instances that write to a stream of their own (imported, never created). */
+  public readonly extraAgentEventStreams: readonly kinesis.IStream[];
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -86,6 +90,13 @@ export class StatefulStack extends Stack {
       });
     });
 
+    // Deployment staff, not tenant users: they bind the deployment's Connect instances to tenants (the operator routes).
+    // Its members are added by whoever administers the user pool in AWS; no route of the app can add one.
+    this.userPool.addGroup('Group-operator', {
+      groupName: OPERATOR_GROUP,
+      description: "Operators of the deployment: bind Connect instances to tenants (no tenant's role)",
+    });
+
     const readable = new cognito.ClientAttributes()
       .withStandardAttributes({ email: true, emailVerified: true, fullname: true })
       .withCustomAttributes('tenant', 'displayName');
@@ -124,6 +135,15 @@ export class StatefulStack extends Stack {
             removalPolicy: config.removalPolicy,
           }),
     };
+
+    const own = new Set(
+      config.connectInstances
+        .map((i) => i.agentEventStreamArn)
+        .filter((arn): arn is string => arn !== undefined && arn !== config.agentEventStreamArn),
+    );
+    this.extraAgentEventStreams = [...own].map((arn, n) =>
+      kinesis.Stream.fromStreamArn(this, `ConnectAgentEvents${n + 1}`, arn),
+    );
 
     new CfnOutput(this, 'AgentEventStreamArn', {
       value: this.streams.agentEvents.streamArn,

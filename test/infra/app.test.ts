@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HANDLERS } from '../../lib/registry/index.ts';
-import { USER_GROUPS } from '../../lib/stacks/stateful-stack.ts';
+import { OPERATOR_GROUP, USER_GROUPS } from '../../lib/stacks/stateful-stack.ts';
 import { TABLES } from '../../lib/tables.ts';
 import {
   actionsOf,
@@ -189,11 +189,11 @@ describe('the app with the registry as it is (stage dev, nothing configured)', (
       });
     });
 
-    it('has the admin, supervisor and agent groups', () => {
+    it('has the admin, supervisor and agent groups, and the deployment operators', () => {
       const groups = resourcesOf(s.statefulTemplate, 'AWS::Cognito::UserPoolGroup').map(
         ([, r]) => (r.Properties as { GroupName: string }).GroupName,
       );
-      expect(groups.sort()).toEqual([...USER_GROUPS].sort());
+      expect(groups.sort()).toEqual([...USER_GROUPS, OPERATOR_GROUP].sort());
       expect(USER_GROUPS).toEqual(['admin', 'supervisor', 'agent']);
     });
 
@@ -298,7 +298,8 @@ describe('the app with the registry as it is (stage dev, nothing configured)', (
       } else {
         expect(env).not.toHaveProperty('JWT_ISSUER');
       }
-      expect(env).not.toHaveProperty('CONNECT_INSTANCE_ID');
+      if (def.access.connect) expect(env).toHaveProperty('CONNECT_INSTANCE_ARNS');
+      else expect(env).not.toHaveProperty('CONNECT_INSTANCE_ARNS');
     }
   });
 

@@ -59,6 +59,8 @@ async function callerTokens(rt: RuntimeProcess, tenant: string): Promise<Record<
     agent: await rt.token({ tenant, user: 'alice', role: 'agent', name: 'Alice' }),
     supervisor: await rt.token({ tenant, user: 'sam', role: 'supervisor', name: 'Sam' }),
     admin: await rt.token({ tenant, user: 'ada', role: 'admin', name: 'Ada' }),
+    // The deployment's operator (binds Connect instances to tenants): a group, not a tenant role.
+    operator: await rt.token({ tenant, user: 'ops', role: 'admin', groups: ['operator'] }),
     'foreign-agent': await rt.token({ tenant: FOREIGN_TENANT, user: 'alice', role: 'agent' }),
     'foreign-admin': await rt.token({ tenant: FOREIGN_TENANT, user: 'root', role: 'admin' }),
     'odd-claims': await rt.token({ tenant: 'constructor', user: 'hasOwnProperty', role: 'admin', name: '__proto__' }),

@@ -24,7 +24,8 @@ import {
 import {
   agentIdSchema,
   agentParamsSchema,
-  connectInstanceBodySchema,
+  bindInstanceBodySchema,
+  connectStatusMapBodySchema,
   createReasonBodySchema,
   decisionBodySchema,
   listAgentsQuerySchema,
@@ -36,6 +37,7 @@ import {
   updateReasonBodySchema,
   workloadQuerySchema,
 } from '../../functions/domain/status-schemas.ts';
+import { tenantIdSchema } from '../../functions/shared/schemas.ts';
 import { settingsPatchSchema } from '../../functions/shared/settings-schema.ts';
 import { frameSchema } from '../../functions/shared/ws.ts';
 import { HANDLERS } from '../../lib/registry/index.ts';
@@ -54,6 +56,7 @@ interface HttpSchemas {
   readonly headers?: Readonly<Record<string, z.ZodType>>;
 }
 const EMPTY_QUERY = z.object({});
+const tenantParamsSchema = z.object({ tenant: tenantIdSchema });
 
 export const HTTP_SCHEMAS: Readonly<Record<string, HttpSchemas>> = {
   HttpHealth: {},
@@ -82,7 +85,9 @@ export const HTTP_SCHEMAS: Readonly<Record<string, HttpSchemas>> = {
   HttpStatusReasonsUpdate: { params: reasonParamsSchema, body: updateReasonBodySchema },
   HttpStatusLog: { params: agentParamsSchema, query: logQuerySchema },
   HttpStatusWorkload: { params: agentParamsSchema, query: workloadQuerySchema },
-  HttpStatusConnectInstance: { body: connectInstanceBodySchema },
+  HttpConnectStatusMap: { body: connectStatusMapBodySchema },
+  HttpOperatorConnectBind: { params: tenantParamsSchema, body: bindInstanceBodySchema },
+  HttpOperatorConnectUnbind: { params: tenantParamsSchema },
   HttpReportsCreate: { body: reportBodySchema, headers: { 'idempotency-key': idempotencyKeySchema } },
   HttpReportsList: { query: listReportsQuerySchema },
   HttpReportsExport: { query: exportReportsQuerySchema },
@@ -145,6 +150,7 @@ export const CALLERS = [
   'agent',
   'supervisor',
   'admin',
+  'operator',
   'foreign-agent',
   'foreign-admin',
   'odd-claims',

@@ -64,7 +64,8 @@ export async function startRuntimeProcess(
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
-  const deadline = Date.now() + 45_000;
+  // Generous: every function loads its own module instances, and the e2e files start runtimes side by side.
+  const deadline = Date.now() + 90_000;
   while (!output.includes('Stop with Ctrl+C')) {
     if (child.exitCode !== null) throw new Error(`The local runtime exited early:\n${output}`);
     if (Date.now() > deadline) {

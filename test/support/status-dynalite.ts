@@ -2,6 +2,8 @@ import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
+import { DynamoConnectBindingStore } from '../../functions/adapters/connect-binding-repository.ts';
+import { DynamoSyncQueue } from '../../functions/adapters/connect-sync-queue.ts';
 import { type ConnectionGateway, ConnectionNotifier } from '../../functions/adapters/connection-notifier.ts';
 import { DynamoConnectionRepository } from '../../functions/adapters/connection-repository.ts';
 import { createDocumentClient } from '../../functions/adapters/dynamo.ts';
@@ -17,7 +19,6 @@ import {
   DynamoPresenceStore,
   DynamoReasonStore,
   DynamoStatusStore,
-  DynamoSyncQueue,
 } from '../../functions/adapters/status-repository.ts';
 import type { AgentEventDeps } from '../../functions/domain/agent-event-processor.ts';
 import type { Clock } from '../../functions/domain/clock.ts';
@@ -33,6 +34,7 @@ import type { Principal } from '../../functions/domain/principal.ts';
 import type { DomainEvent } from '../../functions/domain/status-ports.ts';
 import type { StatusDeps } from '../../functions/domain/status-service.ts';
 import { DEFAULT_SETTINGS, type TenantSettings } from '../../functions/shared/settings-schema.ts';
+import { addTransactions } from '../../lib/local/dynamo-transactions.ts';
 import { TABLES } from '../../lib/tables.ts';
 
 /** A dynalite on a random port with the main table created from lib/tables.ts (the status tests' own helper). */
@@ -41,7 +43,7 @@ export async function startStatusDynamo(): Promise<{
   table: string;
   close(): Promise<void>;
 }> {
-  const server = dynalite({ createTableMs: 0 });
+  const server = addTransactions(dynalite({ createTableMs: 0 }));
   await new Promise<void>((resolve) => server.listen(0, () => resolve()));
   const { port } = server.address() as AddressInfo;
   const config = {
@@ -185,6 +187,11 @@ export interface Harness {
   readonly subscriptions: CachedSubscriptionStore;
   readonly syncQueue: DynamoSyncQueue;
   readonly reasons: DynamoReasonStore;
+  readonly bindings: DynamoConnectBindingStore;
+  /** Instances whose worker a status change started (with `connect: true`). */
+  readonly kicks: string[];
+  /** What an operator and the tenant's admin do: bind the instance, set the status map. */
+  bindConnect(tenant: string, instanceArn: string, statusMap?: Record<string, string>): Promise<void>;
   /** Registers a WebSocket connection for a principal (what $connect does); its token lives an hour by default. */
   connect(principal: Principal, connectionId: string, tokenExpiresAt?: number): Promise<void>;
   /** A token expiry an hour after the fake clock's now (epoch seconds). */
@@ -214,6 +221,8 @@ export function statusHarness(
   });
   const reasons = new DynamoReasonStore(client, table, clock, 0);
   const syncQueue = new DynamoSyncQueue(client, table);
+  const bindings = new DynamoConnectBindingStore(client, table);
+  const kicks: string[] = [];
   const base: StatusDeps = {
     store: new DynamoStatusStore(client, table, clock),
     reasons,
@@ -224,11 +233,18 @@ export function statusHarness(
     notifier: new MonitoringNotifier(new ConnectionNotifier(connections, gateway), subscriptions, gateway),
     feed,
     events: domainEvents,
-    ...(options.connect ? { sync: syncQueue } : {}),
+    ...(options.connect
+      ? {
+          connect: {
+            instanceFor: async (tenant: string) => (await bindings.connectConfig(tenant))?.instanceArn,
+            kick: async (instanceArn: string) => void kicks.push(instanceArn),
+          },
+        }
+      : {}),
     newId: () => `req${++ids}`,
   };
   return {
-    deps: { ...base, directory, connectConfig: reasons },
+    deps: { ...base, directory, connectConfig: bindings },
     clock,
     gateway,
     directory,
@@ -238,6 +254,12 @@ export function statusHarness(
     subscriptions,
     syncQueue,
     reasons,
+    bindings,
+    kicks,
+    bindConnect: async (tenant, instanceArn, statusMap = {}) => {
+      await bindings.bind(tenant, instanceArn);
+      await bindings.putStatusMap(tenant, statusMap);
+    },
     connect: async (principal, connectionId, tokenExpiresAt) => {
       await connections.put(newConnection(principal, connectionId, clock, tokenExpiresAt ?? tokenExp()));
     },

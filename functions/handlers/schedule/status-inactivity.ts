@@ -1,9 +1,9 @@
 import type { Context } from 'aws-lambda';
 import { runSweeper } from '#domain/status-sweeper.ts';
 import { logger } from '#shared/powertools.ts';
-import { statusDeps } from '#shared/status-runtime.ts';
+import { statusChangeDeps } from '#shared/status-runtime.ts';
 
-const deps = statusDeps();
+const deps = statusChangeDeps();
 
 /**
  * Sweeps every 2 s for two minutes. Scheduler fires each minute's invocation anywhere within that minute (60 s
