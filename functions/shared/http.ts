@@ -2,10 +2,11 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod';
+import type { Operator } from '#domain/connect-binding.ts';
 import { toErrorResponse } from '#domain/errors.ts';
 import type { Principal, Role } from '#domain/principal.ts';
 import { requireRole } from '#domain/principal.ts';
-import { principalFromClaims } from './auth.ts';
+import { operatorFromClaims, principalFromClaims } from './auth.ts';
 import { logger } from './powertools.ts';
 import { parseJson, parseOrThrow } from './validation.ts';
 
@@ -119,6 +120,27 @@ export function authedRoute<
     logger.appendKeys({ tenant: principal.tenant, user: principal.user });
     requireRole(principal, spec.roles, spec.action);
     return fn({ ...parts(event, spec), principal });
+  });
+}
+
+/**
+ * A route of the deployment's operators (Cognito group `operator`), behind the same JWT authorizer: tenant-scoped
+ * roles do not count here, and an operator has no tenant role on the other routes.
+ */
+export function operatorRoute<
+  B extends z.ZodType = z.ZodUndefined,
+  Q extends z.ZodType = z.ZodUndefined,
+  P extends z.ZodType = z.ZodUndefined,
+>(
+  spec: Schemas<B, Q, P>,
+  fn: (
+    req: RequestParts<z.output<B>, z.output<Q>, z.output<P>> & { readonly operator: Operator },
+  ) => Promise<HttpResult>,
+) {
+  return wrap(async (event) => {
+    const operator = operatorFromClaims(event.requestContext.authorizer?.jwt?.claims);
+    logger.appendKeys({ operator: operator.user });
+    return fn({ ...parts(event, spec), operator });
   });
 }
 

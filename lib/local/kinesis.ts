@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { guardEmulator, isLoopbackAddress } from './emulator-guard.ts';
 import { closeServer, listen } from './http-util.ts';
 import { invoke, type LambdaHandler } from './lambda.ts';
 import type { EmulatorLog } from './scheduler-emulator.ts';
@@ -90,6 +91,7 @@ export async function startKinesis(opts: {
     updateStreamMs: 0,
     shardLimit: 100,
   });
+  guardEmulator(h1);
   const h2 = createHttp2Server();
   const kinesaliteHandler = h1.listeners('request')[0] as (req: unknown, res: unknown) => void;
   h2.on('request', (req, res) => kinesaliteHandler(req, res));
@@ -102,6 +104,11 @@ export async function startKinesis(opts: {
   const h2Port = await listen(h2, 0, '127.0.0.1');
   const front = createNetServer((socket) => {
     track(socket);
+    // The upstream servers see the front as their peer: the peer check happens here.
+    if (!isLoopbackAddress(socket.remoteAddress)) {
+      socket.destroy();
+      return;
+    }
     let head = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
       head = Buffer.concat([head, chunk]);

@@ -47,6 +47,12 @@ export interface ApiStackProps extends StackProps {
   readonly config: StageConfig;
   readonly tables: Readonly<Record<TableKey, ITable>>;
   readonly streams: Readonly<Record<StreamKey, IStream>>;
+  /**
+   * Further streams a `kinesis` trigger consumes besides `streams[key]`: the agent event streams of Connect instances
+   * that write to a stream of their own (`connectInstances[].agentEventStreamArn`).
+   * @default none
+   */
+  readonly extraStreamSources?: Readonly<Partial<Record<StreamKey, readonly IStream[]>>>;
   readonly userPool: IUserPool;
   readonly userPoolClient: IUserPoolClient;
   /**
@@ -178,11 +184,8 @@ export class ApiStack extends Stack {
           });
           return this.runtimeScheduling;
         },
-        connect:
-          config.connectInstanceArn && config.connectInstanceId
-            ? { instanceArn: config.connectInstanceArn, instanceId: config.connectInstanceId }
-            : undefined,
-        heartbeatLines: JSON.stringify(config.heartbeatLines),
+        connectInstanceArns: config.connectInstances.map((i) => i.instanceArn),
+        heartbeatLines: config.heartbeatLines,
       });
     }
 
@@ -198,7 +201,12 @@ export class ApiStack extends Stack {
     });
 
     for (const def of handlers) {
-      this.wireTrigger(def, def.trigger, fn(def.name), { wsAuthorizer, jwtAuthorizer, streams: props.streams });
+      this.wireTrigger(def, def.trigger, fn(def.name), {
+        wsAuthorizer,
+        jwtAuthorizer,
+        streams: props.streams,
+        extraStreams: props.extraStreamSources ?? {},
+      });
     }
 
     if (this.webSocketStage) {
@@ -230,6 +238,7 @@ export class ApiStack extends Stack {
       wsAuthorizer?: WebSocketLambdaAuthorizer;
       jwtAuthorizer: HttpJwtAuthorizer;
       streams: Readonly<Record<StreamKey, IStream>>;
+      extraStreams: Readonly<Partial<Record<StreamKey, readonly IStream[]>>>;
     },
   ): void {
     switch (trigger.kind) {
@@ -273,22 +282,24 @@ export class ApiStack extends Stack {
           retentionPeriod: this.config.failureRetention,
         });
         acknowledgeFailureQueue(failures);
-        fn.addEventSource(
-          new KinesisEventSource(ctx.streams[trigger.stream], {
-            ...KINESIS_CONSUMER,
-            batchSize: trigger.batchSize,
-            maxBatchingWindow:
-              trigger.maxBatchingWindowSeconds === undefined
-                ? undefined
-                : Duration.seconds(trigger.maxBatchingWindowSeconds),
-            // The handler reports failed records (Powertools BatchProcessor); only those are retried.
-            reportBatchItemFailures: true,
-            bisectBatchOnError: true,
-            // Kinesis failure records carry the shard and sequence numbers, not the data: within the stream's
-            // retention the batch can be re-read from there.
-            onFailure: new SqsDlq(failures),
-          }),
-        );
+        for (const stream of [ctx.streams[trigger.stream], ...(ctx.extraStreams[trigger.stream] ?? [])]) {
+          fn.addEventSource(
+            new KinesisEventSource(stream, {
+              ...KINESIS_CONSUMER,
+              batchSize: trigger.batchSize,
+              maxBatchingWindow:
+                trigger.maxBatchingWindowSeconds === undefined
+                  ? undefined
+                  : Duration.seconds(trigger.maxBatchingWindowSeconds),
+              // The handler reports failed records (Powertools BatchProcessor); only those are retried.
+              reportBatchItemFailures: true,
+              bisectBatchOnError: true,
+              // Kinesis failure records carry the shard and sequence numbers, not the data: within the stream's
+              // retention the batch can be re-read from there.
+              onFailure: new SqsDlq(failures),
+            }),
+          );
+        }
         return;
       }
       case 'schedule': {
@@ -308,24 +319,26 @@ export class ApiStack extends Stack {
   }
 
   /**
-   * Lets the configured Connect instance's contact flows invoke `fn`: a resource policy for the Connect service
-   * principal, limited to that instance and this account (confused-deputy guard), and the instance's association
-   * with the function, so flows can pick it in their "Invoke AWS Lambda function" block.
+   * Lets the configured Connect instances' contact flows invoke `fn`: per instance, a resource policy for the Connect
+   * service principal limited to that instance and this account (confused-deputy guard), and the instance's
+   * association with the function, so its flows can pick it in their "Invoke AWS Lambda function" block. No other
+   * instance of the account can invoke it.
    */
   private allowContactFlows(def: HandlerDefinition, fn: AppFunction): void {
-    const instanceArn = this.config.connectInstanceArn;
-    if (!instanceArn) return;
-    fn.addPermission(`${def.name}ConnectInvoke`, {
-      principal: new iam.ServicePrincipal('connect.amazonaws.com'),
-      action: 'lambda:InvokeFunction',
-      sourceArn: instanceArn,
-      sourceAccount: this.account,
-    });
-    new connect.CfnIntegrationAssociation(this, `${def.name}ConnectAssociation`, {
-      instanceId: instanceArn,
-      integrationType: 'LAMBDA_FUNCTION',
-      integrationArn: fn.functionArn,
-    });
+    for (const { instanceArn } of this.config.connectInstances) {
+      const instanceId = instanceArn.slice(instanceArn.lastIndexOf('/') + 1);
+      fn.addPermission(`${def.name}ConnectInvoke-${instanceId}`, {
+        principal: new iam.ServicePrincipal('connect.amazonaws.com'),
+        action: 'lambda:InvokeFunction',
+        sourceArn: instanceArn,
+        sourceAccount: this.account,
+      });
+      new connect.CfnIntegrationAssociation(this, `${def.name}ConnectAssociation-${instanceId}`, {
+        instanceId: instanceArn,
+        integrationType: 'LAMBDA_FUNCTION',
+        integrationArn: fn.functionArn,
+      });
+    }
   }
 
   private accessLogs(id: string, fields: Record<string, string>): apigw.IAccessLogSettings {

@@ -199,7 +199,7 @@ describe('reporting through the real adapters', () => {
         campaigns: [],
         lists: [],
       });
-      await statuses.save(
+      await statuses.commit(
         {
           tenant: 'acme',
           agent: 'alice',
