@@ -5,8 +5,9 @@
  * step, and a retry that writes nothing. Options: --heartbeats N (default 200).
  */
 import { parseArgs } from 'node:util';
+import { DynamoConnectBindingStore } from '../functions/adapters/connect-binding-repository.ts';
 import { DynamoHeartbeatStore } from '../functions/adapters/heartbeat-repository.ts';
-import { DynamoReasonStore, DynamoStatusStore } from '../functions/adapters/status-repository.ts';
+import { DynamoStatusStore } from '../functions/adapters/status-repository.ts';
 import { HEARTBEAT_TIMEOUT_MS, type Heartbeat, newHeartbeatId } from '../functions/domain/heartbeat-model.ts';
 import { lambdaContext } from '../lib/local/lambda.ts';
 import { startTestDynamo } from '../test/support/dynalite.ts';
@@ -31,14 +32,11 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       TABLE_NAME: db.table,
       // No agent has a connection: the notifier looks them up and posts nothing.
       WS_ENDPOINT: 'http://127.0.0.1:9/local',
-      CONNECT_INSTANCE_ARN: INSTANCE_ARN,
-      CONNECT_INSTANCE_ID: INSTANCE_ID,
+      CONNECT_INSTANCE_ARNS: INSTANCE_ARN,
     });
     const clock = { now: () => Date.now() };
-    await new DynamoReasonStore(db.client, db.table, clock).putConnectConfig(TENANT, {
-      instanceArn: INSTANCE_ARN,
-      statusMap: {},
-    });
+    // What the operator's binding route does.
+    await new DynamoConnectBindingStore(db.client, db.table).bind(TENANT, INSTANCE_ARN);
     const store = new DynamoHeartbeatStore(
       db.client,
       db.table,

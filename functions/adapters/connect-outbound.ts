@@ -1,17 +1,24 @@
 import {
-  type ConnectClient,
+  ConnectClient,
   StartOutboundVoiceContactCommand,
   ThrottlingException,
   TooManyRequestsException,
 } from '@aws-sdk/client-connect';
 import type { HeartbeatLines } from '#domain/heartbeat-schemas.ts';
 import type { OutboundCaller, StartResult } from '#domain/heartbeats.ts';
+import { parseInstanceArn } from './connect-status-sync.ts';
 
-/** StartOutboundVoiceContact with the operator's line (numbers) of the tenant's bound instance. */
+/**
+ * StartOutboundVoiceContact with the operator's line (numbers) of the tenant's bound instance, in the instance's own
+ * region (from its ARN: a deployment may serve instances of several regions). IAM allows exactly the configured
+ * instances.
+ */
 export class SdkOutboundCaller implements OutboundCaller {
+  private readonly clients = new Map<string, Pick<ConnectClient, 'send'>>();
+
   constructor(
-    private readonly client: Pick<ConnectClient, 'send'>,
     private readonly lines: HeartbeatLines,
+    private readonly clientFor: (region: string) => Pick<ConnectClient, 'send'> = defaultClient,
   ) {}
 
   canCall(instanceId: string): boolean {
@@ -19,12 +26,20 @@ export class SdkOutboundCaller implements OutboundCaller {
   }
 
   async start(request: Parameters<OutboundCaller['start']>[0]): Promise<StartResult> {
-    const line = this.lines[request.instanceId];
-    if (!line) throw new Error(`No heartbeat line configured for instance ${request.instanceId}`);
+    const { region, instanceId } = parseInstanceArn(request.instanceArn);
+    if (instanceId !== request.instanceId)
+      throw new Error(`Instance ${request.instanceId} is not ${request.instanceArn}`);
+    const line = this.lines[instanceId];
+    if (!line) throw new Error(`No heartbeat line configured for instance ${instanceId}`);
+    let client = this.clients.get(region);
+    if (!client) {
+      client = this.clientFor(region);
+      this.clients.set(region, client);
+    }
     try {
-      const out = await this.client.send(
+      const out = await client.send(
         new StartOutboundVoiceContactCommand({
-          InstanceId: request.instanceId,
+          InstanceId: instanceId,
           ContactFlowId: request.contactFlowId,
           DestinationPhoneNumber: line.destinationPhoneNumber,
           ...(line.sourcePhoneNumber ? { SourcePhoneNumber: line.sourcePhoneNumber } : {}),
@@ -46,3 +61,6 @@ export class SdkOutboundCaller implements OutboundCaller {
     }
   }
 }
+
+// The run paces itself and treats a 429 as "stop for this minute": SDK retries would burst on top of it.
+const defaultClient = (region: string) => new ConnectClient({ region, maxAttempts: 1 });

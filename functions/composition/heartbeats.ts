@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { ConnectClient } from '@aws-sdk/client-connect';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import * as z from 'zod';
 import { BoundConnectInstance } from '#adapters/connect-instance-of-tenant.ts';
@@ -7,12 +6,13 @@ import { SdkOutboundCaller } from '#adapters/connect-outbound.ts';
 import { DynamoDirectoryRepository } from '#adapters/directory-repository.ts';
 import { DynamoHeartbeatConfigStore, DynamoHeartbeatStore } from '#adapters/heartbeat-repository.ts';
 import { SdkHeartbeatSchedules } from '#adapters/heartbeat-scheduler.ts';
-import { DynamoReasonStore, DynamoStatusStore } from '#adapters/status-repository.ts';
+import { DynamoStatusStore } from '#adapters/status-repository.ts';
 import { heartbeatLinesSchema } from '#domain/heartbeat-schemas.ts';
 import type { ContactFlowDeps, HeartbeatConfigDeps, HeartbeatDeps } from '#domain/heartbeats.ts';
 import { loadEnv } from '#shared/env.ts';
 import { logger } from '#shared/powertools.ts';
 import { clock, documentClient, mainTable, notifier, settingsRepository } from '#shared/runtime.ts';
+import { bindingStore, connectInstances } from '#shared/status-runtime.ts';
 import { once } from './once.ts';
 
 /**
@@ -31,20 +31,15 @@ const heartbeatStore = once(
     ),
 );
 
-/** The tenant's bound instance, among the instances the operator configured (none: heartbeats cannot be enabled). */
-const instances = once(() => {
-  const { CONNECT_INSTANCE_ARN } = loadEnv({ CONNECT_INSTANCE_ARN: z.string().min(1).optional() });
-  return new BoundConnectInstance(
-    new DynamoReasonStore(documentClient(), mainTable(), clock),
-    CONNECT_INSTANCE_ARN ? [CONNECT_INSTANCE_ARN] : [],
-  );
-});
+/** The instance an operator bound to the tenant, if the deployment serves it (none: heartbeats cannot be enabled). */
+const instances = once(() => new BoundConnectInstance(bindingStore(), connectInstances()));
 
 const caller = once(() => {
   const { HEARTBEAT_LINES } = loadEnv({
+    // Required (set by the `heartbeatLines` access, `{}` when the operator configured none): a function lacking the
+    // access fails at init rather than silently calling nobody.
     HEARTBEAT_LINES: z
       .string()
-      .default('{}')
       .transform((s, ctx) => {
         try {
           return JSON.parse(s) as unknown;
@@ -55,8 +50,7 @@ const caller = once(() => {
       })
       .pipe(heartbeatLinesSchema),
   });
-  // The run paces itself and treats a 429 as "stop for this minute": SDK retries would burst on top of it.
-  return new SdkOutboundCaller(new ConnectClient({ maxAttempts: 1 }), HEARTBEAT_LINES);
+  return new SdkOutboundCaller(HEARTBEAT_LINES);
 });
 
 const warn = (message: string, details?: Record<string, unknown>) =>

@@ -76,6 +76,8 @@ export interface OutboundCaller {
   canCall(instanceId: string): boolean;
   start(request: {
     readonly instanceId: string;
+    /** The bound instance's ARN: its region is where the call is started. */
+    readonly instanceArn: string;
     readonly contactFlowId: string;
     readonly queueId?: string;
     readonly attributes: Readonly<Record<string, string>>;

@@ -214,7 +214,7 @@ export async function runHeartbeats(deps: HeartbeatDeps, tenant: string, owner: 
         .toUser(tenant, heartbeat.agent, startedEvent(heartbeat))
         .catch((error: unknown) => deps.warn('heartbeat.started push failed', { error: (error as Error).message }));
       lastStart = deps.clock.now();
-      const outcome = await startCall(deps, config, instance.instanceId, heartbeat);
+      const outcome = await startCall(deps, config, instance, heartbeat);
       if (outcome === 'started') report.started++;
       else if (outcome === 'failed') report.failed++;
       else {
@@ -231,13 +231,14 @@ export async function runHeartbeats(deps: HeartbeatDeps, tenant: string, owner: 
 async function startCall(
   deps: HeartbeatDeps,
   config: HeartbeatConfig,
-  instanceId: string,
+  instance: { readonly instanceId: string; readonly instanceArn: string },
   heartbeat: Heartbeat,
 ): Promise<'started' | 'failed' | 'throttled'> {
   let result: StartResult;
   try {
     result = await deps.caller.start({
-      instanceId,
+      instanceId: instance.instanceId,
+      instanceArn: instance.instanceArn,
       contactFlowId: config.contactFlowId,
       ...(config.queueId ? { queueId: config.queueId } : {}),
       attributes: {

@@ -48,6 +48,7 @@ describe('heartbeats end to end', () => {
       tokens[user] = await rt.token({ tenant: 'acme', user, role });
     }
     tokens.gus = await rt.token({ tenant: 'globex', user: 'gus', role: 'admin' });
+    tokens.olga = await rt.token({ tenant: 'ops', user: 'olga', role: 'agent', groups: ['operator'] });
     expect(
       (await api('ada', 'PUT', '/directory/agents/alice', { displayName: 'Alice Smith', team: 'blue' })).status,
     ).toBe(201);
@@ -72,9 +73,15 @@ describe('heartbeats end to end', () => {
   });
 
   it('schedule fires → simulated call → contact flow callbacks → started, Connect statuses, finished → results', async () => {
-    expect((await api('ada', 'PUT', '/connect/instance', { instanceArn: LOCAL_CONNECT_INSTANCE_ARN })).status).toBe(
-      200,
-    );
+    // An operator binds the deployment's (emulated) instance to the tenant; admins cannot.
+    expect(
+      (await api('ada', 'PUT', '/operator/tenants/acme/connect-instance', { instanceArn: LOCAL_CONNECT_INSTANCE_ARN }))
+        .status,
+    ).toBe(403);
+    expect(
+      (await api('olga', 'PUT', '/operator/tenants/acme/connect-instance', { instanceArn: LOCAL_CONNECT_INSTANCE_ARN }))
+        .status,
+    ).toBe(200);
     const alice = await available('alice');
     const bob = await available('bob');
     // The first simulated call (alice's: the least recently tested, then by id) is not answered.

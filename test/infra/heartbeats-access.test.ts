@@ -13,19 +13,22 @@ import {
   synthApp,
 } from './support.ts';
 
+const SECOND_ID = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
+const SECOND_ARN = `arn:aws:connect:us-east-1:123456789012:instance/${SECOND_ID}`;
 const LINES = JSON.stringify({
   [INSTANCE_ID]: { destinationPhoneNumber: '+442071234567', sourcePhoneNumber: '+442071234568' },
 });
 
 /**
- * Heartbeat wiring with a Connect instance configured: Connect may invoke the contact-flow Lambda (that instance only),
- * the config route may manage schedules of the group and pass exactly one role that may invoke exactly the run, the
- * run may start outbound calls on the instance, and the operator's numbers reach only the functions that need them.
+ * Heartbeat wiring with two Connect instances configured: Connect may invoke the contact-flow Lambda (from those
+ * instances only), the config route may manage schedules of the group and pass exactly one role that may invoke
+ * exactly the run, the run may start outbound calls on the configured instances only, and the operator's numbers reach
+ * only the functions that need them.
  */
 describe('heartbeat functions', () => {
   let s: SynthResult;
   beforeAll(() => {
-    s = synthApp({ connectInstanceArn: INSTANCE_ARN, heartbeatLines: LINES }, { nag: false });
+    s = synthApp({ connectInstances: `${INSTANCE_ARN},${SECOND_ARN}`, heartbeatLines: LINES }, { nag: false });
   }, 180_000);
 
   const parts = (name: string) => {
@@ -35,40 +38,46 @@ describe('heartbeat functions', () => {
     return { fn, env: envOf(s.apiTemplate, logicalId(fn)), statements, actions: statements.flatMap(actionsOf) };
   };
 
-  it('lets only the configured instance invoke the contact-flow Lambda, and associates it with the instance', () => {
+  it('lets only the configured instances invoke the contact-flow Lambda, and associates it with each', () => {
     const { fn } = parts('ConnectHeartbeatFlow');
     const permissions = resourcesOf(s.apiTemplate, 'AWS::Lambda::Permission')
       .map(([, r]) => r.Properties as Record<string, unknown>)
       .filter((p) => p.Principal === 'connect.amazonaws.com');
-    expect(permissions).toHaveLength(1);
-    expect(permissions[0]).toMatchObject({
-      Action: 'lambda:InvokeFunction',
-      SourceArn: INSTANCE_ARN,
-      FunctionName: { 'Fn::GetAtt': [logicalId(fn), 'Arn'] },
-    });
-    expect(permissions[0]?.SourceAccount).toBeDefined();
-    s.apiTemplate.hasResourceProperties('AWS::Connect::IntegrationAssociation', {
-      InstanceId: INSTANCE_ARN,
-      IntegrationType: 'LAMBDA_FUNCTION',
-      IntegrationArn: { 'Fn::GetAtt': [logicalId(fn), 'Arn'] },
-    });
+    expect(permissions.map((p) => p.SourceArn).sort()).toEqual([INSTANCE_ARN, SECOND_ARN].sort());
+    for (const permission of permissions) {
+      expect(permission).toMatchObject({
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': [logicalId(fn), 'Arn'] },
+      });
+      expect(permission.SourceAccount).toBeDefined();
+    }
+    const associations = resourcesOf(s.apiTemplate, 'AWS::Connect::IntegrationAssociation').map(
+      ([, r]) => r.Properties as Record<string, unknown>,
+    );
+    expect(associations.map((a) => a.InstanceId).sort()).toEqual([INSTANCE_ARN, SECOND_ARN].sort());
+    for (const association of associations) {
+      expect(association).toMatchObject({
+        IntegrationType: 'LAMBDA_FUNCTION',
+        IntegrationArn: { 'Fn::GetAtt': [logicalId(fn), 'Arn'] },
+      });
+    }
   });
 
   it('the contact-flow Lambda calls no Connect API and answers within Connect’s 8 s', () => {
     const { env, actions } = parts('ConnectHeartbeatFlow');
     expect(actions.filter((a) => a.startsWith('connect:') || a.startsWith('scheduler:'))).toEqual([]);
-    expect(env).toMatchObject({ CONNECT_INSTANCE_ARN: INSTANCE_ARN });
+    expect(env).toMatchObject({ CONNECT_INSTANCE_ARNS: `${INSTANCE_ARN},${SECOND_ARN}` });
     expect(env.HEARTBEAT_LINES).toBeUndefined();
     const fnProps = s.apiTemplate.toJSON().Resources[logicalId(parts('ConnectHeartbeatFlow').fn)].Properties;
     expect(fnProps.Timeout).toBeLessThanOrEqual(8);
   });
 
-  it('the run starts outbound calls on the configured instance only', () => {
+  it('the run starts outbound calls on the configured instances only', () => {
     const { env, statements } = parts('HeartbeatRun');
     const connect = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('connect:')));
     expect(connect.flatMap(actionsOf)).toEqual(['connect:StartOutboundVoiceContact']);
-    expect(connect.flatMap(resourceList)).toEqual([INSTANCE_ARN, `${INSTANCE_ARN}/*`]);
-    expect(env).toMatchObject({ HEARTBEAT_LINES: LINES, CONNECT_INSTANCE_ID: INSTANCE_ID });
+    expect(connect.flatMap(resourceList)).toEqual([INSTANCE_ARN, `${INSTANCE_ARN}/*`, SECOND_ARN, `${SECOND_ARN}/*`]);
+    expect(env).toMatchObject({ HEARTBEAT_LINES: LINES, CONNECT_INSTANCE_ARNS: `${INSTANCE_ARN},${SECOND_ARN}` });
   });
 
   it('the config route manages schedules of the group only and passes one role that invokes only the run', () => {
@@ -107,11 +116,19 @@ describe('heartbeat functions', () => {
 });
 
 describe('heartbeat lines context', () => {
-  it('accepts lines of the configured instance only', () => {
+  it('accepts lines of the configured instances only', () => {
     expect(parseConfig({ connectInstanceArn: INSTANCE_ARN, heartbeatLines: LINES }).heartbeatLines).toEqual(
       JSON.parse(LINES),
     );
+    const both = JSON.stringify({
+      ...JSON.parse(LINES),
+      [SECOND_ID]: { destinationPhoneNumber: '+15550100100' },
+    });
+    expect(
+      Object.keys(parseConfig({ connectInstances: [INSTANCE_ARN, SECOND_ARN], heartbeatLines: both }).heartbeatLines),
+    ).toEqual([INSTANCE_ID, SECOND_ID]);
     expect(() => parseConfig({ heartbeatLines: LINES })).toThrow(ConfigError);
+    expect(() => parseConfig({ connectInstanceArn: SECOND_ARN, heartbeatLines: LINES })).toThrow(/heartbeatLines/);
     expect(() =>
       parseConfig({
         connectInstanceArn: INSTANCE_ARN,

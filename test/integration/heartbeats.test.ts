@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoConnectBindingStore } from '../../functions/adapters/connect-binding-repository.ts';
 import { BoundConnectInstance } from '../../functions/adapters/connect-instance-of-tenant.ts';
 import { DynamoHeartbeatConfigStore, DynamoHeartbeatStore } from '../../functions/adapters/heartbeat-repository.ts';
-import {
-  DynamoPresenceStore,
-  DynamoReasonStore,
-  DynamoStatusStore,
-} from '../../functions/adapters/status-repository.ts';
+import { DynamoPresenceStore, DynamoStatusStore } from '../../functions/adapters/status-repository.ts';
 import type { HeartbeatConfig } from '../../functions/domain/heartbeat-model.ts';
 import { HEARTBEAT_TIMEOUT_MS, START_INTERVAL_MS } from '../../functions/domain/heartbeat-model.ts';
 import {
@@ -102,7 +99,7 @@ async function agentIs(
     queues: [],
     version: (existing?.version ?? 0) + 1,
   };
-  expect(await statuses.save(record, existing?.version ?? 0)).toBe(true);
+  expect(await statuses.commit(record, existing?.version ?? 0)).toBe(true);
   if (opts.online !== false) {
     await new DynamoPresenceStore(db.client, db.table).touch(tenant, agent, clock.now(), clock.now() + 86_400_000, 0);
   }
@@ -144,9 +141,10 @@ beforeEach(async () => {
   const statuses = new DynamoStatusStore(db.client, db.table, clock);
   store = new DynamoHeartbeatStore(db.client, db.table, statuses, clock);
   configs = new DynamoHeartbeatConfigStore(db.client, db.table);
-  const reasons = new DynamoReasonStore(db.client, db.table, clock);
-  await reasons.putConnectConfig(tenant, { instanceArn: INSTANCE_ARN, statusMap: {} });
-  const instances = new BoundConnectInstance(reasons, [INSTANCE_ARN]);
+  // What the operator's binding route does (one transaction, instance → tenant and tenant → instance).
+  const bindings = new DynamoConnectBindingStore(db.client, db.table);
+  await bindings.bind(tenant, INSTANCE_ARN);
+  const instances = new BoundConnectInstance(bindings, [INSTANCE_ARN]);
   deps = {
     store,
     configs,
@@ -181,7 +179,7 @@ describe('a heartbeat run', () => {
       expect((caller.calls[i]?.at ?? 0) - (caller.calls[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(START_INTERVAL_MS);
     }
     for (const call of caller.calls) {
-      expect(call.request).toMatchObject({ instanceId: INSTANCE_ID, contactFlowId: FLOW });
+      expect(call.request).toMatchObject({ instanceId: INSTANCE_ID, instanceArn: INSTANCE_ARN, contactFlowId: FLOW });
       expect(call.request.clientToken).toBe(call.request.attributes.hbId);
       expect(call.request.attributes.hbTenant).toBe(tenant);
       const push = started().find((p) => p.user === call.request.attributes.hbAgent);
@@ -209,11 +207,15 @@ describe('a heartbeat run', () => {
     clock.ms = Date.parse('2026-11-27T19:00:00.000Z');
     expect((await runHeartbeats(deps, tenant, 'r')).skipped).toBe('outside-window');
     clock.ms = T0;
-    const unbound = {
+    // Bound, but no longer one of the instances the deployment serves: no call.
+    const unserved = {
       ...deps,
-      instances: new BoundConnectInstance(new DynamoReasonStore(db.client, db.table, clock), []),
+      instances: new BoundConnectInstance(new DynamoConnectBindingStore(db.client, db.table), []),
     };
-    expect((await runHeartbeats(unbound, tenant, 'r')).skipped).toBe('no-instance');
+    expect((await runHeartbeats(unserved, tenant, 'r')).skipped).toBe('no-instance');
+    // Served, but the operator released it from the tenant.
+    await new DynamoConnectBindingStore(db.client, db.table).unbind(tenant);
+    expect((await runHeartbeats(deps, tenant, 'r')).skipped).toBe('no-instance');
     expect(caller.calls).toHaveLength(0);
   });
 

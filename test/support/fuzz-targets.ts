@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import * as z from 'zod';
+import { heartbeatConfigBodySchema, listHeartbeatsQuerySchema } from '../../functions/domain/heartbeat-schemas.ts';
 import {
   agentBodySchema,
   agentParamsSchema as directoryParamsSchema,
@@ -91,6 +92,9 @@ export const HTTP_SCHEMAS: Readonly<Record<string, HttpSchemas>> = {
   HttpReportsCreate: { body: reportBodySchema, headers: { 'idempotency-key': idempotencyKeySchema } },
   HttpReportsList: { query: listReportsQuerySchema },
   HttpReportsExport: { query: exportReportsQuerySchema },
+  HttpHeartbeatConfigGet: {},
+  HttpHeartbeatConfigPut: { body: heartbeatConfigBodySchema },
+  HttpHeartbeatsList: { query: listHeartbeatsQuerySchema },
 };
 
 /** Frames of each action, built like the handlers build them (`frameSchema`). */
