@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { alertSettingsPatchSchema, alertSettingsSchema } from '#domain/alerts/schemas.ts';
 import { isTimeZone } from '#domain/zoned-time.ts';
 
 /** Each field once, without defaults: the document adds defaults, a patch makes every field optional. */
@@ -39,6 +40,8 @@ export const settingsSchema = z.object({
       logRetentionDays: fields.status.logRetentionDays.default(30),
     })
     .prefault({}),
+  /** Telemetry alerts: the switch, thresholds and durations, retention, self-help (fields in #domain/alerts). */
+  alerts: alertSettingsSchema,
 });
 
 export type TenantSettings = z.output<typeof settingsSchema>;
@@ -52,6 +55,7 @@ export const settingsPatchSchema = z
     general: z.object(fields.general).partial().strict().optional(),
     messaging: z.object(fields.messaging).partial().strict().optional(),
     status: z.object(fields.status).partial().strict().optional(),
+    alerts: alertSettingsPatchSchema.optional(),
   })
   .strict();
 
@@ -63,5 +67,11 @@ export function applySettingsPatch(current: TenantSettings, patch: SettingsPatch
     general: { ...current.general, ...patch.general },
     messaging: { ...current.messaging, ...patch.messaging },
     status: { ...current.status, ...patch.status },
+    // Self-help entries merge per alert type: a patch naming one type leaves the others' content alone.
+    alerts: {
+      ...current.alerts,
+      ...patch.alerts,
+      selfHelp: { ...current.alerts.selfHelp, ...patch.alerts?.selfHelp },
+    },
   });
 }

@@ -12,7 +12,9 @@ import {
   DynamoStatusStore,
   DynamoSyncQueue,
 } from '#adapters/status-repository.ts';
+import { lifecycleDeps as alertLifecycleDeps } from '#composition/alerts.ts';
 import type { AgentEventDeps } from '#domain/agent-event-processor.ts';
+import { onAgentEvent } from '#domain/alerts/lifecycle.ts';
 import type { DirectoryRepository } from '#domain/directory.ts';
 import type { Principal } from '#domain/principal.ts';
 import type { TenantSettings } from '#domain/settings.ts';
@@ -69,7 +71,12 @@ export const kickingSyncQueue = once(
 );
 export { subscriptionStore };
 export const statusFeed = once(() => new FeedPublisher(subscriptionStore(), gateway()));
-export const domainEvents = once(() => new InProcessDomainEvents(statusFeed()));
+export const domainEvents = once(() => {
+  const events = new InProcessDomainEvents(statusFeed());
+  // Alerts: still active at the next contact offered, or at session end, they close Not Acknowledged.
+  events.subscribe(onAgentEvent(alertLifecycleDeps));
+  return events;
+});
 
 /** THE notifier (composed in runtime.ts): monitors see what their agent sees. */
 export const monitoringNotifier = notifier;

@@ -108,7 +108,7 @@ export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_CONNECT_INSTANCE_ID = '00000000-0000-4000-8000-000000000000';
 export const SCHEDULE_GROUP = 'agent-messenger';
 /** Local names of the Kinesis streams (the CDK stack creates them, or imports Connect's). */
-export const STREAM_NAMES: Record<StreamKey, string> = { agentEvents: 'agent-events' };
+export const STREAM_NAMES: Record<StreamKey, string> = { agentEvents: 'agent-events', telemetry: 'telemetry' };
 
 const functionArn = (name: string) => `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${name}`;
 /** Where the issuer keeps its key pair, so that `npm run token` signs with the running runtime's key. */
@@ -135,6 +135,7 @@ function functionEnvironment(
     AWS_ENDPOINT_URL_CONNECT: urls.connect,
     AWS_ENDPOINT_URL_KINESIS: urls.kinesis,
     STREAM_AGENT_EVENTS: STREAM_NAMES.agentEvents,
+    STREAM_TELEMETRY: STREAM_NAMES.telemetry,
     POWERTOOLS_LOG_LEVEL: level.toUpperCase(),
     POWERTOOLS_SERVICE_NAME: 'agent-messenger-local',
     WS_ENDPOINT: urls.wsManagement,

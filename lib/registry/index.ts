@@ -1,3 +1,4 @@
+import { alertHandlers } from './alerts.ts';
 import { foundationHandlers } from './foundation.ts';
 import { messagingHandlers } from './messaging.ts';
 import { statusHandlers } from './status.ts';
@@ -9,7 +10,12 @@ export * from './types.ts';
  * Every function of the system. Capabilities contribute their own list (one file each) so that teams adding a
  * capability do not edit each other's entries.
  */
-export const HANDLERS: readonly HandlerDefinition[] = [...foundationHandlers, ...messagingHandlers, ...statusHandlers];
+export const HANDLERS: readonly HandlerDefinition[] = [
+  ...foundationHandlers,
+  ...messagingHandlers,
+  ...statusHandlers,
+  ...alertHandlers,
+];
 
 export function handlerByName(name: string): HandlerDefinition {
   const found = HANDLERS.find((h) => h.name === name);

@@ -1,0 +1,102 @@
+import * as z from 'zod';
+import { DynamoAlertStore } from '#adapters/alert-repository.ts';
+import { FeedPublisher } from '#adapters/monitoring-notifier.ts';
+import { DynamoReasonStore, DynamoStatusStore } from '#adapters/status-repository.ts';
+import { KinesisTelemetrySink } from '#adapters/telemetry-producer.ts';
+import { DynamoTelemetryStateStore } from '#adapters/telemetry-state-repository.ts';
+import type { IngestDeps } from '#domain/alerts/ingest.ts';
+import type { AgentAlertsDeps, LifecycleDeps } from '#domain/alerts/lifecycle.ts';
+import type { ConnectBinding } from '#domain/alerts/model.ts';
+import type { AgentMemory, ProcessorDeps } from '#domain/alerts/processor.ts';
+import type { Clock } from '#domain/clock.ts';
+import type { TenantSettings } from '#domain/settings.ts';
+import type { SettingsReader } from '#domain/status-service.ts';
+import { loadEnv } from '#shared/env.ts';
+import { logger } from '#shared/powertools.ts';
+import {
+  clock,
+  connectionGateway,
+  documentClient,
+  mainTable,
+  notifier,
+  settingsRepository,
+  subscriptionStore,
+} from '#shared/runtime.ts';
+
+/**
+ * Composition of the alerts capability: each use case gets exactly the adapters it uses, built on first use, so a
+ * read-only route never constructs (nor needs IAM for) the notifier, @connections or the stream.
+ */
+const once = <T>(make: () => T): (() => T) => {
+  let value: T | undefined;
+  return () => {
+    value ??= make();
+    return value;
+  };
+};
+
+/** A per-environment cache of a per-tenant read: telemetry arrives every second, settings change rarely. */
+function cachedPerTenant<T>(read: (tenant: string) => Promise<T>, ttlMs: number, time: Clock) {
+  const cache = new Map<string, { at: number; value: Promise<T> }>();
+  return (tenant: string): Promise<T> => {
+    const hit = cache.get(tenant);
+    if (hit && time.now() - hit.at < ttlMs) return hit.value;
+    const value = read(tenant);
+    value.catch(() => cache.delete(tenant));
+    cache.set(tenant, { at: time.now(), value });
+    return value;
+  };
+}
+
+/** A switch flipped off (or a threshold changed) takes effect within this long. */
+export const SETTINGS_CACHE_MS = 30_000;
+
+const settings = once<SettingsReader>(() => {
+  const get = cachedPerTenant<TenantSettings>((t) => settingsRepository().get(t), SETTINGS_CACHE_MS, clock);
+  return { get };
+});
+const alertStore = once(() => new DynamoAlertStore(documentClient(), mainTable(), clock));
+const statusStore = once(() => new DynamoStatusStore(documentClient(), mainTable(), clock));
+const connectBinding = once<ConnectBinding>(() => {
+  const reasons = new DynamoReasonStore(documentClient(), mainTable(), clock);
+  const bound = cachedPerTenant(async (t) => (await reasons.connectConfig(t)) !== undefined, SETTINGS_CACHE_MS, clock);
+  return { isBound: bound };
+});
+const feed = once(() => new FeedPublisher(subscriptionStore(), connectionGateway()));
+const warn = (message: string, details: Record<string, unknown>) => logger.warn(message, details);
+
+/** WebSocket `telemetry` and POST /telemetry: the stream and the (cached) switch. */
+export const ingestDeps = once<IngestDeps>(() => ({
+  sink: KinesisTelemetrySink.forStream(loadEnv({ STREAM_TELEMETRY: z.string().min(1) }).STREAM_TELEMETRY),
+  settings: settings(),
+  clock,
+}));
+
+/** The telemetry stream's processor. */
+export const processorDeps = once<ProcessorDeps>(() => ({
+  alerts: alertStore(),
+  states: new DynamoTelemetryStateStore(documentClient(), mainTable(), clock),
+  statuses: statusStore(),
+  connect: connectBinding(),
+  settings: settings(),
+  clock,
+  memory: new Map<string, AgentMemory>(),
+  notifier: notifier(),
+  feed: feed(),
+  warn,
+}));
+
+/** Acknowledgement and clearing (pushes `alert-cleared`). */
+export const lifecycleDeps = once<LifecycleDeps>(() => ({
+  alerts: alertStore(),
+  clock,
+  notifier: notifier(),
+  feed: feed(),
+  warn,
+}));
+
+/** Read-only: the agent's session alerts. */
+export const agentAlertsDeps = once<AgentAlertsDeps>(() => ({ alerts: alertStore(), statuses: statusStore() }));
+
+/** Read-only: the admins' record. */
+export const queryDeps = once(() => ({ alerts: alertStore(), clock }));
