@@ -108,7 +108,7 @@ describe('telemetry consumer (Kinesis-shaped batches, in-memory ports)', () => {
     const res = await run([
       telemetryRecord('acme', 'alice', { contactId: 'c-1', stats: degraded(T0, 10) }),
       'not json at all',
-      telemetryRecord('acme', 'mallory', { stats: [{ softphoneStreamType: 'video', timestamp: 'x' }] }),
+      { v: 1, tenant: 'acme', agent: 'mallory', receivedAt: T0, n: [T0, 1, 2], s: [], m: [] },
       telemetryRecord('acme', 'alice', { contactId: 'c-1', stats: degraded(T0 + 10_000, 6) }),
       telemetryRecord('acme', 'bob', { contactId: 'c-2', stats: degraded() }),
     ]);

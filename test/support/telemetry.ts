@@ -1,4 +1,6 @@
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { compactBatch } from '../../functions/domain/alerts/samples.ts';
+import { telemetryBodySchema } from '../../functions/domain/alerts/schemas.ts';
 
 /** Softphone stats as amazon-connect-streams reports them: one entry per stream per second. */
 export function secondOfStats(
@@ -37,14 +39,23 @@ export function statsFor(startMs: number, seconds: number, network: Parameters<t
   return Array.from({ length: seconds }, (_, i) => secondOfStats(startMs + i * 1000, network)).flat();
 }
 
-/** A telemetry record as the ingest writes it to the stream. */
+/** A telemetry record as the ingest writes it to the stream, from a client batch (`stats`, `errors`, `system`, …). */
 export function telemetryRecord(
   tenant: string,
   agent: string,
   fields: Record<string, unknown>,
   receivedAt = Date.parse('2026-03-02T10:00:00Z'),
 ): Record<string, unknown> {
-  return { v: 1, tenant, agent, receivedAt, stats: [], errors: [], system: [], ...fields };
+  const { contactId, ...batch } = fields;
+  const body = telemetryBodySchema.parse({ stats: [], ...batch });
+  return {
+    v: 1,
+    tenant,
+    agent,
+    receivedAt,
+    ...(typeof contactId === 'string' ? { contactId } : {}),
+    ...compactBatch(body, receivedAt),
+  };
 }
 
 let seq = 0;

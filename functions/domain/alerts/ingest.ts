@@ -2,6 +2,7 @@ import type { Clock } from '../clock.ts';
 import type { Principal } from '../principal.ts';
 import { requireRole } from '../principal.ts';
 import type { SettingsReader } from '../status-service.ts';
+import { compactBatch } from './samples.ts';
 import type { TelemetryBody, TelemetryRecord } from './schemas.ts';
 
 export interface TelemetrySinkPort {
@@ -35,17 +36,17 @@ export async function ingestTelemetry(
   const entries = body.stats.length + body.errors.length + body.system.length + (body.permission ? 1 : 0);
   const settings = await deps.settings.get(principal.tenant);
   if (!settings.alerts.enabled) return { accepted: 0, dropped: true };
+  const receivedAt = deps.clock.now();
+  const compact = compactBatch(body, receivedAt);
+  // Nothing a rule reads (e.g. only other softphone errors): no stream write.
+  if (compact.n.length + compact.s.length + compact.m.length === 0) return { accepted: entries, dropped: false };
   await deps.sink.put({
     v: 1,
     tenant: principal.tenant,
     agent: principal.user,
-    receivedAt: deps.clock.now(),
+    receivedAt,
     ...(body.contactId ? { contactId: body.contactId } : {}),
-    ...(body.ccpVersion ? { ccpVersion: body.ccpVersion } : {}),
-    stats: body.stats,
-    errors: body.errors,
-    system: body.system,
-    ...(body.permission ? { permission: body.permission } : {}),
+    ...compact,
   });
   return { accepted: entries, dropped: false };
 }

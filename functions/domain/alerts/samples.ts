@@ -1,9 +1,9 @@
 import { estimateMos, lossPercent } from './mos.ts';
-import type { TelemetryRecord } from './schemas.ts';
+import { type MicCode, NET_STRIDE, SYS_STRIDE, type TelemetryBody, type TelemetryRecord } from './schemas.ts';
 
 /**
- * One second of an agent's telemetry, merged from whatever the batch had for that second: both softphone streams,
- * softphone errors, the microphone permission, CPU and memory. A field is absent when nothing reported it.
+ * One second of an agent's telemetry: network figures with the estimated MOS, CPU, available memory, microphone. A
+ * field is absent when nothing reported it.
  */
 export interface Sample {
   /** Epoch ms of the start of the second. */
@@ -14,78 +14,96 @@ export interface Sample {
   jitterMs?: number;
   cpuPercent?: number;
   memoryAvailablePercent?: number;
-  /** Why the microphone is unusable (`microphone_not_shared`, `permission-denied`); `granted` when it is fine. */
-  microphone?: string;
+  /** Why the microphone is unusable (`microphone_not_shared`, `permission-denied`), or `granted`. */
+  microphone?: MicCode;
 }
 
 const MIC_ERRORS = new Set(['microphone_not_shared']);
-
 const toMs = (ts: string | number): number => (typeof ts === 'number' ? ts : Date.parse(ts));
 const second = (ms: number): number => ms - (ms % 1000);
+const orMissing = (v: number | null | undefined) => (v == null ? -1 : v);
 
-interface NetworkAccumulator {
-  lost: number;
-  counted: number;
-  jitter?: number;
-  rtt?: number;
+/**
+ * The ingest's half: a client batch (softphone stats per stream per second, errors, permission, CPU/memory) merged
+ * into the stream record's per-second arrays. Lost and counted packets add up over both streams; jitter is the worse
+ * stream's; RTT comes from `audio_output`, the only stream that has it.
+ */
+export function compactBatch(body: TelemetryBody, receivedAt: number): Pick<TelemetryRecord, 'n' | 's' | 'm'> {
+  const net = new Map<number, [number, number, number, number]>();
+  for (const stat of body.stats) {
+    const t = second(toMs(stat.timestamp));
+    let acc = net.get(t);
+    if (!acc) {
+      acc = [0, 0, -1, -1];
+      net.set(t, acc);
+    }
+    acc[0] += stat.packetsLost ?? 0;
+    acc[1] += stat.packetsCount ?? 0;
+    if (stat.jitterBufferMillis != null) acc[2] = Math.max(acc[2], stat.jitterBufferMillis);
+    if (stat.roundTripTimeMillis != null) acc[3] = Math.max(acc[3], stat.roundTripTimeMillis);
+  }
+  const n: number[] = [];
+  for (const [t, acc] of [...net].sort((a, b) => a[0] - b[0])) n.push(t, ...acc);
+  const s: number[] = [];
+  for (const sys of body.system)
+    s.push(
+      second(toMs(sys.timestamp)),
+      orMissing(sys.cpuUsedPercent),
+      orMissing(sys.memoryTotal),
+      orMissing(sys.memoryAvailable),
+    );
+  const m: Array<[number, MicCode]> = [];
+  for (const error of body.errors)
+    if (MIC_ERRORS.has(error.errorType))
+      m.push([second(error.timestamp === undefined ? receivedAt : toMs(error.timestamp)), 'microphone_not_shared']);
+  // `prompt` says nothing yet: the browser will ask when the softphone starts.
+  const permission = body.permission;
+  if (permission && permission.microphone !== 'prompt')
+    m.push([second(toMs(permission.timestamp)), permission.microphone === 'denied' ? 'permission-denied' : 'granted']);
+  return { n, s, m };
 }
 
 /**
- * The per-second samples of one telemetry record, oldest first. Loss is lost/(lost+counted) over both streams of the
- * second; jitter is the worse stream's; RTT comes from `audio_output` (the only stream that has it) and counts as 0
- * when the second has none, so a missing figure never invents an alert.
+ * The processor's half: the record's seconds as samples, oldest first, with loss % and the E-model MOS computed per
+ * second. A second without packets has no network figure; a missing RTT or jitter counts as 0, so a figure the client
+ * did not report never invents an alert.
  */
 export function toSamples(record: TelemetryRecord): Sample[] {
+  const { n, s: sys, m } = record;
+  const out: Sample[] = [];
   const bySecond = new Map<number, Sample>();
-  const at = (ms: number): Sample => {
-    const t = second(ms);
-    let s = bySecond.get(t);
-    if (!s) {
-      s = { t };
-      bySecond.set(t, s);
+  const at = (t: number): Sample => {
+    let sample = bySecond.get(t);
+    if (!sample) {
+      sample = { t };
+      bySecond.set(t, sample);
+      out.push(sample);
     }
-    return s;
+    return sample;
   };
-
-  if (record.stats.length > 0) {
-    const network = new Map<number, NetworkAccumulator>();
-    for (const stat of record.stats) {
-      const t = second(toMs(stat.timestamp));
-      let acc = network.get(t);
-      if (!acc) {
-        acc = { lost: 0, counted: 0 };
-        network.set(t, acc);
-      }
-      acc.lost += stat.packetsLost ?? 0;
-      acc.counted += stat.packetsCount ?? 0;
-      if (stat.jitterBufferMillis != null) acc.jitter = Math.max(acc.jitter ?? 0, stat.jitterBufferMillis);
-      if (stat.roundTripTimeMillis != null) acc.rtt = Math.max(acc.rtt ?? 0, stat.roundTripTimeMillis);
-    }
-    for (const [t, acc] of network) {
-      const loss = lossPercent(acc.lost, acc.counted);
-      if (loss === undefined) continue;
-      const s = at(t);
-      s.lossPercent = loss;
-      s.jitterMs = acc.jitter ?? 0;
-      s.rttMs = acc.rtt ?? 0;
-      s.mos = estimateMos(s.rttMs, s.jitterMs, loss);
-    }
+  for (let i = 0; i + NET_STRIDE <= n.length; i += NET_STRIDE) {
+    const loss = lossPercent(Math.max(0, n[i + 1] as number), Math.max(0, n[i + 2] as number));
+    if (loss === undefined) continue;
+    const sample = at(n[i] as number);
+    const jitter = Math.max(0, n[i + 3] as number);
+    const rtt = Math.max(0, n[i + 4] as number);
+    sample.lossPercent = loss;
+    sample.jitterMs = jitter;
+    sample.rttMs = rtt;
+    sample.mos = estimateMos(rtt, jitter, loss);
   }
-  for (const error of record.errors) {
-    if (MIC_ERRORS.has(error.errorType))
-      at(error.timestamp === undefined ? record.receivedAt : toMs(error.timestamp)).microphone = error.errorType;
+  for (let i = 0; i + SYS_STRIDE <= sys.length; i += SYS_STRIDE) {
+    const cpu = sys[i + 1] as number;
+    const total = sys[i + 2] as number;
+    const available = sys[i + 3] as number;
+    if (cpu < 0 && (total <= 0 || available < 0)) continue;
+    const sample = at(sys[i] as number);
+    if (cpu >= 0) sample.cpuPercent = cpu;
+    if (total > 0 && available >= 0) sample.memoryAvailablePercent = (available / total) * 100;
   }
-  // `prompt` says nothing yet: the browser will ask when the softphone starts.
-  const permission = record.permission;
-  if (permission && permission.microphone !== 'prompt')
-    at(toMs(permission.timestamp)).microphone = permission.microphone === 'denied' ? 'permission-denied' : 'granted';
-  for (const sys of record.system) {
-    const s = at(toMs(sys.timestamp));
-    if (sys.cpuUsedPercent != null) s.cpuPercent = sys.cpuUsedPercent;
-    if (sys.memoryAvailable != null && sys.memoryTotal != null && sys.memoryTotal > 0)
-      s.memoryAvailablePercent = (sys.memoryAvailable / sys.memoryTotal) * 100;
-  }
-  const samples = [...bySecond.values()];
-  samples.sort((a, b) => a.t - b.t);
-  return samples;
+  for (const [t, code] of m) at(t).microphone = code;
+  // Usually already in order (one record = consecutive seconds); sort only when it is not.
+  for (let i = 1; i < out.length; i++)
+    if ((out[i] as Sample).t < (out[i - 1] as Sample).t) return out.sort((a, b) => a.t - b.t);
+  return out;
 }

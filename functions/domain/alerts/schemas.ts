@@ -81,16 +81,46 @@ export const EMPTY = { message: 'a batch needs stats, errors, system samples or 
 export const telemetryBodySchema = z.object(telemetryFields).loose().refine(hasSomething, EMPTY);
 export type TelemetryBody = z.output<typeof telemetryBodySchema>;
 
-/** What the ingest writes to the stream: the batch stamped with who sent it (from the token, never the client). */
-export const telemetryRecordSchema = z
-  .object({
-    v: z.literal(1),
-    tenant: z.string().min(1).max(64),
-    agent: z.string().regex(USER_ID_PATTERN),
-    receivedAt: z.number().int().min(0),
-    ...telemetryFields,
-  })
-  .refine(hasSomething, EMPTY);
+/** Microphone codes the stream carries: the softphone error, a denied permission, or a granted one. */
+export const MIC_CODES = ['microphone_not_shared', 'permission-denied', 'granted'] as const;
+export type MicCode = (typeof MIC_CODES)[number];
+
+/** Numbers per second in the record's flat arrays. */
+export const NET_STRIDE = 5;
+export const SYS_STRIDE = 4;
+/**
+ * A flat array of `stride` numbers per second; −1 stands for a figure the client did not report. One loop instead of
+ * a schema per element: the processor decodes every record of every agent every second, and per-element checks
+ * cost it more than everything else it does with the record (see `npm run bench -- alerts`).
+ */
+const flat = (stride: number, maxSeconds: number) =>
+  z.custom<number[]>(
+    (a) => {
+      if (!Array.isArray(a) || a.length > stride * maxSeconds || a.length % stride !== 0) return false;
+      for (const v of a) if (typeof v !== 'number' || !Number.isFinite(v) || v < -1) return false;
+      return true;
+    },
+    { message: `an array of numbers ≥ −1, ${stride} per second, at most ${maxSeconds} seconds` },
+  );
+
+/**
+ * What the ingest writes to the stream: the batch merged per second and stamped with who sent it (from the token,
+ * never from the client). Compact on purpose — the processor decodes every record of every agent every second:
+ *   n  network, per second: [second epoch ms, packets lost, packets counted, worse jitter ms, RTT ms]
+ *      (both softphone streams summed; loss and MOS are the processor's to compute)
+ *   s  system, per second:  [second epoch ms, CPU used %, memory total, memory available]
+ *   m  microphone events:   [[second epoch ms, code]]
+ */
+export const telemetryRecordSchema = z.object({
+  v: z.literal(1),
+  tenant: z.string().min(1).max(64),
+  agent: z.string().min(1).max(128),
+  receivedAt: z.number().int().min(0),
+  contactId: telemetryFields.contactId,
+  n: flat(NET_STRIDE, 600),
+  s: flat(SYS_STRIDE, 300),
+  m: z.array(z.tuple([z.number().int().min(0), z.enum(MIC_CODES)])).max(50),
+});
 export type TelemetryRecord = z.output<typeof telemetryRecordSchema>;
 
 export const RULE_IDS = ['poorNetwork', 'micBlocked', 'highCpu', 'lowMemory'] as const;
