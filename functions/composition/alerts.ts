@@ -1,17 +1,13 @@
-import * as z from 'zod';
 import { DynamoAlertStore } from '#adapters/alert-repository.ts';
 import { FeedPublisher } from '#adapters/monitoring-notifier.ts';
 import { DynamoReasonStore, DynamoStatusStore } from '#adapters/status-repository.ts';
-import { KinesisTelemetrySink } from '#adapters/telemetry-producer.ts';
 import { DynamoTelemetryStateStore } from '#adapters/telemetry-state-repository.ts';
-import type { IngestDeps } from '#domain/alerts/ingest.ts';
 import type { AgentAlertsDeps, LifecycleDeps } from '#domain/alerts/lifecycle.ts';
 import type { ConnectBinding } from '#domain/alerts/model.ts';
 import type { AgentMemory, ProcessorDeps } from '#domain/alerts/processor.ts';
 import type { Clock } from '#domain/clock.ts';
 import type { TenantSettings } from '#domain/settings.ts';
 import type { SettingsReader } from '#domain/status-service.ts';
-import { loadEnv } from '#shared/env.ts';
 import { logger } from '#shared/powertools.ts';
 import {
   clock,
@@ -25,9 +21,11 @@ import {
 
 /**
  * Composition of the alerts capability: each use case gets exactly the adapters it uses, built on first use, so a
- * read-only route never constructs (nor needs IAM for) the notifier, @connections or the stream.
+ * read-only route never constructs (nor needs IAM for) the notifier, @connections or the stream. The ingest's stream
+ * producer is composed in alerts-ingest.ts, so that functions which only clear alerts (every status function, through
+ * the domain events) never load the Kinesis client.
  */
-const once = <T>(make: () => T): (() => T) => {
+export const once = <T>(make: () => T): (() => T) => {
   let value: T | undefined;
   return () => {
     value ??= make();
@@ -51,7 +49,8 @@ function cachedPerTenant<T>(read: (tenant: string) => Promise<T>, ttlMs: number,
 /** A switch flipped off (or a threshold changed) takes effect within this long. */
 export const SETTINGS_CACHE_MS = 30_000;
 
-const settings = once<SettingsReader>(() => {
+/** Tenant settings, cached per environment. */
+export const settings = once<SettingsReader>(() => {
   const get = cachedPerTenant<TenantSettings>((t) => settingsRepository().get(t), SETTINGS_CACHE_MS, clock);
   return { get };
 });
@@ -64,13 +63,6 @@ const connectBinding = once<ConnectBinding>(() => {
 });
 const feed = once(() => new FeedPublisher(subscriptionStore(), connectionGateway()));
 const warn = (message: string, details: Record<string, unknown>) => logger.warn(message, details);
-
-/** WebSocket `telemetry` and POST /telemetry: the stream and the (cached) switch. */
-export const ingestDeps = once<IngestDeps>(() => ({
-  sink: KinesisTelemetrySink.forStream(loadEnv({ STREAM_TELEMETRY: z.string().min(1) }).STREAM_TELEMETRY),
-  settings: settings(),
-  clock,
-}));
 
 /** The telemetry stream's processor. */
 export const processorDeps = once<ProcessorDeps>(() => ({

@@ -1,4 +1,4 @@
-import { ingestDeps } from '#composition/alerts.ts';
+import { ingestDeps } from '#composition/alerts-ingest.ts';
 import { ingestTelemetry } from '#domain/alerts/ingest.ts';
 import { EMPTY, hasSomething, telemetryFields } from '#domain/alerts/schemas.ts';
 import { frameSchema, wsAction } from '#shared/ws.ts';
