@@ -9,11 +9,12 @@
  *     softphone streams and a CPU/memory reading); a record carries 5 of them. Goal: ≥ 200,000 samples/s on one core
  *     and ≥ 60 % of the decode rate.
  * (3) detect — through `npm start` (child process, clients in swarm processes): 1,000 agents on calls (Connect agent
- *     events written to kinesalite) each send one frame per second with one second of stats; each agent's call
- *     degrades at a staggered time for 16 s. Latency = the `alert` frame's arrival on the agent's socket − the moment
+ *     events written to kinesalite) each sample once a second and send a frame every `--cadence` seconds; each
+ *     agent's call degrades at a staggered time for 20 s. Latency = the `alert` frame's arrival on the agent's socket − the moment
  *     the frame completing the breach (the 16th bad second) was sent: p50/p99. Goal: p99 ≤ 1 s.
  *
- * Args: --agents N (1000), --seconds N (45: length of the streaming phase), --processes N (2), --skip-runtime.
+ * Args: --agents N (1000), --seconds N (45: length of the streaming phase), --cadence N (5: seconds of samples per
+ *       frame, the README's recommended cadence; 1 = a frame per sample), --processes N (2), --skip-runtime.
  */
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -150,17 +151,23 @@ async function detectBench(args: string[]) {
   const agentCount = option(args, 'agents', 1000);
   const seconds = option(args, 'seconds', 45);
   const processes = option(args, 'processes', 2);
+  const cadence = option(args, 'cadence', 5);
   const agents = Array.from({ length: agentCount }, (_, i) => `agent-${String(i).padStart(4, '0')}`);
-  const index = new Map(agents.map((a, i) => [a, i]));
   /** When the frame completing each agent's breach was sent. */
   const completedAt = new Map<string, number>();
   const latencies: number[] = [];
   const alertCount = new Map<string, number>();
   let errors = 0;
+  /** Error frames by code (or message), to tell what went wrong without a second run. */
+  const errorKinds = new Map<string, number>();
   const onFrame = (frame: ReceivedFrame) => {
     if (frame.text.startsWith('{"type":"telemetry"')) return;
-    const f = JSON.parse(frame.text) as { type?: string };
-    if (f.type === 'error' || (f.type === undefined && frame.text.includes('Internal server error'))) errors++;
+    const f = JSON.parse(frame.text) as { type?: string; code?: string; message?: string };
+    if (f.type === 'error' || (f.type === undefined && f.message)) {
+      errors++;
+      const kind = f.code ?? f.message ?? 'unknown';
+      errorKinds.set(kind, (errorKinds.get(kind) ?? 0) + 1);
+    }
     if (f.type !== 'alert') return;
     alertCount.set(frame.user, (alertCount.get(frame.user) ?? 0) + 1);
     const sent = completedAt.get(frame.user);
@@ -240,40 +247,68 @@ async function detectBench(args: string[]) {
     keepAlive = setInterval(() => void swarm?.send(agents, { action: 'ping' }), 20_000);
     await swarm.send(agents, { action: 'ping' });
 
-    // Agent i degrades from second 5 + (i mod 25) for 16 s: breaches complete over 25 s, ≈ 40 per second.
+    // Agent i degrades from second 5 + (i mod 25) for 20 s: breaches complete over 25 s, ≈ 40 per second. Every agent
+    // samples once a second and sends every `cadence` seconds the samples since its last frame (phases staggered).
     const degradeFrom = (i: number) => 5 + (i % 25);
+    const isBad = (i: number, second: number) => second >= degradeFrom(i) && second < degradeFrom(i) + 20;
     const slices = 20;
     const base = Math.floor(Date.now() / 1000) * 1000;
-    log(`  streaming: ${agentCount} agents × 1 frame/s for ${seconds} s, in ${slices} slices per second`);
+    log(
+      `  streaming: ${agentCount} agents × 1 sample/s, one frame per ${cadence} s each (${Math.round(agentCount / cadence)} frames/s), for ${seconds} s`,
+    );
     const tStart = Date.now();
     for (let s = 0; s < seconds; s++) {
       for (let slice = 0; slice < slices; slice++) {
         const due = tStart + s * 1000 + (slice * 1000) / slices;
         const wait = due - Date.now();
         if (wait > 0) await sleep(wait);
-        const mine = agents.filter((_, i) => i % slices === slice);
-        const bad = mine.filter((a) => {
-          const i = index.get(a) ?? 0;
-          return s >= degradeFrom(i) && s < degradeFrom(i) + 20;
-        });
-        const good = mine.filter((a) => !bad.includes(a));
-        const t = base + s * 1000;
+        // Agents sending now, grouped by the frame they send (the same seconds, good or bad alike).
+        const frames = new Map<string, { users: string[]; stats: Record<string, unknown>[] }>();
         const now = Date.now();
-        for (const a of bad) if (s === degradeFrom(index.get(a) ?? 0) + 15) completedAt.set(a, now);
-        await Promise.all([
-          bad.length > 0
-            ? swarm.send(bad, { action: 'telemetry', stats: secondOfStats(t, { lossPercent: 20 }) })
-            : undefined,
-          good.length > 0 ? swarm.send(good, { action: 'telemetry', stats: secondOfStats(t) }) : undefined,
-        ]);
+        for (let i = slice; i < agentCount; i += slices) {
+          if ((s + i) % cadence !== cadence - 1 && s !== seconds - 1) continue;
+          const from = Math.max(0, s - cadence + 1);
+          const pattern = Array.from({ length: s - from + 1 }, (_, k) => (isBad(i, from + k) ? 1 : 0));
+          const key = `${from}:${pattern.join('')}`;
+          let frame = frames.get(key);
+          if (!frame) {
+            frame = {
+              users: [],
+              stats: pattern.flatMap((bad, k) =>
+                secondOfStats(base + (from + k) * 1000, { lossPercent: bad ? 20 : 0 }),
+              ),
+            };
+            frames.set(key, frame);
+          }
+          const user = agents[i] as string;
+          frame.users.push(user);
+          const completing = degradeFrom(i) + 15;
+          if (!completedAt.has(user) && completing <= s && completing >= from) completedAt.set(user, now);
+        }
+        await Promise.all(
+          [...frames.values()].map((f) => swarm?.send(f.users, { action: 'telemetry', stats: f.stats })),
+        );
       }
     }
-    const settle = Date.now() + 10_000;
+    const settle = Date.now() + 15_000;
     while (latencies.length < completedAt.size && Date.now() < settle) await sleep(200);
+    const missed = [...completedAt.keys()].filter((u) => !alertCount.has(u));
+    if (missed.length > 0) {
+      log(`  no alert for: ${missed.slice(0, 20).join(', ')}${missed.length > 20 ? ', …' : ''}`);
+      log(
+        `  runtime errors:\n${rt
+          .output()
+          .split('\n')
+          .filter((l) => /error|warn/i.test(l))
+          .slice(-15)
+          .join('\n')}`,
+      );
+    }
     const sorted = [...latencies].sort((a, b) => a - b);
     const duplicates = [...alertCount.values()].filter((n) => n > 1).length;
     return {
       agents: agentCount,
+      cadence_s: cadence,
       breaches: completedAt.size,
       alerts_received: latencies.length,
       agents_with_duplicate_alerts: duplicates,
@@ -281,6 +316,7 @@ async function detectBench(args: string[]) {
       detect_p99_ms: percentile(sorted, 99),
       detect_max_ms: sorted.at(-1) ?? Number.NaN,
       frame_errors: errors,
+      frame_error_kinds: Object.fromEntries(errorKinds),
     };
   } finally {
     if (keepAlive) clearInterval(keepAlive);
