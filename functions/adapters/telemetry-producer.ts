@@ -20,7 +20,7 @@ export class KinesisTelemetrySink implements TelemetrySink {
 
   static forStream(streamName: string): KinesisTelemetrySink {
     return new KinesisTelemetrySink(
-      new KinesisClient({ requestHandler: new NodeHttpHandler({ connectionTimeout: 1000 }) }),
+      new KinesisClient({ requestHandler: new NodeHttpHandler() }),
       streamName,
     );
   }
