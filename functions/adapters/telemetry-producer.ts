@@ -19,10 +19,7 @@ export class KinesisTelemetrySink implements TelemetrySink {
   ) {}
 
   static forStream(streamName: string): KinesisTelemetrySink {
-    return new KinesisTelemetrySink(
-      new KinesisClient({ requestHandler: new NodeHttpHandler() }),
-      streamName,
-    );
+    return new KinesisTelemetrySink(new KinesisClient({ requestHandler: new NodeHttpHandler() }), streamName);
   }
 
   async put(record: TelemetryRecord): Promise<void> {
