@@ -5,7 +5,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // End-to-end and integration tests start real servers (dynalite, sockets); CDK synth takes seconds.
     testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // Setup starts runtimes or synthesizes both stacks: minutes on a loaded 2-core machine, never an assertion.
+    hookTimeout: 120_000,
     // Two cores: keep worker count modest so servers started by tests are not starved.
     maxWorkers: 2,
     env: {

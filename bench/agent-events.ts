@@ -174,11 +174,12 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       // Pushes go nowhere: nobody is connected or subscribed, so the notifier only looks connections up.
       WS_ENDPOINT: 'http://127.0.0.1:9',
     });
-    Reflect.deleteProperty(process.env, 'CONNECT_INSTANCE_ID');
+    // The instance is served and bound, but statuses from Connect are never queued back to it.
+    process.env.CONNECT_INSTANCE_ARNS = INSTANCE;
+    process.env.FN_SCHEDULE_STATUS_CONNECT_SYNC = 'ScheduleStatusConnectSync';
     const { handler } = (await import('../functions/handlers/stream/agent-events.ts')) as { handler: Handler };
     const { documentClient } = await import('../functions/shared/runtime.ts');
-    const { DynamoReasonStore } = await import('../functions/adapters/status-repository.ts');
-    const { systemClock } = await import('../functions/domain/clock.ts');
+    const { DynamoConnectBindingStore } = await import('../functions/adapters/connect-binding-repository.ts');
     const { agentEventSchema } = await import('../functions/domain/agent-events.ts');
     // The same consumer on the same adapters (the handler's composition root), reporting each record's outcome.
     const { agentEventConsumer } = await import('../functions/adapters/agent-event-consumer.ts');
@@ -188,11 +189,8 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       for (const [k, v] of Object.entries(stats)) outcomes.set(k, (outcomes.get(k) ?? 0) + v);
     }) as Handler;
 
-    // The instance → tenant mapping, as PUT /connect/instance stores it.
-    await new DynamoReasonStore(db.client, db.table, systemClock).putConnectConfig(TENANT, {
-      instanceArn: INSTANCE,
-      statusMap: {},
-    });
+    // The instance → tenant binding, as an operator makes it.
+    await new DynamoConnectBindingStore(db.client, db.table).bind(TENANT, INSTANCE);
     const counter = countCommands(documentClient());
 
     const rnd = random(20261120);

@@ -7,38 +7,43 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { BUNDLE } from '../lib/bundling.ts';
+import { esbuildOptions } from '../lib/bundling.ts';
 import { ROOT_DIR } from '../lib/local/runtime.ts';
-import { functionEnvVar, HANDLERS } from '../lib/registry/index.ts';
+import { accessEnvironment } from '../lib/registry/environment.ts';
+import { HANDLERS, type HandlerDefinition } from '../lib/registry/index.ts';
 import { TABLES } from '../lib/tables.ts';
 
 const RUNS = 7;
 const BUNDLE_LIMIT = 200 * 1024;
 const INIT_LIMIT_MS = 40;
 
-/** Configuration the functions validate at init (values only need to be well-formed: nothing is called). */
-function environment(): Record<string, string> {
-  const env: Record<string, string> = {
+/**
+ * Exactly the configuration each function gets (lib/registry/environment.ts, as deployed); values only need to be
+ * well-formed: nothing is called.
+ */
+function environment(def: HandlerDefinition): Record<string, string> {
+  return {
     PATH: process.env.PATH ?? '',
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'bench',
     AWS_SECRET_ACCESS_KEY: 'bench',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
-    WS_ENDPOINT: 'https://example.execute-api.us-east-1.amazonaws.com/prod',
-    JWT_ISSUER: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_example',
-    JWT_AUDIENCE: 'client',
-    JWKS_URI: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_example/.well-known/jwks.json',
-    SCHEDULE_GROUP: 'bench',
-    SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/bench',
-    STREAM_AGENT_EVENTS: 'bench',
+    ...accessEnvironment(def, {
+      tableName: (key) => TABLES[key].id,
+      streamName: (key) => key,
+      functionName: (name) => name,
+      functionArn: (name) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
+      wsEndpoint: 'https://example.execute-api.us-east-1.amazonaws.com/prod',
+      tokens: {
+        issuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_example',
+        audience: 'client',
+        jwksUri: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_example/.well-known/jwks.json',
+      },
+      scheduling: () => ({ group: 'bench', roleArn: 'arn:aws:iam::000000000000:role/bench' }),
+      connectInstanceArns: ['arn:aws:connect:us-east-1:000000000000:instance/00000000-0000-4000-8000-000000000000'],
+    }),
   };
-  for (const def of Object.values(TABLES)) env[def.envVar] = def.id;
-  for (const h of HANDLERS) {
-    env[functionEnvVar(h.name)] = h.name;
-    env[`${functionEnvVar(h.name)}_ARN`] = `arn:aws:lambda:us-east-1:000000000000:function:${h.name}`;
-  }
-  return env;
 }
 
 const median = (values: number[]) => {
@@ -51,31 +56,20 @@ export async function run(): Promise<Record<string, unknown>> {
   const outDir = join(ROOT_DIR, '.bench-data', 'coldstart');
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
-  const env = environment();
   const results: Array<{ name: string; bundle_bytes: number; init_ms: number }> = [];
   for (const [i, h] of HANDLERS.entries()) {
     const outfile = join(outDir, h.name, 'index.mjs');
-    await build({
-      entryPoints: [join(ROOT_DIR, h.entry)],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      minify: BUNDLE.minify,
-      sourcemap: BUNDLE.sourceMap,
-      target: BUNDLE.target,
-      external: [...BUNDLE.externalModules],
-      mainFields: [...BUNDLE.mainFields],
-      banner: { js: BUNDLE.banner },
-      logLevel: 'error',
-    });
+    await build({ ...esbuildOptions(join(ROOT_DIR, h.entry), outfile), logLevel: 'error' });
     const bytes = statSync(outfile).size;
     const script = `const t=performance.now();await import(${JSON.stringify(`file://${outfile}`)});process.stdout.write(String(performance.now()-t));`;
     const times: number[] = [];
     for (let r = 0; r < RUNS; r++) {
       times.push(
         Number(
-          execFileSync(process.execPath, ['--input-type=module', '-e', script], { env, cwd: ROOT_DIR }).toString(),
+          execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+            env: environment(h),
+            cwd: ROOT_DIR,
+          }).toString(),
         ),
       );
     }

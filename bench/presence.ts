@@ -16,6 +16,7 @@
  *       shows that knee. `internal_errors` counts setStatus answered "Internal server error" (local 10 s timeout).
  */
 
+import { LOCAL_CONNECT_INSTANCE_ARN } from '../lib/local/runtime.ts';
 import { type RuntimeProcess, startRuntimeProcess } from '../test/support/runtime.ts';
 import { percentile, type ReceivedFrame, Swarm } from './_swarm.ts';
 
@@ -138,6 +139,20 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     const t0 = Date.now();
     rt = await startRuntimeProcess({ SEED: 'none', LOG_LEVEL: 'error' });
     const runtime = rt;
+    // The tenant has the local Connect instance bound (as an operator binds it), so every change also queues
+    // PutUserStatus and starts the instance's worker, as in a deployment with Connect.
+    const operator = await runtime.token({
+      tenant: 'ops',
+      user: 'bench-operator',
+      role: 'agent',
+      groups: ['operator'],
+    });
+    const bound = await fetch(`${runtime.http}/operator/tenants/${TENANT}/connect-instance`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ instanceArn: LOCAL_CONNECT_INSTANCE_ARN }),
+    });
+    if (!bound.ok) throw new Error(`Binding the Connect instance failed: ${bound.status} ${await bound.text()}`);
     swarm = await Swarm.start(processes, onFrame);
     const clients = await Promise.all([
       ...supervisors.map(async (user) => ({

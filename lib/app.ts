@@ -43,6 +43,7 @@ export function buildApp(app: App, options: BuildAppOptions = {}): BuiltApp {
     description: `Agent messenger (${config.stage}): functions, WebSocket and HTTP APIs, schedules`,
     tables: stateful.tables,
     streams: stateful.streams,
+    extraStreamSources: { agentEvents: stateful.extraAgentEventStreams },
     userPool: stateful.userPool,
     userPoolClient: stateful.userPoolClient,
     handlers: options.handlers,

@@ -16,3 +16,25 @@ export const BUNDLE = {
   /** Prefer the ESM entry of dual packages (better tree shaking), fall back to CommonJS. */
   mainFields: ['module', 'main'],
 } as const;
+
+/**
+ * The esbuild build options for one function, as CDK's NodejsFunction passes them (lib/constructs/app-function.ts
+ * maps BUNDLE onto its `bundling` props). Used by the coldstart benchmark and by the test that bundles every
+ * registered function in `npm test`, so an import that esbuild cannot resolve fails CI, not `cdk deploy`.
+ */
+export function esbuildOptions(entry: string, outfile: string) {
+  return {
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node' as const,
+    format: 'esm' as const,
+    minify: BUNDLE.minify,
+    sourcemap: BUNDLE.sourceMap,
+    target: BUNDLE.target,
+    external: [...BUNDLE.externalModules],
+    mainFields: [...BUNDLE.mainFields],
+    banner: { js: BUNDLE.banner },
+    logLevel: 'silent' as const,
+  };
+}

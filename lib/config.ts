@@ -9,8 +9,13 @@ import * as z from 'zod';
  *
  * Context parameters (all optional):
  *   stage                'dev' | 'prod' (default 'dev'): names the stacks, picks removal policy and log retention.
- *   connectInstanceArn   arn:aws:connect:<region>:<account>:instance/<uuid>. Without it, functions with `connect` access
- *                        get no `CONNECT_INSTANCE_ID` and treat Amazon Connect as disabled.
+ *   connectInstances     the Amazon Connect instances this deployment may serve (operator configuration): a JSON array
+ *                        of `{"instanceArn": "arn:aws:connect:<region>:<account>:instance/<uuid>",
+ *                        "agentEventStreamArn"?: "arn:aws:kinesis:…:stream/<name>"}` (the stream that instance writes
+ *                        its agent events to; default: the deployment's agent event stream), or a comma-separated list
+ *                        of instance ARNs. Connect permissions name exactly these instances; a tenant can be bound
+ *                        (by an operator, at runtime) only to one of them. Without any, Connect is not wired.
+ *   connectInstanceArn   shorthand for one instance on the deployment's agent event stream.
  *   agentEventStreamArn  arn:aws:kinesis:<region>:<account>:stream/<name>: an existing stream Connect already writes
  *                        Agent Events to. Without it the stateful stack creates one (point Connect at it after deploy).
  *   alarmEmail           address for alarm notifications (reserved for the observability work; validated already).
@@ -20,6 +25,7 @@ import * as z from 'zod';
  */
 export const CONTEXT_KEYS = [
   'stage',
+  'connectInstances',
   'connectInstanceArn',
   'agentEventStreamArn',
   'alarmEmail',
@@ -38,24 +44,46 @@ const origin = z
   .trim()
   .regex(/^https?:\/\/[^/\s,]+$/, 'an origin is scheme://host[:port] without path, e.g. https://console.example.com');
 
+const instanceArn = z
+  .string()
+  .trim()
+  .regex(
+    /^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    'expected arn:aws:connect:<region>:<account>:instance/<uuid>',
+  );
+const streamArn = z
+  .string()
+  .trim()
+  .regex(
+    /^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream\/[A-Za-z0-9_.-]{1,128}$/,
+    'expected arn:aws:kinesis:<region>:<account>:stream/<name>',
+  );
+const instanceEntry = z.union([
+  instanceArn.transform((arn) => ({ instanceArn: arn })),
+  z.object({ instanceArn, agentEventStreamArn: streamArn.optional() }).strict(),
+]);
+/** `-c connectInstances=…` arrives as a string: JSON, or a comma-separated list of ARNs. cdk.json may hold an array. */
+const instanceList = z.preprocess((v) => {
+  if (typeof v !== 'string') return v;
+  const text = v.trim();
+  if (text.startsWith('[')) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return v;
+    }
+  }
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}, z.array(instanceEntry).min(1));
+
 const contextSchema = z.object({
   stage: z.enum(['dev', 'prod']).default('dev'),
-  connectInstanceArn: optional(
-    z
-      .string()
-      .regex(
-        /^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
-        'expected arn:aws:connect:<region>:<account>:instance/<uuid>',
-      ),
-  ),
-  agentEventStreamArn: optional(
-    z
-      .string()
-      .regex(
-        /^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream\/[A-Za-z0-9_.-]{1,128}$/,
-        'expected arn:aws:kinesis:<region>:<account>:stream/<name>',
-      ),
-  ),
+  connectInstances: optional(instanceList),
+  connectInstanceArn: optional(instanceArn),
+  agentEventStreamArn: optional(streamArn),
   alarmEmail: optional(z.email()),
   allowedOrigins: optional(
     z
@@ -73,11 +101,17 @@ const contextSchema = z.object({
 
 export type Stage = z.infer<typeof contextSchema>['stage'];
 
+/** An Amazon Connect instance the deployment serves, and the stream it writes agent events to. */
+export interface ConnectInstanceConfig {
+  readonly instanceArn: string;
+  /** Absent: the deployment's agent event stream (created, or `agentEventStreamArn`). */
+  readonly agentEventStreamArn?: string;
+}
+
 export interface StageConfig {
   readonly stage: Stage;
-  readonly connectInstanceArn?: string;
-  /** The instance id (the uuid after `instance/`), derived from `connectInstanceArn`. */
-  readonly connectInstanceId?: string;
+  /** `connectInstances` and `connectInstanceArn` together, each instance once. Empty: Connect is not wired. */
+  readonly connectInstances: readonly ConnectInstanceConfig[];
   readonly agentEventStreamArn?: string;
   readonly alarmEmail?: string;
   /** Empty: no CORS configuration at all. */
@@ -109,10 +143,19 @@ export function parseConfig(raw: Partial<Record<ContextKey, unknown>>): StageCon
   }
   const c = result.data;
   const prod = c.stage === 'prod';
+  const instances = [
+    ...(c.connectInstances ?? []),
+    ...(c.connectInstanceArn ? [{ instanceArn: c.connectInstanceArn }] : []),
+  ];
+  const seen = new Set<string>();
+  for (const entry of instances) {
+    if (seen.has(entry.instanceArn))
+      throw new ConfigError(`Invalid CDK context: Connect instance ${entry.instanceArn} is listed twice`);
+    seen.add(entry.instanceArn);
+  }
   return {
     stage: c.stage,
-    connectInstanceArn: c.connectInstanceArn,
-    connectInstanceId: c.connectInstanceArn?.split('instance/')[1],
+    connectInstances: instances,
     agentEventStreamArn: c.agentEventStreamArn,
     alarmEmail: c.alarmEmail,
     allowedOrigins: c.allowedOrigins ?? [],

@@ -1,6 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { type AgentEventDeps, applyAgentEvent } from '#domain/agent-event-processor.ts';
+import { type AgentEventDeps, applyAgentEvent, type TenantLookups, tenantOf } from '#domain/agent-event-processor.ts';
 import { type AgentEvent, agentEventSchema } from '#domain/agent-events.ts';
 import type { AgentStatus } from '#domain/status.ts';
 import { logger } from '#shared/powertools.ts';
@@ -37,7 +37,8 @@ export function agentEventConsumer(deps: AgentEventDeps, onBatch?: (stats: Batch
   return async (event: KinesisStreamEvent, context: Context): Promise<KinesisStreamBatchResponse> => {
     const parsed = new Map(event.Records.map((r) => [r.kinesis.sequenceNumber, parse(r)]));
     const cache = new Map<string, AgentStatus | undefined>();
-    await prefetch(deps, [...parsed.values()], cache);
+    const tenants: TenantLookups = new Map();
+    await prefetch(deps, [...parsed.values()], cache, tenants);
     const stats: BatchStats = {};
     const count = (key: string) => {
       stats[key] = (stats[key] ?? 0) + 1;
@@ -58,10 +59,10 @@ export function agentEventConsumer(deps: AgentEventDeps, onBatch?: (stats: Batch
         return;
       }
       try {
-        const outcome = await applyAgentEvent(deps, item.event, cache);
+        const outcome = await applyAgentEvent(deps, item.event, cache, undefined, tenants);
         count(outcome);
         if (outcome === 'unknown-instance')
-          logger.warn('Agent event of an unknown Connect instance skipped (PUT /connect/instance maps it)', {
+          logger.warn('Agent event of a Connect instance bound to no tenant skipped (an operator binds it)', {
             instanceArn: item.event.InstanceARN,
           });
       } catch (error) {
@@ -91,12 +92,13 @@ async function prefetch(
   deps: AgentEventDeps,
   parsed: readonly Parsed[],
   cache: Map<string, AgentStatus | undefined>,
+  tenants: TenantLookups,
 ): Promise<void> {
   try {
     const byTenant = new Map<string, Set<string>>();
     for (const p of parsed) {
       if (!p.ok) continue;
-      const tenant = await deps.connectConfig.tenantForInstance(p.event.InstanceARN);
+      const tenant = await tenantOf(deps, tenants, p.event.InstanceARN);
       if (!tenant) continue;
       const agents = byTenant.get(tenant) ?? new Set<string>();
       agents.add(p.event.CurrentAgentSnapshot.Configuration.Username);

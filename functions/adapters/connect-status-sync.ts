@@ -6,25 +6,29 @@ import {
 } from '@aws-sdk/client-connect';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { ConnectStatusClient } from '#domain/status-connect-sync.ts';
-import type { SyncItem } from '#domain/status-ports.ts';
+import type { ConnectBindingStore } from '#domain/status-ports.ts';
+import type { StatusConnectPort } from '#domain/status-service.ts';
 import { invokeAsync } from './lambda-invoke.ts';
 
-/** PutUserStatus on one Connect instance; a 429 comes back as `throttled` (the queue keeps the item). */
+/**
+ * PutUserStatus on the instance named by its ARN (id and region come from the ARN); a 429 comes back as `throttled`
+ * (the queue keeps the item). IAM allows exactly the configured instances, so an ARN outside them fails here too.
+ */
 export class SdkConnectStatusClient implements ConnectStatusClient {
-  constructor(
-    private readonly client: Pick<ConnectClient, 'send'>,
-    private readonly instanceId: string,
-  ) {}
+  private readonly clients = new Map<string, Pick<ConnectClient, 'send'>>();
 
-  static forInstance(instanceId: string): SdkConnectStatusClient {
-    // The queue does the retrying at its own pace; SDK retries would burst on top of it.
-    return new SdkConnectStatusClient(new ConnectClient({ maxAttempts: 1 }), instanceId);
-  }
+  constructor(private readonly clientFor: (region: string) => Pick<ConnectClient, 'send'> = defaultClient) {}
 
-  async putUserStatus(userId: string, agentStatusId: string): Promise<'ok' | 'throttled'> {
+  async putUserStatus(instanceArn: string, userId: string, agentStatusId: string): Promise<'ok' | 'throttled'> {
+    const { region, instanceId } = parseInstanceArn(instanceArn);
+    let client = this.clients.get(region);
+    if (!client) {
+      client = this.clientFor(region);
+      this.clients.set(region, client);
+    }
     try {
-      await this.client.send(
-        new PutUserStatusCommand({ InstanceId: this.instanceId, UserId: userId, AgentStatusId: agentStatusId }),
+      await client.send(
+        new PutUserStatusCommand({ InstanceId: instanceId, UserId: userId, AgentStatusId: agentStatusId }),
       );
       return 'ok';
     } catch (error) {
@@ -39,27 +43,33 @@ export class SdkConnectStatusClient implements ConnectStatusClient {
   }
 }
 
+// The queue does the retrying at its own pace; SDK retries would burst on top of it.
+const defaultClient = (region: string) => new ConnectClient({ region, maxAttempts: 1 });
+
+export function parseInstanceArn(arn: string): { region: string; instanceId: string } {
+  const match = /^arn:aws[a-z-]*:connect:([a-z0-9-]+):\d{12}:instance\/([0-9a-f-]{36})$/.exec(arn);
+  if (!match?.[1] || !match[2]) throw new Error(`Not a Connect instance ARN: ${arn}`);
+  return { region: match[1], instanceId: match[2] };
+}
+
 /**
- * The PutUserStatus queue as producers see it: enqueue, then start the paced worker at once with an asynchronous
- * invoke, so Connect hears of a change within seconds rather than at the next one-minute schedule. The worker holds a
- * lease, so a kick while it runs costs one short invocation and never doubles the pace; a kick that fails is only
- * logged — the schedule still drains the queue.
+ * What status changes need of Connect: the instance bound to the tenant (a consistent read per change, so a fresh
+ * binding counts at once), and a start of that instance's paced worker right after the commit, so Connect hears of a
+ * change within seconds rather than at the next one-minute schedule. The worker holds a lease per instance, so a kick
+ * while it runs costs one short invocation and never doubles the pace.
  */
-export class KickingSyncQueue {
+export class ConnectStatusPort implements StatusConnectPort {
   constructor(
-    private readonly queue: { enqueue(item: Omit<SyncItem, 'attempts' | 'notBefore'>): Promise<void> },
+    private readonly bindings: Pick<ConnectBindingStore, 'connectConfig'>,
     private readonly lambda: LambdaClient,
-    private readonly workerName: () => string,
-    private readonly warn: (message: string, details: Record<string, unknown>) => void,
+    private readonly workerName: string,
   ) {}
 
-  async enqueue(item: Omit<SyncItem, 'attempts' | 'notBefore'>): Promise<void> {
-    await this.queue.enqueue(item);
-    try {
-      // The worker needs no input: it drains whatever is queued.
-      await invokeAsync(this.lambda, this.workerName(), {});
-    } catch (error) {
-      this.warn('Could not start the Connect sync worker; the schedule will', { error: (error as Error).message });
-    }
+  async instanceFor(tenant: string): Promise<string | undefined> {
+    return (await this.bindings.connectConfig(tenant))?.instanceArn;
+  }
+
+  async kick(instanceArn: string): Promise<void> {
+    await invokeAsync(this.lambda, this.workerName, { instanceArn });
   }
 }

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '#domain/clock.ts';
 import { epochSeconds } from '#domain/clock.ts';
-import type { ConnectionRecord, ConnectionRepository } from '#domain/connections.ts';
+import { type ConnectionRecord, type ConnectionRepository, connectionRecordTtl } from '#domain/connections.ts';
 import type { Role } from '#domain/principal.ts';
 import { batchGetAll } from './dynamo.ts';
 
@@ -34,6 +34,11 @@ export class DynamoConnectionRepository implements ConnectionRepository {
     const key = { pk: userKey(record.tenant, record.user), sk: SK };
     const value: StoredConnection = { role: record.role, connectedAt: record.connectedAt, expiresAt: record.expiresAt };
     const names = { '#conns': 'conns', '#id': record.connectionId, '#ttl': 'ttl' };
+    // The item lives as long as its newest connection can; a connection's own (token-capped) end is `expiresAt`.
+    const connectedMs = Date.parse(record.connectedAt);
+    const ttl = Number.isFinite(connectedMs)
+      ? Math.max(record.expiresAt, connectionRecordTtl(connectedMs))
+      : record.expiresAt;
     try {
       // The usual case: the user's item exists; add this connection to its map.
       await this.client.send(
@@ -43,7 +48,7 @@ export class DynamoConnectionRepository implements ConnectionRepository {
           UpdateExpression: 'SET #conns.#id = :c, #ttl = :ttl',
           ConditionExpression: 'attribute_exists(#conns)',
           ExpressionAttributeNames: names,
-          ExpressionAttributeValues: { ':c': value, ':ttl': record.expiresAt },
+          ExpressionAttributeValues: { ':c': value, ':ttl': ttl },
         }),
       );
     } catch (error) {
@@ -59,7 +64,7 @@ export class DynamoConnectionRepository implements ConnectionRepository {
             ExpressionAttributeNames: { '#conns': 'conns', '#ttl': 'ttl', '#user': 'user' },
             ExpressionAttributeValues: {
               ':m': { [record.connectionId]: value },
-              ':ttl': record.expiresAt,
+              ':ttl': ttl,
               ':kind': 'connections',
               ':t': record.tenant,
               ':u': record.user,

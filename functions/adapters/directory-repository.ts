@@ -1,4 +1,5 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { type Clock, systemClock } from '#domain/clock.ts';
 import {
   type AgentDirectory,
   type AgentProfile,
@@ -37,6 +38,7 @@ export function profileItem(p: AgentProfile): Item {
     campaigns: [...p.campaigns],
     lists: [...p.lists],
     connectUserId: p.connectUserId,
+    addedAt: p.addedAt,
   };
 }
 
@@ -68,6 +70,7 @@ function toProfile(item: Item): AgentProfile {
     ...base,
     ...(typeof item.team === 'string' ? { team: item.team } : {}),
     ...(typeof item.connectUserId === 'string' ? { connectUserId: item.connectUserId } : {}),
+    ...(typeof item.addedAt === 'string' ? { addedAt: item.addedAt } : {}),
   };
 }
 
@@ -78,6 +81,7 @@ export class DynamoDirectoryRepository implements AgentDirectory {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async get(tenant: string, agentId: string): Promise<AgentProfile | undefined> {
@@ -113,6 +117,12 @@ export class DynamoDirectoryRepository implements AgentDirectory {
       for (const old of await this.getMany(tenant, ids)) olds.set(`${tenant}\n${old.agentId}`, old);
     }
     const membershipWrites: Parameters<typeof batchWriteAll>[2][number][] = [];
+    const nowIso = new Date(this.clock.now()).toISOString();
+    const stored = unique.map((p) => ({
+      ...p,
+      // First added keeps its date through every replace, import and Connect update.
+      addedAt: olds.get(`${p.tenant}\n${p.agentId}`)?.addedAt ?? p.addedAt ?? nowIso,
+    }));
     for (const p of unique) {
       const old = olds.get(`${p.tenant}\n${p.agentId}`);
       const now = groupsOf(p);
@@ -137,7 +147,7 @@ export class DynamoDirectoryRepository implements AgentDirectory {
     await batchWriteAll(
       this.client,
       this.table,
-      unique.map((p) => ({ PutRequest: { Item: profileItem(p) } })),
+      stored.map((p) => ({ PutRequest: { Item: profileItem(p) } })),
     );
   }
 

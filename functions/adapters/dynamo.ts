@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
@@ -85,11 +85,7 @@ export async function queryPage(
   partition: { readonly attribute: string; readonly value: string },
 ): Promise<{ items: Item[]; cursor?: string }> {
   let start: Record<string, unknown> | undefined;
-  if (page.cursor !== undefined) {
-    start = decodeCursor(page.cursor);
-    if (!start || start[partition.attribute] !== partition.value)
-      throw new BadRequestError('BAD_CURSOR', 'Invalid cursor');
-  }
+  if (page.cursor !== undefined) start = startKeyFromCursor(page.cursor, input.IndexName, partition);
   const items: Item[] = [];
   do {
     const out = await client.send(
@@ -100,6 +96,44 @@ export async function queryPage(
   } while (start && items.length < page.limit);
   const cursor = encodeCursor(start);
   return cursor ? { items, cursor } : { items };
+}
+
+/**
+ * The key attributes of the main table and of each index (see lib/tables.ts): a query's LastEvaluatedKey holds exactly
+ * the table's keys plus, on an index, the index's keys — every one a string.
+ */
+const TABLE_KEYS = ['pk', 'sk'] as const;
+const INDEX_KEYS: Readonly<Record<string, readonly string[]>> = {
+  gsi1: ['gsi1pk', 'gsi1sk'],
+  gsi2: ['gsi2pk', 'gsi2sk'],
+};
+/** DynamoDB's limits on key values (partition key 2,048 bytes, sort key 1,024 bytes); sort keys use the lower. */
+const MAX_KEY_BYTES = 1024;
+
+/**
+ * The ExclusiveStartKey a cursor stands for, or a 400 `BAD_CURSOR`: a cursor is a client-held copy of a
+ * LastEvaluatedKey, so it must carry exactly the key attributes of the queried table or index, each a non-empty string
+ * of a size DynamoDB accepts, and come from the partition being read (a forged one cannot reach another tenant's
+ * keys). Anything else would reach DynamoDB as a start key it rejects (`ValidationException`, a 500) or, worse, one
+ * it accepts.
+ */
+export function startKeyFromCursor(
+  cursor: string,
+  indexName: string | undefined,
+  partition: { readonly attribute: string; readonly value: string },
+): Record<string, string> {
+  const bad = () => new BadRequestError('BAD_CURSOR', 'Invalid cursor: pass back a cursor this listing returned');
+  const decoded = decodeCursor(cursor);
+  const expected = [...TABLE_KEYS, ...(indexName === undefined ? [] : (INDEX_KEYS[indexName] ?? []))];
+  if (!decoded || Object.keys(decoded).length !== expected.length) throw bad();
+  const key: Record<string, string> = {};
+  for (const name of expected) {
+    const value = Object.hasOwn(decoded, name) ? decoded[name] : undefined;
+    if (typeof value !== 'string' || value === '' || Buffer.byteLength(value) > MAX_KEY_BYTES) throw bad();
+    key[name] = value;
+  }
+  if (key[partition.attribute] !== partition.value) throw bad();
+  return key;
 }
 
 /** Cursor for paginated API responses: the opaque base64url of a LastEvaluatedKey. */
@@ -153,3 +187,11 @@ export async function batchGetAll(
 
 const backoff = (attempt: number, base: number) => Math.random() * base * 2 ** (attempt - 1);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A failed `ConditionExpression` (also when the SDK's class identity differs, e.g. across bundles). */
+export function isConditionFailure(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error as { name?: string }).name === 'ConditionalCheckFailedException'
+  );
+}

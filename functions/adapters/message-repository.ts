@@ -10,18 +10,31 @@ import type {
   Recipient,
   RecipientSelectors,
 } from '#domain/messages.ts';
-import { batchWriteAll, type Item, queryPage } from './dynamo.ts';
+import { batchWriteAll, type Item, queryAll, queryPage } from './dynamo.ts';
 
 /**
  * Messages on the main table.
  *   message    pk = T#<tenant>#MSG#<id>   sk = #META                 gsi2pk = T#<tenant>#MSGBY#<sender>  gsi2sk = <sentAt>#<id>
  *   plan chunk pk = T#<tenant>#MSG#<id>   sk = PLAN#<planId>#<index>  (the recipient snapshot, ≤500 per item)
  * Every item carries `ttl` = the tenant's next cleardown; reads ignore expired items (DynamoDB deletes lazily).
+ *
+ * The in-flight index: while a message is `sending` it also carries gsi1pk = MSGSENDING#<0-3> (the shard is a hash of
+ * its id, to spread the checkpoint writes) and gsi1sk = <last progress, 15-digit epoch ms>#<tenant>#<id>. The
+ * recovery sweep reads it for sends with no progress for a while — the deployment's operational index, like the
+ * presence deadlines; `complete` and `fail` remove both attributes, so the index holds only sends in flight.
  */
 export const messagePk = (tenant: string, id: string) => `T#${tenant}#MSG#${id}`;
 export const sentByPk = (tenant: string, sender: string) => `T#${tenant}#MSGBY#${sender}`;
 const META = '#META';
 const planSk = (planId: string, index: number) => `PLAN#${planId}#${String(index).padStart(5, '0')}`;
+const SENDING_SHARDS = 4;
+const pad = (ms: number) => String(Math.max(0, Math.floor(ms))).padStart(15, '0');
+function sendingShard(id: string): string {
+  let h = 0;
+  for (const ch of id) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return `MSGSENDING#${h % SENDING_SHARDS}`;
+}
+const sendingSk = (tenant: string, id: string, progressMs: number) => `${pad(progressMs)}#${tenant}#${id}`;
 
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
 /** Number sets come back from the document client as `Set<number>`. */
@@ -50,7 +63,7 @@ function toRecord(item: Item): MessageRecord {
     expiresAt: Number(item.ttl),
     to: toSelectors(item.to),
     requestHash: String(item.requestHash),
-    status: item.status === 'complete' ? 'complete' : 'sending',
+    status: item.status === 'complete' || item.status === 'failed' ? item.status : 'sending',
     persisted: numbers(item.persisted),
     pushed: numbers(item.pushed),
     stats: {
@@ -60,7 +73,12 @@ function toRecord(item: Item): MessageRecord {
       failed: Number(item.statFailed ?? 0),
     },
     lastProgressAt: Number(item.lastProgressAt ?? 0),
+    redrives: Number(item.redrives ?? 0),
     ...(typeof item.completedAt === 'string' ? { completedAt: item.completedAt } : {}),
+    ...(typeof item.lastError === 'string' ? { lastError: item.lastError } : {}),
+    ...(typeof item.failureReason === 'string'
+      ? { failure: { reason: item.failureReason, at: String(item.failedAt) } }
+      : {}),
   };
   if (!plan) return record;
   return {
@@ -101,6 +119,13 @@ export class DynamoMessageRepository implements MessageRepository {
             requestHash: record.requestHash,
             status: record.status,
             lastProgressAt: record.lastProgressAt,
+            redrives: 0,
+            ...(record.status === 'sending'
+              ? {
+                  gsi1pk: sendingShard(record.id),
+                  gsi1sk: sendingSk(record.tenant, record.id, record.lastProgressAt),
+                }
+              : {}),
             gsi2pk: sentByPk(record.tenant, record.from.id),
             gsi2sk: `${record.sentAt}#${record.id}`,
           },
@@ -152,9 +177,9 @@ export class DynamoMessageRepository implements MessageRepository {
         new UpdateCommand({
           TableName: this.table,
           Key: { pk, sk: META },
-          UpdateExpression: 'SET #plan = :plan, lastProgressAt = :now',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#plan)',
-          ExpressionAttributeNames: { '#plan': 'plan' },
+          UpdateExpression: 'SET #plan = :plan, lastProgressAt = :now, redrives = :zero, gsi1sk = :sk',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#plan) AND #status = :sending',
+          ExpressionAttributeNames: { '#plan': 'plan', '#status': 'status' },
           ExpressionAttributeValues: {
             ':plan': {
               planId: plan.planId,
@@ -163,6 +188,9 @@ export class DynamoMessageRepository implements MessageRepository {
               unknownIds: [...plan.unknownIds],
             },
             ':now': this.clock.now(),
+            ':zero': 0,
+            ':sk': sendingSk(record.tenant, record.id, this.clock.now()),
+            ':sending': 'sending',
           },
         }),
       );
@@ -196,7 +224,13 @@ export class DynamoMessageRepository implements MessageRepository {
     atMs: number,
     stats?: MessageRecord['stats'],
   ): Promise<void> {
-    const values: Record<string, unknown> = { ':i': new Set([index]), ':n': index, ':now': atMs };
+    const values: Record<string, unknown> = {
+      ':i': new Set([index]),
+      ':n': index,
+      ':now': atMs,
+      ':zero': 0,
+      ':sk': sendingSk(tenant, id, atMs),
+    };
     let add = '#phase :i';
     if (stats) {
       add += ', statReachedLive :r, statDelivered :d, statGone :g, statFailed :f';
@@ -207,7 +241,9 @@ export class DynamoMessageRepository implements MessageRepository {
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: messagePk(tenant, id), sk: META },
-          UpdateExpression: `ADD ${add} SET lastProgressAt = :now`,
+          // Progress moves the message along the in-flight index (a sort key without gsi1pk — once complete — is not
+          // indexed) and clears the re-drive count: only sends that stop progressing are ever failed.
+          UpdateExpression: `ADD ${add} SET lastProgressAt = :now, redrives = :zero, gsi1sk = :sk`,
           // Once per chunk: a retried worker that redoes a chunk does not count its pushes twice.
           ConditionExpression: 'attribute_exists(pk) AND NOT contains(#phase, :n)',
           ExpressionAttributeNames: { '#phase': phase },
@@ -225,12 +261,104 @@ export class DynamoMessageRepository implements MessageRepository {
         TableName: this.table,
         Key: { pk: messagePk(tenant, id), sk: META },
         UpdateExpression:
-          'SET #status = :complete, completedAt = if_not_exists(completedAt, :at), lastProgressAt = :now',
+          'SET #status = :complete, completedAt = if_not_exists(completedAt, :at), lastProgressAt = :now ' +
+          'REMOVE gsi1pk, gsi1sk',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':complete': 'complete', ':at': new Date(atMs).toISOString(), ':now': atMs },
       }),
     );
+  }
+
+  async listStalled(beforeMs: number, limit: number): Promise<MessageRecord[]> {
+    const shards = await Promise.all(
+      Array.from({ length: SENDING_SHARDS }, (_, n) =>
+        queryAll(
+          this.client,
+          {
+            TableName: this.table,
+            IndexName: 'gsi1',
+            KeyConditionExpression: 'gsi1pk = :p AND gsi1sk < :before',
+            ExpressionAttributeValues: { ':p': `MSGSENDING#${n}`, ':before': pad(beforeMs) },
+          },
+          limit,
+        ),
+      ),
+    );
+    return shards
+      .flatMap((s) => s.items)
+      .filter((item) => item.status === 'sending')
+      .map(toRecord)
+      .sort((a, b) => a.lastProgressAt - b.lastProgressAt)
+      .slice(0, limit);
+  }
+
+  async claimRedrive(tenant: string, id: string, seenProgressAt: number, atMs: number): Promise<number | undefined> {
+    try {
+      const out = await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: messagePk(tenant, id), sk: META },
+          UpdateExpression: 'SET lastProgressAt = :now, gsi1sk = :sk ADD redrives :one',
+          ConditionExpression: '#status = :sending AND lastProgressAt = :seen',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':now': atMs,
+            ':sk': sendingSk(tenant, id, atMs),
+            ':one': 1,
+            ':sending': 'sending',
+            ':seen': seenProgressAt,
+          },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return Number(out.Attributes?.redrives ?? 1);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  async fail(tenant: string, id: string, reason: string, atMs: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: messagePk(tenant, id), sk: META },
+          UpdateExpression:
+            'SET #status = :failed, failureReason = :reason, failedAt = :at, lastProgressAt = :now REMOVE gsi1pk, gsi1sk',
+          ConditionExpression: '#status = :sending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':failed': 'failed',
+            ':sending': 'sending',
+            ':reason': reason.slice(0, 500),
+            ':at': new Date(atMs).toISOString(),
+            ':now': atMs,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async noteError(tenant: string, id: string, error: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: messagePk(tenant, id), sk: META },
+          UpdateExpression: 'SET lastError = :e',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':e': error.slice(0, 500) },
+        }),
+      );
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+    }
   }
 
   async listSent(

@@ -121,14 +121,19 @@ export class CachedSubscriptionStore implements SubscriptionStore {
     private readonly ttlMs = 5_000,
   ) {}
 
-  private read(cache: typeof this.feeds, tenant: string, load: () => Promise<Subscription[]>) {
+  private async read(cache: typeof this.feeds, tenant: string, load: () => Promise<Subscription[]>) {
     const hit = cache.get(tenant);
-    if (hit && this.clock.now() - hit.at < this.ttlMs) return hit.subs;
-    const subs = load();
-    subs.catch(() => cache.delete(tenant));
-    if (cache.size > 1_000) cache.clear();
-    cache.set(tenant, { at: this.clock.now(), subs });
-    return subs;
+    let subs: Promise<Subscription[]>;
+    if (hit && this.clock.now() - hit.at < this.ttlMs) subs = hit.subs;
+    else {
+      subs = load();
+      subs.catch(() => cache.delete(tenant));
+      if (cache.size > 1_000) cache.clear();
+      cache.set(tenant, { at: this.clock.now(), subs });
+    }
+    // A cached set may hold subscriptions that expired since it was read (a token's `exp`): never push to those.
+    const now = epochSeconds(this.clock.now());
+    return (await subs).filter((s) => s.expiresAt > now);
   }
 
   feed(tenant: string) {

@@ -1,16 +1,18 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
-  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '#domain/clock.ts';
 import { epochSeconds } from '#domain/clock.ts';
-import { ConflictError, NotFoundError } from '#domain/errors.ts';
+import { BadRequestError, ConflictError, NotFoundError } from '#domain/errors.ts';
+import { USER_ID_PATTERN } from '#domain/ids.ts';
 import {
   type AgentStatus,
   MAX_REASONS,
@@ -21,17 +23,16 @@ import {
 import type {
   AgentSession,
   ApprovalStore,
-  ConnectConfig,
-  ConnectSyncQueue,
+  PersistedEffects,
   PresenceStore,
   ReasonStore,
   RequestState,
   StatusPage,
   StatusRequest,
   StatusStore,
-  SyncItem,
 } from '#domain/status-ports.ts';
-import { decodeCursor, encodeCursor, type Item, queryAll } from './dynamo.ts';
+import { syncQueuePut } from './connect-sync-queue.ts';
+import { decodeCursor, encodeCursor, type Item, isConditionFailure, queryAll } from './dynamo.ts';
 
 /**
  * Key layout of the status capability (main table):
@@ -43,9 +44,8 @@ import { decodeCursor, encodeCursor, type Item, queryAll } from './dynamo.ts';
  *   T#<t>#LOG#<agent>   <at>#<from>><to>    status log, TTL = logRetentionDays
  *   T#<t>#SESSION#<agent> <startedAt>       sessions (login → logout), TTL = logRetentionDays
  *   T#<t>#REQ           R#<id>              approval requests, TTL 1 day
- *   T#<t>#REASONS       LIST | CONNECT      custom reasons (one item, ≤ 50 active) | the tenant's Connect mapping
- *   CONNECT#<arn>       TENANT              instance ARN → tenant (agent-event consumer)
- *   CONNECT#SYNC        T#<t>#A#<agent>     pending PutUserStatus (newest status per agent) | LEASE
+ *   T#<t>#REASONS       LIST                custom reasons (one item, ≤ 50 active)
+ *   (Connect bindings and the PutUserStatus queues: connect-binding-repository.ts, connect-sync-queue.ts)
  */
 const statusPk = (tenant: string) => `T#${tenant}#STATUS`;
 const agentSk = (agent: string) => `A#${agent}`;
@@ -54,13 +54,6 @@ const logPk = (tenant: string, agent: string) => `T#${tenant}#LOG#${agent}`;
 const sessionPk = (tenant: string, agent: string) => `T#${tenant}#SESSION#${agent}`;
 const PRESENCE_SHARDS = 8;
 const pad = (ms: number) => String(Math.max(0, Math.floor(ms))).padStart(15, '0');
-
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error as { name?: string }).name === 'ConditionalCheckFailedException'
-  );
-}
 
 /** Spreads presence writes over a few index partitions (every online agent writes every ~15 s). */
 function shardOf(tenant: string, agent: string): number {
@@ -115,35 +108,99 @@ export class DynamoStatusStore implements StatusStore {
     return found;
   }
 
-  async save(record: AgentStatus, expectedVersion: number): Promise<boolean> {
+  async commit(record: AgentStatus, expectedVersion: number, effects: PersistedEffects = {}): Promise<boolean> {
+    const put = {
+      TableName: this.table,
+      Item: {
+        ...record,
+        pk: statusPk(record.tenant),
+        sk: agentSk(record.agent),
+        kind: 'agent-status',
+        gsi1pk: byStatusPk(record.tenant, record.status),
+        gsi1sk: record.agent,
+      },
+      ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
+      ...(expectedVersion === 0 ? {} : { ExpressionAttributeValues: { ':v': expectedVersion } }),
+    };
+    const others = this.effectWrites(record, effects);
     try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: {
-            ...record,
-            pk: statusPk(record.tenant),
-            sk: agentSk(record.agent),
-            kind: 'agent-status',
-            gsi1pk: byStatusPk(record.tenant, record.status),
-            gsi1sk: record.agent,
-          },
-          ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
-          ...(expectedVersion === 0 ? {} : { ExpressionAttributeValues: { ':v': expectedVersion } }),
-        }),
-      );
+      // Without effects (a contact or team update) a plain conditional put costs half a transaction.
+      if (others.length === 0) await this.client.send(new PutCommand(put));
+      else await this.client.send(new TransactWriteCommand({ TransactItems: [{ Put: put }, ...others] }));
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
+      // Only the record carries a condition: a cancelled transaction means someone else wrote first (or, for
+      // TransactionConflict, is writing one of these items right now); either way re-read and decide again.
+      if (
+        error instanceof TransactionCanceledException &&
+        (error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed' ||
+          error.CancellationReasons?.some((r) => r.Code === 'TransactionConflict'))
+      )
+        return false;
       throw error;
     }
+  }
+
+  private effectWrites(
+    record: AgentStatus,
+    effects: PersistedEffects,
+  ): NonNullable<TransactWriteCommandInput['TransactItems']> {
+    const { tenant, agent } = record;
+    const writes: NonNullable<TransactWriteCommandInput['TransactItems']> = [];
+    if (effects.log) {
+      const { entry, expiresAt } = effects.log;
+      writes.push({
+        Put: {
+          TableName: this.table,
+          // Deterministic sort key: a retried write overwrites its own entry instead of logging the change twice.
+          Item: {
+            pk: logPk(tenant, agent),
+            sk: `${entry.at}#${entry.from}>${entry.to}`,
+            kind: 'status-log',
+            ...entry,
+            ttl: expiresAt,
+          },
+        },
+      });
+    }
+    if (effects.sessionStart) {
+      const { session, expiresAt } = effects.sessionStart;
+      writes.push({
+        Put: {
+          TableName: this.table,
+          Item: { pk: sessionPk(tenant, agent), sk: session.startedAt, kind: 'session', ...session, ttl: expiresAt },
+        },
+      });
+    }
+    if (effects.sessionEnd) {
+      const { startedAt, endedAt, endedBy } = effects.sessionEnd;
+      writes.push({
+        Update: {
+          TableName: this.table,
+          Key: { pk: sessionPk(tenant, agent), sk: startedAt },
+          UpdateExpression: 'SET endedAt = :e, endedBy = :b, #tenant = :t, #agent = :a, startedAt = :s, kind = :k',
+          ExpressionAttributeNames: { '#tenant': 'tenant', '#agent': 'agent' },
+          ExpressionAttributeValues: {
+            ':e': endedAt,
+            ':b': endedBy,
+            ':t': tenant,
+            ':a': agent,
+            ':s': startedAt,
+            ':k': 'session',
+          },
+        },
+      });
+    }
+    if (effects.sync) writes.push({ Put: syncQueuePut(this.table, effects.sync) });
+    return writes;
   }
 
   async list(
     tenant: string,
     filter: { statuses?: readonly StatusCode[]; cursor?: string; limit: number },
   ): Promise<StatusPage> {
-    const after = typeof decodeCursor(filter.cursor)?.a === 'string' ? String(decodeCursor(filter.cursor)?.a) : '';
+    const after = filter.cursor === undefined || filter.cursor === '' ? '' : agentAfterCursor(filter.cursor);
     const limit = filter.limit;
     if (!filter.statuses || filter.statuses.length === 0) {
       const out = await this.client.send(
@@ -183,22 +240,6 @@ export class DynamoStatusStore implements StatusStore {
     return more && last ? { items, cursor: cursorAfter(last.agent) } : { items };
   }
 
-  async appendLog(entry: StatusLogEntry, expiresAt: number): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.table,
-        // Deterministic sort key: a retried write overwrites its own entry instead of logging the change twice.
-        Item: {
-          pk: logPk(entry.tenant, entry.agent),
-          sk: `${entry.at}#${entry.from}>${entry.to}`,
-          kind: 'status-log',
-          ...entry,
-          ttl: expiresAt,
-        },
-      }),
-    );
-  }
-
   async readLog(tenant: string, agent: string, fromIso: string, toIso: string): Promise<StatusLogEntry[]> {
     const { items } = await queryAll(this.client, {
       TableName: this.table,
@@ -224,33 +265,6 @@ export class DynamoStatusStore implements StatusStore {
     return item && Number(item.ttl) > this.nowSec() ? toLog(item) : undefined;
   }
 
-  async startSession(session: AgentSession, expiresAt: number): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: {
-          pk: sessionPk(session.tenant, session.agent),
-          sk: session.startedAt,
-          kind: 'session',
-          ...session,
-          ttl: expiresAt,
-        },
-      }),
-    );
-  }
-
-  async endSession(tenant: string, agent: string, startedAt: string, endedAt: string, endedBy: string): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { pk: sessionPk(tenant, agent), sk: startedAt },
-        UpdateExpression: 'SET endedAt = :e, endedBy = :b, #tenant = :t, #agent = :a, startedAt = :s',
-        ExpressionAttributeNames: { '#tenant': 'tenant', '#agent': 'agent' },
-        ExpressionAttributeValues: { ':e': endedAt, ':b': endedBy, ':t': tenant, ':a': agent, ':s': startedAt },
-      }),
-    );
-  }
-
   async listSessions(tenant: string, agent: string, fromIso: string, toIso: string): Promise<AgentSession[]> {
     const { items } = await queryAll(this.client, {
       TableName: this.table,
@@ -270,6 +284,14 @@ export class DynamoStatusStore implements StatusStore {
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const cursorAfter = (agent: string) => encodeCursor({ a: agent }) as string;
+/** The agent id a status-list cursor carries; anything else is a 400 (it becomes part of a key condition). */
+function agentAfterCursor(cursor: string): string {
+  const decoded = decodeCursor(cursor);
+  const agent = decoded && Object.keys(decoded).length === 1 && Object.hasOwn(decoded, 'a') ? decoded.a : undefined;
+  if (typeof agent !== 'string' || !USER_ID_PATTERN.test(agent))
+    throw new BadRequestError('BAD_CURSOR', 'Invalid cursor: pass back a cursor this listing returned');
+  return agent;
+}
 
 function toLog(item: Item): StatusLogEntry {
   return {
@@ -479,9 +501,8 @@ export class DynamoApprovalStore implements ApprovalStore {
 }
 
 /**
- * Reasons and the Connect mapping. Reads are cached per execution environment for `cacheMs` (the agent-event consumer
- * needs them for every batch); writes through this instance invalidate its cache, other environments catch up
- * within `cacheMs`.
+ * Custom reasons. Reads are cached per execution environment for `cacheMs` (the agent-event consumer needs them for
+ * every batch); writes through this instance invalidate its cache, other environments catch up within `cacheMs`.
  */
 export class DynamoReasonStore implements ReasonStore {
   private readonly cache = new Map<string, { at: number; value: unknown }>();
@@ -584,172 +605,9 @@ export class DynamoReasonStore implements ReasonStore {
     });
     return updated as StatusReason;
   }
-
-  connectConfig(tenant: string): Promise<ConnectConfig | undefined> {
-    return this.cached(`connect:${tenant}`, async () => {
-      const out = await this.client.send(
-        new GetCommand({ TableName: this.table, Key: { pk: `T#${tenant}#REASONS`, sk: 'CONNECT' } }),
-      );
-      return out.Item
-        ? { instanceArn: String(out.Item.instanceArn), statusMap: (out.Item.statusMap as Record<string, string>) ?? {} }
-        : undefined;
-    });
-  }
-
-  async putConnectConfig(tenant: string, config: ConnectConfig): Promise<void> {
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { pk: `CONNECT#${config.instanceArn}`, sk: 'TENANT', kind: 'connect-instance', tenant },
-          // One instance feeds one tenant: another tenant cannot claim (and read the events of) an instance.
-          ConditionExpression: 'attribute_not_exists(pk) OR tenant = :t',
-          ExpressionAttributeValues: { ':t': tenant },
-        }),
-      );
-    } catch (error) {
-      if (isConditionFailure(error))
-        throw new ConflictError('This Connect instance belongs to another tenant', 'INSTANCE_TAKEN');
-      throw error;
-    }
-    await this.client.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: { pk: `T#${tenant}#REASONS`, sk: 'CONNECT', kind: 'connect-config', ...config },
-      }),
-    );
-    this.cache.delete(`connect:${tenant}`);
-    this.cache.delete(`instance:${config.instanceArn}`);
-  }
-
-  tenantForInstance(instanceArn: string): Promise<string | undefined> {
-    return this.cached(`instance:${instanceArn}`, async () => {
-      const out = await this.client.send(
-        new GetCommand({ TableName: this.table, Key: { pk: `CONNECT#${instanceArn}`, sk: 'TENANT' } }),
-      );
-      return out.Item ? String(out.Item.tenant) : undefined;
-    });
-  }
 }
 
 function assertUniqueName(active: readonly StatusReason[], name: string, id: string): void {
   if (active.some((r) => r.id !== id && r.name.toLowerCase() === name.toLowerCase()))
     throw new ConflictError(`An active reason is already named "${name}"`, 'REASON_NAME_TAKEN');
-}
-
-export class DynamoSyncQueue implements ConnectSyncQueue {
-  constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly table: string,
-  ) {}
-
-  async enqueue(item: Omit<SyncItem, 'attempts' | 'notBefore'>): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.table,
-        // One item per agent: a newer status replaces an unsent older one (only the newest matters to Connect).
-        Item: {
-          pk: 'CONNECT#SYNC',
-          sk: `T#${item.tenant}#A#${item.agent}`,
-          kind: 'connect-sync',
-          ...item,
-          attempts: 0,
-          notBefore: 0,
-        },
-      }),
-    );
-  }
-
-  async pending(nowMs: number, limit: number): Promise<SyncItem[]> {
-    const { items } = await queryAll(this.client, {
-      TableName: this.table,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :t)',
-      FilterExpression: 'notBefore <= :now',
-      ExpressionAttributeValues: { ':pk': 'CONNECT#SYNC', ':t': 'T#', ':now': nowMs },
-      ConsistentRead: true,
-    });
-    return items
-      .map((i) => ({
-        tenant: String(i.tenant),
-        agent: String(i.agent),
-        status: i.status as StatusCode,
-        seq: Number(i.seq),
-        enqueuedAt: Number(i.enqueuedAt),
-        attempts: Number(i.attempts ?? 0),
-        notBefore: Number(i.notBefore ?? 0),
-      }))
-      .sort((a, b) => a.enqueuedAt - b.enqueuedAt)
-      .slice(0, limit);
-  }
-
-  async complete(item: SyncItem): Promise<void> {
-    try {
-      await this.client.send(
-        new DeleteCommand({
-          TableName: this.table,
-          Key: { pk: 'CONNECT#SYNC', sk: `T#${item.tenant}#A#${item.agent}` },
-          ConditionExpression: 'seq = :seq',
-          ExpressionAttributeValues: { ':seq': item.seq },
-        }),
-      );
-    } catch (error) {
-      // A newer status was enqueued meanwhile: it stays and is sent on its own.
-      if (!isConditionFailure(error)) throw error;
-    }
-  }
-
-  async retryLater(item: SyncItem, notBefore: number, error: string, counts: boolean): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: 'CONNECT#SYNC', sk: `T#${item.tenant}#A#${item.agent}` },
-          UpdateExpression: 'SET notBefore = :nb, attempts = :n, lastError = :e',
-          ConditionExpression: 'seq = :seq',
-          ExpressionAttributeValues: {
-            ':nb': notBefore,
-            ':n': item.attempts + (counts ? 1 : 0),
-            ':e': error.slice(0, 500),
-            ':seq': item.seq,
-          },
-        }),
-      );
-    } catch (e) {
-      if (!isConditionFailure(e)) throw e;
-    }
-  }
-
-  async acquireLease(owner: string, nowMs: number, durationMs: number): Promise<boolean> {
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { pk: 'CONNECT#SYNC', sk: 'LEASE', owner, expiresAtMs: nowMs + durationMs },
-          ConditionExpression: 'attribute_not_exists(pk) OR expiresAtMs < :now OR #owner = :o',
-          ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':now': nowMs, ':o': owner },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
-  }
-
-  async releaseLease(owner: string): Promise<void> {
-    try {
-      await this.client.send(
-        new DeleteCommand({
-          TableName: this.table,
-          Key: { pk: 'CONNECT#SYNC', sk: 'LEASE' },
-          ConditionExpression: '#owner = :o',
-          ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':o': owner },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
-  }
 }

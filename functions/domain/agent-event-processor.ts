@@ -9,12 +9,28 @@ import {
 } from './agent-events.ts';
 import type { DirectoryRepository } from './directory.ts';
 import { type AgentStatus, reasonCode, type StatusCode } from './status.ts';
-import type { ConnectConfig, ReasonStore } from './status-ports.ts';
+import type { ConnectBindingStore, ConnectConfig, ReasonStore } from './status-ports.ts';
 import { commitStatus, type StatusDeps } from './status-service.ts';
 
 export interface AgentEventDeps extends StatusDeps {
-  readonly directory: Pick<DirectoryRepository, 'syncFromConnect'>;
-  readonly connectConfig: Pick<ReasonStore, 'tenantForInstance' | 'connectConfig'>;
+  readonly directory: Pick<DirectoryRepository, 'syncFromConnect' | 'get'>;
+  readonly connectConfig: Pick<ConnectBindingStore, 'tenantForInstance' | 'connectConfig'>;
+}
+
+/**
+ * Instance → tenant lookups of one batch. Kept for that batch only: an instance that was unknown is asked again by the
+ * next batch, so a fresh binding applies at once, and a released one stops at once.
+ */
+export type TenantLookups = Map<string, Promise<string | undefined>>;
+
+export function tenantOf(deps: AgentEventDeps, lookups: TenantLookups, instanceArn: string) {
+  let found = lookups.get(instanceArn);
+  if (!found) {
+    found = deps.connectConfig.tenantForInstance(instanceArn);
+    lookups.set(instanceArn, found);
+    found.catch(() => lookups.delete(instanceArn));
+  }
+  return found;
 }
 
 export type EventOutcome = 'applied' | 'unchanged' | 'duplicate' | 'stale' | 'unknown-instance';
@@ -48,8 +64,9 @@ export async function applyAgentEvent(
   event: AgentEvent,
   cache: Map<string, AgentStatus | undefined>,
   resolvers: Map<string, CustomStatusResolver> = new Map(),
+  tenants: TenantLookups = new Map(),
 ): Promise<EventOutcome> {
-  const tenant = await deps.connectConfig.tenantForInstance(event.InstanceARN);
+  const tenant = await tenantOf(deps, tenants, event.InstanceARN);
   if (!tenant) return 'unknown-instance';
   const agent = event.CurrentAgentSnapshot.Configuration.Username;
   const key = `${tenant}\u0000${agent}`;

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { USER_ID_PATTERN } from './ids.ts';
 import type { AgentStatus, ContactSummary, StatusCode } from './status.ts';
 
 /**
@@ -34,7 +35,8 @@ const snapshotSchema = z
       .object({
         FirstName: z.string().nullish(),
         LastName: z.string().nullish(),
-        Username: z.string().min(1),
+        // The agent id in every key of the tenant: exactly a user id, or the record is bad input.
+        Username: z.string().regex(USER_ID_PATTERN, 'a user id (1-128 letters, digits or . _ @ + -)'),
         AgentHierarchyGroups: z.record(z.string(), named.nullish()).nullish(),
         RoutingProfile: z
           .object({
@@ -55,7 +57,9 @@ export const agentEventSchema = z
     EventId: z.string().min(1),
     EventTimestamp: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not an ISO 8601 timestamp'),
     EventType: z.string().min(1),
-    InstanceARN: z.string().min(1),
+    InstanceARN: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/[0-9a-f-]{36}$/, 'a Connect instance ARN'),
     // Connect sends the snapshot with every event type, LOGOUT included; without it the agent id is unknown.
     CurrentAgentSnapshot: snapshotSchema,
     // Only the contacts of the previous snapshot matter (to spot newly offered contacts); it is absent on LOGIN.
@@ -64,7 +68,11 @@ export const agentEventSchema = z
       .loose()
       .nullish(),
   })
-  .loose();
+  .loose()
+  .refine((e) => e.AgentARN.startsWith(`${e.InstanceARN}/agent/`), {
+    message: 'the AgentARN is not an agent of the InstanceARN',
+    path: ['AgentARN'],
+  });
 
 export type AgentEvent = z.output<typeof agentEventSchema>;
 export type AgentSnapshot = z.output<typeof snapshotSchema>;

@@ -14,7 +14,10 @@ export interface ConnectionRecord {
   readonly connectionId: string;
   /** ISO 8601. */
   readonly connectedAt: string;
-  /** Epoch seconds after which the record is certainly stale. */
+  /**
+   * Epoch seconds after which nothing may be pushed to the connection: its token's `exp`, or the end of API Gateway's
+   * 2-hour limit, whichever comes first.
+   */
   readonly expiresAt: number;
 }
 
@@ -28,7 +31,23 @@ export interface ConnectionRepository {
   listByUsers(tenant: string, users: readonly string[]): Promise<ConnectionRecord[]>;
 }
 
-export function newConnection(principal: Principal, connectionId: string, clock: Clock): ConnectionRecord {
+/** When a record connected at `connectedAtMs` is certainly stale, whatever its token: the item's TTL. */
+export const connectionRecordTtl = (connectedAtMs: number): number =>
+  epochSeconds(connectedAtMs + CONNECTION_MAX_LIFETIME_MS + RECORD_MARGIN_MS);
+
+/**
+ * Until when a connection (or a subscription it makes) may receive pushes: the token's expiry caps it, so a socket
+ * never outlives the rights of the token it was opened with.
+ */
+export const connectionLiveUntil = (nowMs: number, tokenExpiresAt: number): number =>
+  Math.min(tokenExpiresAt, connectionRecordTtl(nowMs));
+
+export function newConnection(
+  principal: Principal,
+  connectionId: string,
+  clock: Clock,
+  tokenExpiresAt: number,
+): ConnectionRecord {
   const now = clock.now();
   return {
     tenant: principal.tenant,
@@ -36,7 +55,7 @@ export function newConnection(principal: Principal, connectionId: string, clock:
     role: principal.role,
     connectionId,
     connectedAt: new Date(now).toISOString(),
-    expiresAt: epochSeconds(now + CONNECTION_MAX_LIFETIME_MS + RECORD_MARGIN_MS),
+    expiresAt: connectionLiveUntil(now, tokenExpiresAt),
   };
 }
 
@@ -44,8 +63,9 @@ export async function registerConnection(
   deps: { readonly connections: ConnectionRepository; readonly clock: Clock },
   principal: Principal,
   connectionId: string,
+  tokenExpiresAt: number,
 ): Promise<ConnectionRecord> {
-  const record = newConnection(principal, connectionId, deps.clock);
+  const record = newConnection(principal, connectionId, deps.clock, tokenExpiresAt);
   await deps.connections.put(record);
   return record;
 }

@@ -18,6 +18,11 @@ export interface AgentProfile {
   readonly lists: readonly string[];
   /** The Connect user id (the UUID at the end of the AgentARN), once Connect has told us. */
   readonly connectUserId?: string;
+  /**
+   * ISO 8601: when the agent was first added to the directory (kept by every later replace). An agent never seen
+   * online has been Offline since then.
+   */
+  readonly addedAt?: string;
 }
 
 /** The Connect-owned part of a profile: written by the agent-event consumer, never by admins' edits of lists. */

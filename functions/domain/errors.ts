@@ -44,6 +44,20 @@ export class UnauthorizedError extends AppError {
   }
 }
 
+/**
+ * A WebSocket connection whose token has expired: it may no longer act. The client reconnects with a fresh token and
+ * `sync`s from its cursor; nothing is lost.
+ */
+export class TokenExpiredError extends AppError {
+  constructor() {
+    super(
+      401,
+      'TOKEN_EXPIRED',
+      'The token of this connection has expired: reconnect with a fresh token, then sync from your cursor',
+    );
+  }
+}
+
 export class ForbiddenError extends AppError {
   constructor(message: string, code = 'FORBIDDEN') {
     super(403, code, message);

@@ -79,7 +79,14 @@ export const pageQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
-export const inboxQuerySchema = z.object({ q: z.string().trim().min(1).max(200).optional() });
+/**
+ * `GET /messages`: pages only. Strict, so `?q=` (there is no search of sent messages; `GET /inbox?q=` searches an
+ * inbox) or any other unknown parameter is a 400 naming it instead of being silently ignored.
+ */
+export const sentQuerySchema = pageQuerySchema.strict();
+
+/** `GET /inbox`: paged like `GET /messages` (the cursor's form is checked by the use case: 400 BAD_CURSOR). */
+export const inboxQuerySchema = pageQuerySchema.extend({ q: z.string().trim().min(1).max(200).optional() });
 
 export const messageParamsSchema = z.object({ id: messageIdSchema });
 

@@ -3,7 +3,7 @@ import { mapLimit } from '#shared/concurrency.ts';
 import type { Clock } from './clock.ts';
 import { epochSeconds } from './clock.ts';
 import type { AgentDirectory, DirectoryMember, GroupKind } from './directory.ts';
-import { AppError, NotFoundError, ValidationError } from './errors.ts';
+import { AppError, BadRequestError, NotFoundError, ValidationError } from './errors.ts';
 import { messagingDay } from './message-cleardown.ts';
 import type { Notifier, ServerEvent } from './notifier.ts';
 import type { Principal } from './principal.ts';
@@ -35,8 +35,12 @@ export const CHUNK_SIZE = 500;
 const CHUNKS_IN_FLIGHT = 4;
 /** Delivered marks written at once per chunk. */
 const MARKS_IN_FLIGHT = 32;
-/** A message still `sending` with no progress for this long is considered stalled: a retried POST re-dispatches. */
-export const STALLED_AFTER_MS = 2 * 60 * 1000;
+/**
+ * A replay (same Idempotency-Key, same body) of a message still `sending` with no progress for this long re-dispatches
+ * its fan-out: a healthy worker checkpoints every chunk within seconds, and a redundant run is harmless (every write
+ * is idempotent; a chunk pushed twice shows once, clients de-duplicate by id). See message-recovery.ts for the sweep.
+ */
+export const REPLAY_RESUMES_AFTER_MS = 10 * 1000;
 
 export interface RecipientSelectors {
   readonly agentIds: readonly string[];
@@ -78,7 +82,7 @@ export interface MessagePlan {
   readonly unknownIds: readonly string[];
 }
 
-export type MessageStatus = 'sending' | 'complete';
+export type MessageStatus = 'sending' | 'complete' | 'failed';
 
 export interface MessageRecord {
   readonly tenant: string;
@@ -103,9 +107,15 @@ export interface MessageRecord {
     readonly gone: number;
     readonly failed: number;
   };
-  /** Epoch ms of the last checkpoint (or of creation). */
+  /** Epoch ms of the last checkpoint (or of creation, or of the last re-drive). */
   readonly lastProgressAt: number;
   readonly completedAt?: string;
+  /** Times the recovery sweep re-started the fan-out since the last progress. */
+  readonly redrives: number;
+  /** The last error a fan-out run reported (the reason shown if the send ends `failed`). */
+  readonly lastError?: string;
+  /** Set when the send ended `failed`: it will never complete. */
+  readonly failure?: { readonly reason: string; readonly at: string };
 }
 
 export interface InboxEntry {
@@ -169,6 +179,17 @@ export interface MessageRepository {
     stats?: MessageRecord['stats'],
   ): Promise<void>;
   complete(tenant: string, id: string, atMs: number): Promise<void>;
+  /** Messages of every tenant still `sending` with no progress since `beforeMs` (the in-flight index), oldest first. */
+  listStalled(beforeMs: number, limit: number): Promise<MessageRecord[]>;
+  /**
+   * Claims a re-drive of a stalled send: only if it is still `sending` and its progress time is still `seenProgressAt`
+   * (one sweep wins). Returns the re-drive count, or undefined when another sweep or progress got there first.
+   */
+  claimRedrive(tenant: string, id: string, seenProgressAt: number, atMs: number): Promise<number | undefined>;
+  /** Ends a `sending` message as `failed` (false when it was no longer `sending`). */
+  fail(tenant: string, id: string, reason: string, atMs: number): Promise<boolean>;
+  /** Remembers why a fan-out run failed (best effort). */
+  noteError(tenant: string, id: string, error: string): Promise<void>;
   /** Messages a sender sent since `sinceMs`, newest first. */
   listSent(
     tenant: string,
@@ -398,6 +419,8 @@ export interface SendResult {
   readonly replayed: boolean;
   readonly sentAt: string;
   readonly summary: DeliverySummary | null;
+  /** Why a send ended `failed`. */
+  readonly failure?: { readonly reason: string; readonly at: string };
 }
 
 export function summaryOf(record: MessageRecord): DeliverySummary | null {
@@ -410,7 +433,25 @@ export function summaryOf(record: MessageRecord): DeliverySummary | null {
   };
 }
 
-/** Creates the message (once per idempotency key), then delivers it inline when small, else through the worker. */
+/**
+ * Whether the selectors reach at least one agent, cheaply: the explicit ids a hundred at a time and one member per
+ * group, stopping at the first hit (the full resolution is the fan-out's job).
+ */
+async function reachesAnyone(deps: ResolveDeps, tenant: string, to: RecipientSelectors): Promise<boolean> {
+  const ids = [...new Set(to.agentIds)];
+  for (let i = 0; i < ids.length; i += 100)
+    if ((await deps.directory.getMany(tenant, ids.slice(i, i + 100))).length > 0) return true;
+  for (const { field, kind } of SELECTOR_KINDS)
+    for (const value of new Set(to[field]))
+      if ((await deps.directory.listGroup(tenant, kind, value, { limit: 1 })).items.length > 0) return true;
+  return false;
+}
+
+/**
+ * Creates the message (once per idempotency key), then delivers it inline when small, else through the worker. A send
+ * that reaches nobody — unknown ids, empty groups — is refused (422 `NO_RECIPIENTS`) rather than stored as a complete
+ * message to no one.
+ */
 export async function sendMessage(deps: SendDeps, principal: Principal, input: SendInput): Promise<SendResult> {
   const settings = await deps.settings.get(principal.tenant);
   const length = [...input.text].length;
@@ -421,6 +462,10 @@ export async function sendMessage(deps: SendDeps, principal: Principal, input: S
   }
   const now = deps.clock.now();
   const to = normaliseSelectors(input.to);
+  if (!(await reachesAnyone(deps, principal.tenant, to))) {
+    const unknownIds = [...new Set(to.agentIds)].sort().slice(0, 100);
+    throw new AppError(422, 'NO_RECIPIENTS', 'None of the recipients is an agent of this tenant', { unknownIds });
+  }
   const day = messagingDay(now, {
     timeZone: settings.general.timeZone,
     cleardownHour: settings.messaging.cleardownHour,
@@ -439,12 +484,13 @@ export async function sendMessage(deps: SendDeps, principal: Principal, input: S
     pushed: [],
     stats: { reachedLive: 0, delivered: 0, gone: 0, failed: 0 },
     lastProgressAt: now,
+    redrives: 0,
   };
   const existing = await deps.messages.create(record);
   if (existing) {
     if (existing.requestHash !== record.requestHash) throw new IdempotencyKeyReusedError();
-    if (existing.status === 'sending' && now - existing.lastProgressAt > STALLED_AFTER_MS) {
-      // The first attempt's worker died for good (retries exhausted): the replay resumes it from its checkpoints.
+    if (existing.status === 'sending' && now - existing.lastProgressAt > REPLAY_RESUMES_AFTER_MS) {
+      // The first attempt stalled (a crash, retries exhausted): the replay resumes it from its checkpoints.
       await deps.dispatcher.dispatch(existing.tenant, existing.id);
     }
     return {
@@ -453,6 +499,7 @@ export async function sendMessage(deps: SendDeps, principal: Principal, input: S
       replayed: true,
       sentAt: existing.sentAt,
       summary: summaryOf(existing),
+      ...(existing.failure ? { failure: existing.failure } : {}),
     };
   }
   if (!hasGroups(to) && to.agentIds.length <= INLINE_RECIPIENT_LIMIT) {
@@ -477,6 +524,8 @@ export async function deliverMessage(
   const record = await deps.messages.get(tenant, messageId);
   if (!record) return null;
   if (record.status === 'complete') return summaryOf(record);
+  // A failed send is final: the sender was told, and a late run must not turn it into something else.
+  if (record.status === 'failed') return null;
   const chunks = new Map<number, Recipient[]>();
   let plan = record.plan;
   // Whether this invocation created the plan: then no entry of it can exist yet, let alone have been seen.
@@ -650,25 +699,50 @@ export async function syncInbox(
 }
 
 /** GET /inbox: today's messages, newest first, optionally filtered by a case-insensitive substring. */
+export interface InboxQuery {
+  /** Case-insensitive substring of the text or the sender's name. */
+  readonly q?: string | undefined;
+  /** The `cursor` of the previous page: this page holds the entries older than it. */
+  readonly cursor?: string | undefined;
+  readonly limit: number;
+}
+
+/** What `inboxCursor` produces; anything else given as a page cursor is a 400, never a 500 or a silent first page. */
+const INBOX_CURSOR = /^\d{13}-[0-9a-f]{32}$/;
+
+/**
+ * `GET /inbox`: one page of the caller's messages of today, newest first, optionally searched. The day is one Query
+ * (inbox entries are keyed by message id, so DynamoDB cannot page them by time; a day's inbox is small), paged here
+ * with the entries' own cursors: `cursor` is the next page's or null, like `GET /messages`. `syncCursor` is what a
+ * WebSocket `sync` may start from, `unread` counts the whole day. Only the entries handed out are marked delivered.
+ */
 export async function inboxToday(
   deps: InboxReadDeps,
   principal: Principal,
-  q: string | undefined,
-): Promise<{ messages: InboxMessage[]; unread: number; cursor: string | null }> {
+  query: InboxQuery,
+): Promise<{ messages: InboxMessage[]; unread: number; cursor: string | null; syncCursor: string | null }> {
+  if (query.cursor !== undefined && !INBOX_CURSOR.test(query.cursor))
+    throw new BadRequestError('BAD_CURSOR', 'Invalid cursor');
   const now = deps.clock.now();
   const entries = await deps.inbox.listToday(principal.tenant, principal.user, now);
-  await noteDelivered(deps, principal, entries, now);
-  const needle = q?.toLocaleLowerCase();
-  const matching = needle
-    ? entries.filter(
-        (e) => e.text.toLocaleLowerCase().includes(needle) || e.from.name.toLocaleLowerCase().includes(needle),
-      )
-    : entries;
+  const needle = query.q?.toLocaleLowerCase();
+  const older = (e: InboxEntry) => query.cursor === undefined || e.cursor < query.cursor;
+  const matching = entries
+    .filter(
+      (e) =>
+        older(e) &&
+        (!needle || e.text.toLocaleLowerCase().includes(needle) || e.from.name.toLocaleLowerCase().includes(needle)),
+    )
+    .sort((a, b) => (a.cursor < b.cursor ? 1 : a.cursor > b.cursor ? -1 : 0));
+  const page = matching.slice(0, query.limit);
+  await noteDelivered(deps, principal, page, now);
   const all = selectForSync(entries, undefined);
+  const last = page.at(-1);
   return {
-    messages: matching.map(toInboxMessage).sort((a, b) => (a.cursor < b.cursor ? 1 : a.cursor > b.cursor ? -1 : 0)),
+    messages: page.map(toInboxMessage),
     unread: all.unread,
-    cursor: all.cursor,
+    cursor: matching.length > page.length && last ? last.cursor : null,
+    syncCursor: all.cursor,
   };
 }
 
@@ -742,6 +816,7 @@ export interface SentMessageView {
   readonly recipients: number | null;
   readonly unknownIds: readonly string[];
   readonly summary: DeliverySummary | null;
+  readonly failure: { readonly reason: string; readonly at: string } | null;
 }
 
 function viewOf(record: MessageRecord): SentMessageView {
@@ -755,6 +830,7 @@ function viewOf(record: MessageRecord): SentMessageView {
     recipients: record.plan?.recipientCount ?? null,
     unknownIds: record.plan?.unknownIds.slice(0, 100) ?? [],
     summary: summaryOf(record),
+    failure: record.failure ?? null,
   };
 }
 

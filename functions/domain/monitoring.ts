@@ -1,13 +1,15 @@
 import type { Clock } from './clock.ts';
-import { epochSeconds } from './clock.ts';
-import { CONNECTION_MAX_LIFETIME_MS } from './connections.ts';
+import { connectionLiveUntil } from './connections.ts';
+import type { DirectoryRepository } from './directory.ts';
+import { NotFoundError } from './errors.ts';
 import type { Principal } from './principal.ts';
 import { requireRole } from './principal.ts';
 
 /**
  * Live supervision: a supervisor's *connection* (not the user) subscribes to the tenant status feed or silently
  * monitors one agent. Subscriptions die with the connection: they carry its id and a TTL no longer than a WebSocket
- * can live, are removed on `$disconnect` and whenever a push to the connection answers 410 Gone.
+ * can live — nor than the token the connection was opened with —, are removed on `$disconnect` and whenever a push to
+ * the connection answers 410 Gone.
  */
 export interface Subscription {
   readonly tenant: string;
@@ -34,22 +36,24 @@ export interface SubscriptionStore {
 }
 
 const SUPERVISING_ROLES = ['supervisor', 'admin'] as const;
-const RECORD_MARGIN_MS = 10 * 60 * 1000;
 
 interface Deps {
   readonly subscriptions: SubscriptionStore;
   readonly clock: Clock;
 }
 
-const expiry = (clock: Clock) => epochSeconds(clock.now() + CONNECTION_MAX_LIFETIME_MS + RECORD_MARGIN_MS);
-
-export async function subscribeStatus(deps: Deps, principal: Principal, connectionId: string): Promise<void> {
+export async function subscribeStatus(
+  deps: Deps,
+  principal: Principal,
+  connectionId: string,
+  tokenExpiresAt: number,
+): Promise<void> {
   requireRole(principal, SUPERVISING_ROLES, 'subscribe to the status feed');
   await deps.subscriptions.addFeed({
     tenant: principal.tenant,
     connectionId,
     user: principal.user,
-    expiresAt: expiry(deps.clock),
+    expiresAt: connectionLiveUntil(deps.clock.now(), tokenExpiresAt),
   });
 }
 
@@ -58,14 +62,27 @@ export async function unsubscribeStatus(deps: Deps, principal: Principal, connec
   await deps.subscriptions.removeFeed(principal.tenant, connectionId);
 }
 
-export async function startMonitor(deps: Deps, principal: Principal, connectionId: string, agent: string) {
+/**
+ * Silent monitoring is for agents only: the monitored user must be an agent of the caller's tenant directory. A
+ * monitor sees everything pushed to the user — for a supervisor or an admin that would include the receipts and
+ * message statuses only a sender may see —, so anyone else is 404, exactly like an id that does not exist.
+ */
+export async function startMonitor(
+  deps: Deps & { readonly directory: Pick<DirectoryRepository, 'get'> },
+  principal: Principal,
+  connectionId: string,
+  agent: string,
+  tokenExpiresAt: number,
+) {
   requireRole(principal, SUPERVISING_ROLES, 'monitor agents');
+  if (!(await deps.directory.get(principal.tenant, agent)))
+    throw new NotFoundError(`No agent ${agent} in this tenant's directory`, 'AGENT_NOT_FOUND');
   await deps.subscriptions.addMonitor({
     tenant: principal.tenant,
     connectionId,
     user: principal.user,
     agent,
-    expiresAt: expiry(deps.clock),
+    expiresAt: connectionLiveUntil(deps.clock.now(), tokenExpiresAt),
   });
 }
 

@@ -2,12 +2,12 @@ import type { Clock } from './clock.ts';
 import { BadRequestError } from './errors.ts';
 import type { Principal } from './principal.ts';
 import { requireRole } from './principal.ts';
-import { isStatusCode, type StatusCode, type StatusLogEntry, type StatusReason } from './status.ts';
-import type { AgentSession, ConnectConfig, ReasonStore, StatusStore } from './status-ports.ts';
+import type { StatusCode, StatusLogEntry, StatusReason } from './status.ts';
+import type { AgentSession, ReasonStore, StatusStore } from './status-ports.ts';
 import { requireSelfOrSupervisor, type SettingsReader } from './status-service.ts';
 import { addDays, localMidnight, type WorkloadDay, workload } from './status-workload.ts';
 
-/** Reasons, Connect mapping, log and reports: the admin and reporting side of the status capability. */
+/** Reasons, log and reports: the admin and reporting side of the status capability (Connect: connect-binding.ts). */
 
 export async function createReason(
   deps: { reasons: ReasonStore; newId: () => string },
@@ -37,18 +37,6 @@ export async function updateReason(
 ): Promise<StatusReason> {
   requireRole(principal, ['admin'], 'manage inactivity reasons');
   return deps.reasons.update(principal.tenant, id, patch);
-}
-
-export async function configureConnect(
-  deps: { reasons: ReasonStore },
-  principal: Principal,
-  config: ConnectConfig,
-): Promise<ConnectConfig> {
-  requireRole(principal, ['admin'], 'configure Amazon Connect');
-  for (const code of Object.keys(config.statusMap))
-    if (!isStatusCode(code)) throw new BadRequestError('UNKNOWN_STATUS', `statusMap names an unknown status "${code}"`);
-  await deps.reasons.putConnectConfig(principal.tenant, config);
-  return config;
 }
 
 const MAX_RANGE_DAYS = 31;

@@ -1,18 +1,20 @@
 import type { Clock } from './clock.ts';
 import type { DirectoryRepository } from './directory.ts';
 import { isReasonCode, reasonCode } from './status.ts';
-import type { ConnectSyncQueue, ReasonStore, SyncItem } from './status-ports.ts';
+import type { ConnectBindingStore, ConnectSyncQueue, ReasonStore, SyncItem } from './status-ports.ts';
 
 /** The one Connect call this capability makes. `throttled` is Connect's 429 (TooManyRequests/Throttling). */
 export interface ConnectStatusClient {
-  putUserStatus(userId: string, agentStatusId: string): Promise<'ok' | 'throttled'>;
+  putUserStatus(instanceArn: string, userId: string, agentStatusId: string): Promise<'ok' | 'throttled'>;
 }
 
 export interface SyncDeps {
   readonly queue: ConnectSyncQueue;
   readonly client: ConnectStatusClient;
   readonly directory: Pick<DirectoryRepository, 'get'>;
-  readonly reasons: Pick<ReasonStore, 'list' | 'connectConfig'>;
+  readonly reasons: Pick<ReasonStore, 'list'>;
+  /** Checked for every item: a status is sent only into the instance bound to its tenant at that moment. */
+  readonly bindings: Pick<ConnectBindingStore, 'connectConfig' | 'tenantForInstance'>;
   readonly clock: Clock;
   /** Waits; tests pass one that advances a fake clock. */
   readonly sleep: (ms: number) => Promise<void>;
@@ -22,6 +24,8 @@ export interface SyncDeps {
 export interface SyncOptions {
   /** Identifies this run for the lease. */
   readonly owner: string;
+  /** The instance whose queue this run drains (each instance has its own queue, lease and pace). */
+  readonly instanceArn: string;
   /** Stop taking new items after this long (the Lambda timeout must exceed it). @default 50_000 */
   readonly budgetMs?: number;
   /** At least this long between two calls: 500 ms keeps under Connect's ~2 requests/s. @default 500 */
@@ -38,8 +42,21 @@ export interface SyncReport {
   leased: boolean;
 }
 
+/** Drains the queues of several instances side by side (their rate limits are independent). */
+export async function drainInstances(
+  deps: SyncDeps,
+  instances: readonly string[],
+  options: Omit<SyncOptions, 'instanceArn'>,
+): Promise<Record<string, SyncReport>> {
+  const reports = await Promise.all(
+    instances.map((instanceArn) => drainConnectSync(deps, { ...options, instanceArn })),
+  );
+  return Object.fromEntries(instances.map((arn, n) => [arn, reports[n] as SyncReport]));
+}
+
 /**
- * Drains the PutUserStatus queue at ≤ 2 requests/s. One run at a time (a lease), so paced runs never add up. A 429
+ * Drains one instance's PutUserStatus queue at ≤ 2 requests/s. One run per instance at a time (a lease), so paced
+ * runs never add up. A 429
  * keeps the item (retried after a back-off, the pace slows down); nothing is dropped for throttling. Items that
  * cannot be sent — no Connect user id yet, no Connect status mapped for that status — are skipped with a warning.
  */
@@ -49,13 +66,14 @@ export async function drainConnectSync(deps: SyncDeps, options: SyncOptions): Pr
   const maxAttempts = options.maxAttempts ?? 10;
   const report: SyncReport = { sent: 0, throttled: 0, failed: 0, skipped: 0, leased: false };
   const start = deps.clock.now();
-  if (!(await deps.queue.acquireLease(options.owner, start, budgetMs + 15_000))) return report;
+  const { instanceArn } = options;
+  if (!(await deps.queue.acquireLease(instanceArn, options.owner, start, budgetMs + 15_000))) return report;
   report.leased = true;
   let lastCall = Number.NEGATIVE_INFINITY;
   let interval = minInterval;
   try {
     while (deps.clock.now() - start < budgetMs) {
-      const batch = await deps.queue.pending(deps.clock.now(), 25);
+      const batch = await deps.queue.pending(instanceArn, deps.clock.now(), 25);
       if (batch.length === 0) break;
       for (const item of batch) {
         if (deps.clock.now() - start >= budgetMs) break;
@@ -69,7 +87,7 @@ export async function drainConnectSync(deps: SyncDeps, options: SyncOptions): Pr
         if (wait > 0) await deps.sleep(wait);
         lastCall = deps.clock.now();
         try {
-          const outcome = await deps.client.putUserStatus(target.userId, target.statusId);
+          const outcome = await deps.client.putUserStatus(instanceArn, target.userId, target.statusId);
           if (outcome === 'ok') {
             report.sent++;
             interval = Math.max(minInterval, interval / 2);
@@ -93,7 +111,7 @@ export async function drainConnectSync(deps: SyncDeps, options: SyncOptions): Pr
       }
     }
   } finally {
-    await deps.queue.releaseLease(options.owner);
+    await deps.queue.releaseLease(instanceArn, options.owner);
   }
   return report;
 }
@@ -102,10 +120,20 @@ async function resolveTarget(
   deps: SyncDeps,
   item: SyncItem,
 ): Promise<{ userId: string; statusId: string } | undefined> {
-  const [profile, config] = await Promise.all([
+  const [profile, config, owner] = await Promise.all([
     deps.directory.get(item.tenant, item.agent),
-    deps.reasons.connectConfig(item.tenant),
+    deps.bindings.connectConfig(item.tenant),
+    deps.bindings.tenantForInstance(item.instanceArn),
   ]);
+  if (owner !== item.tenant || config?.instanceArn !== item.instanceArn) {
+    // Rebound or released since the change was queued: never push one tenant's status into another's instance.
+    deps.warn?.('Status not synced to Connect: the instance is no longer bound to the tenant', {
+      tenant: item.tenant,
+      agent: item.agent,
+      instanceArn: item.instanceArn,
+    });
+    return undefined;
+  }
   let statusId = config?.statusMap[item.status];
   if (!statusId && isReasonCode(item.status)) {
     const reasons = await deps.reasons.list(item.tenant);

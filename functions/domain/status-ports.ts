@@ -12,23 +12,31 @@ export interface StatusStore {
   get(tenant: string, agent: string): Promise<AgentStatus | undefined>;
   getMany(tenant: string, agents: readonly string[]): Promise<Map<string, AgentStatus>>;
   /**
-   * Writes the record only if the stored version is still `expectedVersion` (0 = no record yet). Returns false when
+   * Writes the record only if the stored version is still `expectedVersion` (0 = no record yet), together with its
+   * persisted side effects, all or nothing (one transaction): a change is never saved without its log entry, session
+   * or Connect-sync item, so a retry never finds a saved change whose effects are missing. Returns false when
    * someone else wrote first; the caller re-reads and decides again.
    */
-  save(record: AgentStatus, expectedVersion: number): Promise<boolean>;
+  commit(record: AgentStatus, expectedVersion: number, effects?: PersistedEffects): Promise<boolean>;
   /** Agents of a tenant in id order, optionally only those in one of `statuses` (a Query per status, merged). */
   list(
     tenant: string,
     filter: { statuses?: readonly StatusCode[]; cursor?: string; limit: number },
   ): Promise<StatusPage>;
-  appendLog(entry: StatusLogEntry, expiresAt: number): Promise<void>;
   /** Log entries with `from <= at < to` (ISO 8601), oldest first. */
   readLog(tenant: string, agent: string, fromIso: string, toIso: string): Promise<StatusLogEntry[]>;
   /** The newest entry strictly before `iso` (what the agent's status was when a report period begins). */
   lastLogBefore(tenant: string, agent: string, iso: string): Promise<StatusLogEntry | undefined>;
-  startSession(session: AgentSession, expiresAt: number): Promise<void>;
-  endSession(tenant: string, agent: string, startedAt: string, endedAt: string, endedBy: StatusSource): Promise<void>;
   listSessions(tenant: string, agent: string, fromIso: string, toIso: string): Promise<AgentSession[]>;
+}
+
+/** What a status change writes besides the record (see `StatusStore.commit`). */
+export interface PersistedEffects {
+  readonly log?: { readonly entry: StatusLogEntry; readonly expiresAt: number };
+  readonly sessionStart?: { readonly session: AgentSession; readonly expiresAt: number };
+  readonly sessionEnd?: { readonly startedAt: string; readonly endedAt: string; readonly endedBy: StatusSource };
+  /** The PutUserStatus to queue for the tenant's Connect instance. */
+  readonly sync?: Omit<SyncItem, 'attempts' | 'notBefore'>;
 }
 
 export interface AgentSession {
@@ -87,9 +95,28 @@ export interface ApprovalStore {
 
 /** How the tenant's statuses map onto its Amazon Connect instance. */
 export interface ConnectConfig {
-  readonly instanceArn: string;
+  /** The instance an operator bound to the tenant; absent: none (yet). */
+  readonly instanceArn?: string;
   /** Status code → Connect agent status id (built-ins; a reason may also carry its own id). */
   readonly statusMap: Readonly<Record<string, string>>;
+}
+
+/**
+ * Which tenant each Connect instance belongs to. Only an operator binds (the instances are the deployment's
+ * configuration); a tenant admin sets the status map only. Reads are consistent and uncached: a binding is seen by
+ * the next event batch, status change or sync run, and a released instance is never acted on for its old tenant.
+ */
+export interface ConnectBindingStore {
+  connectConfig(tenant: string): Promise<ConnectConfig | undefined>;
+  putStatusMap(tenant: string, statusMap: Readonly<Record<string, string>>): Promise<void>;
+  /**
+   * One transaction: claims `instanceArn` for `tenant` (409 INSTANCE_TAKEN when another tenant holds it), releases the
+   * tenant's previous instance and records the new one on the tenant. Returns the released instance, if any.
+   */
+  bind(tenant: string, instanceArn: string): Promise<{ readonly previous?: string }>;
+  /** Releases the tenant's instance (one transaction); returns it, if there was one. */
+  unbind(tenant: string): Promise<{ readonly previous?: string }>;
+  tenantForInstance(instanceArn: string): Promise<string | undefined>;
 }
 
 export interface ReasonStore {
@@ -101,14 +128,12 @@ export interface ReasonStore {
     id: string,
     patch: Partial<Pick<StatusReason, 'name' | 'needsApproval' | 'retired' | 'connectAgentStatusId'>>,
   ): Promise<StatusReason>;
-  connectConfig(tenant: string): Promise<ConnectConfig | undefined>;
-  /** Stores the tenant's Connect config and the instance → tenant lookup the agent-event consumer uses. */
-  putConnectConfig(tenant: string, config: ConnectConfig): Promise<void>;
-  tenantForInstance(instanceArn: string): Promise<string | undefined>;
 }
 
 /** One pending PutUserStatus: the newest status of an agent wins (older ones are overwritten, never sent). */
 export interface SyncItem {
+  /** The Connect instance bound to the tenant when the change was made: each instance has its own queue and pace. */
+  readonly instanceArn: string;
   readonly tenant: string;
   readonly agent: string;
   readonly status: StatusCode;
@@ -120,17 +145,18 @@ export interface SyncItem {
   readonly notBefore: number;
 }
 
+/** One queue per Connect instance (Connect's rate limits are per instance). */
 export interface ConnectSyncQueue {
   enqueue(item: Omit<SyncItem, 'attempts' | 'notBefore'>): Promise<void>;
-  /** Pending items that may be tried at `nowMs`, oldest first. */
-  pending(nowMs: number, limit: number): Promise<SyncItem[]>;
+  /** Pending items of one instance that may be tried at `nowMs`, oldest first. */
+  pending(instanceArn: string, nowMs: number, limit: number): Promise<SyncItem[]>;
   /** Removes the item if no newer status was enqueued meanwhile. */
   complete(item: SyncItem): Promise<void>;
   /** Keeps the item for a later try (unless a newer status replaced it); `counts` adds one to `attempts`. */
   retryLater(item: SyncItem, notBefore: number, error: string, counts: boolean): Promise<void>;
-  /** Single-worker lease so two runs never pace independently (which would double the rate). */
-  acquireLease(owner: string, nowMs: number, durationMs: number): Promise<boolean>;
-  releaseLease(owner: string): Promise<void>;
+  /** Single-worker lease per instance so two runs never pace one instance independently (doubling its rate). */
+  acquireLease(instanceArn: string, owner: string, nowMs: number, durationMs: number): Promise<boolean>;
+  releaseLease(instanceArn: string, owner: string): Promise<void>;
 }
 
 /** The live tenant status feed (connections that sent `subscribeStatus`). */

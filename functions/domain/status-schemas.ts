@@ -60,16 +60,27 @@ export const updateReasonBodySchema = z
   .refine((b) => Object.keys(b).length > 0, 'name at least one field');
 export const reasonParamsSchema = z.object({ id: z.string().regex(/^[a-z0-9]{1,16}$/) });
 
-const isoInstant = z.iso.datetime({ offset: true });
+/**
+ * Reports cover years 2000–2099: outside them date arithmetic leaves the range JavaScript dates handle well (year 0
+ * maps to 1900 in `Date.UTC`, year 9999 + 1 day has no YYYY-MM-DD form) — and no status log is that old or that new.
+ */
+const FIRST_DAY = '2000-01-01';
+const LAST_DAY = '2099-12-31';
+const inRange = (day: string) => day >= FIRST_DAY && day <= LAST_DAY;
+const rangeMessage = `a date between ${FIRST_DAY} and ${LAST_DAY}`;
+const isoInstant = z.iso.datetime({ offset: true }).refine((value) => {
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) && inRange(new Date(ms).toISOString().slice(0, 10));
+}, rangeMessage);
 export const logQuerySchema = z.object({ from: isoInstant.optional(), to: isoInstant.optional() });
-const isoDate = z.iso.date();
+const isoDate = z.iso.date().refine(inRange, rangeMessage);
 export const workloadQuerySchema = z.object({ from: isoDate, to: isoDate });
 
-export const connectInstanceBodySchema = z
-  .object({
-    instanceArn: z
-      .string()
-      .regex(/^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/[0-9a-f-]{36}$/, 'a Connect instance ARN'),
-    statusMap: z.record(statusCodeText, connectStatusId).default({}),
-  })
-  .strict();
+/** PUT /connect/status-map: the tenant admin's part of the Connect configuration (never the instance). */
+export const connectStatusMapBodySchema = z.object({ statusMap: z.record(statusCodeText, connectStatusId) }).strict();
+
+export const connectInstanceArnSchema = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/[0-9a-f-]{36}$/, 'a Connect instance ARN');
+/** PUT /operator/tenants/{tenant}/connect-instance */
+export const bindInstanceBodySchema = z.object({ instanceArn: connectInstanceArnSchema }).strict();

@@ -1,6 +1,6 @@
 import type { Clock } from './clock.ts';
 import { epochSeconds } from './clock.ts';
-import type { DirectoryRepository, GroupKind } from './directory.ts';
+import type { AgentProfile, DirectoryRepository } from './directory.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from './errors.ts';
 import type { Notifier, ServerEvent } from './notifier.ts';
 import type { Principal } from './principal.ts';
@@ -15,21 +15,29 @@ import {
   type StatusReason,
   type StatusSource,
   statusEvent,
+  withProfile,
 } from './status.ts';
 import type {
   ApprovalStore,
-  ConnectSyncQueue,
   DomainEvents,
+  PersistedEffects,
   PresenceStore,
   ReasonStore,
   StatusFeed,
-  StatusPage,
   StatusRequest,
   StatusStore,
 } from './status-ports.ts';
 
 export interface SettingsReader {
   get(tenant: string): Promise<TenantSettings>;
+}
+
+/** What a status change needs of Amazon Connect. */
+export interface StatusConnectPort {
+  /** The instance bound to the tenant now (read consistently: a fresh binding counts at once). */
+  instanceFor(tenant: string): Promise<string | undefined>;
+  /** Starts the paced PutUserStatus worker of the instance at once (best effort: its schedule drains it anyway). */
+  kick(instanceArn: string): Promise<void>;
 }
 
 /** Everything a status change touches. */
@@ -44,11 +52,19 @@ export interface StatusDeps {
   readonly notifier: Notifier;
   readonly feed: StatusFeed;
   readonly events: DomainEvents;
-  /** Present only when a Connect instance is configured: changes not coming from Connect are queued for it. */
-  readonly sync?: Pick<ConnectSyncQueue, 'enqueue'>;
+  /**
+   * Present when the deployment serves Connect instances: changes not coming from Connect are queued for the
+   * instance bound to the tenant (nothing is queued for a tenant without one).
+   */
+  readonly connect?: StatusConnectPort;
   readonly newId: () => string;
   /** Best-effort side effects (pushes) report failures here instead of failing a change that is already saved. */
   readonly warn?: (message: string, details: Record<string, unknown>) => void;
+  /**
+   * The agent directory: where a status record (and so every view and `status` event) takes its `team` and `queues`
+   * from — the admin's or Connect's profile, not whatever the record held.
+   */
+  readonly directory?: Pick<DirectoryRepository, 'get'>;
 }
 
 const MAX_COMMIT_ATTEMPTS = 5;
@@ -78,8 +94,10 @@ export interface CommitResult {
 
 /**
  * The single write path for agent status records: read, let `decide` compute the next record (or `undefined` for
- * "nothing to do"), write conditionally on the version, retry on a lost race, then run the side effects (log, session,
- * pushes, Connect queue). `decide` may throw (a 409) and is re-run on every attempt against fresh data.
+ * "nothing to do"), then write the record and its persisted effects (log entry, session, Connect-sync item) in one
+ * transaction, conditional on the version; a lost race re-reads and decides again. What follows the commit — pushes,
+ * domain events, cancelling a superseded request, starting the Connect worker — is best effort: it never fails a
+ * change that is saved. `decide` may throw (a 409) and is re-run on every attempt against fresh data.
  */
 export async function commitStatus(
   deps: StatusDeps,
@@ -89,14 +107,19 @@ export async function commitStatus(
   options: { current?: AgentStatus } = {},
 ): Promise<CommitResult> {
   let current = options.current;
+  let profile: Promise<AgentProfile | undefined> | undefined;
   for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
     if (!current || attempt > 0)
       current = (await deps.store.get(tenant, agent)) ?? offlineRecord(tenant, agent, iso(deps.clock.now()));
     const decided = decide(current);
     if (!decided) return { previous: current, record: current, written: false };
-    const record = normalize(current, decided);
-    if (await deps.store.save(record, current.version)) {
-      await effects(deps, current, record);
+    // Connect's changes carry the team and queues it just synced into the directory; any other change reads them
+    // from the directory (once per commit, whatever the retries).
+    if (decided.source !== 'connect' && deps.directory) profile ??= deps.directory.get(tenant, agent);
+    const record = normalize(current, withProfile(decided, decided.source === 'connect' ? undefined : await profile));
+    const persisted = await persistedEffects(deps, current, record);
+    if (await deps.store.commit(record, current.version, persisted)) {
+      await afterCommit(deps, current, record, persisted);
       return { previous: current, record, written: true };
     }
   }
@@ -130,61 +153,101 @@ function visibleChange(a: AgentStatus, b: AgentStatus): boolean {
   );
 }
 
-async function effects(deps: StatusDeps, prev: AgentStatus, next: AgentStatus): Promise<void> {
+/** The writes that must exist exactly when the change does: committed with the record (`StatusStore.commit`). */
+async function persistedEffects(deps: StatusDeps, prev: AgentStatus, next: AgentStatus): Promise<PersistedEffects> {
+  if (prev.status === next.status) return {};
   const { tenant, agent } = next;
-  const statusChanged = prev.status !== next.status;
-  const writes: Promise<unknown>[] = [];
-  if (statusChanged) {
-    const settings = await deps.settings.get(tenant);
-    const expiresAt = epochSeconds(deps.clock.now()) + settings.status.logRetentionDays * 86_400;
-    writes.push(
-      deps.store.appendLog(
-        {
+  const settings = await deps.settings.get(tenant);
+  const expiresAt = epochSeconds(deps.clock.now()) + settings.status.logRetentionDays * 86_400;
+  // Changes Connect told us about are never sent back to it: that would loop, and burn the 2 requests/s budget.
+  const instanceArn = deps.connect && next.source !== 'connect' ? await deps.connect.instanceFor(tenant) : undefined;
+  return {
+    log: {
+      entry: {
+        tenant,
+        agent,
+        from: prev.status,
+        to: next.status,
+        at: next.since,
+        source: next.source,
+        ...(next.by ? { by: next.by } : {}),
+      },
+      expiresAt,
+    },
+    ...(prev.status === 'offline' && next.sessionStart
+      ? {
+          sessionStart: {
+            session: { tenant, agent, startedAt: next.sessionStart, startedBy: next.source },
+            expiresAt,
+          },
+        }
+      : {}),
+    ...(next.status === 'offline' && prev.sessionStart
+      ? { sessionEnd: { startedAt: prev.sessionStart, endedAt: next.since, endedBy: next.source } }
+      : {}),
+    ...(instanceArn
+      ? {
+          sync: {
+            instanceArn,
+            tenant,
+            agent,
+            status: next.status,
+            seq: next.version,
+            enqueuedAt: deps.clock.now(),
+          },
+        }
+      : {}),
+  };
+}
+
+/** After the commit: nothing here may fail the change (it is saved); failures are logged as warnings. */
+async function afterCommit(
+  deps: StatusDeps,
+  prev: AgentStatus,
+  next: AgentStatus,
+  persisted: PersistedEffects,
+): Promise<void> {
+  const { tenant, agent } = next;
+  const steps: Array<[string, () => Promise<unknown>]> = [];
+  if (persisted.sync && deps.connect) {
+    const { connect } = deps;
+    const instance = persisted.sync.instanceArn;
+    steps.push(['Connect worker start', () => connect.kick(instance)]);
+  }
+  if (prev.status !== next.status && next.status === 'offline')
+    steps.push([
+      'session-ended event',
+      () =>
+        deps.events.publish({
+          type: 'agent-session-ended',
           tenant,
           agent,
-          from: prev.status,
-          to: next.status,
-          at: next.since,
+          ...(prev.sessionStart ? { startedAt: prev.sessionStart } : {}),
+          endedAt: next.since,
           source: next.source,
-          ...(next.by ? { by: next.by } : {}),
-        },
-        expiresAt,
-      ),
-    );
-    if (prev.status === 'offline' && next.sessionStart)
-      writes.push(
-        deps.store.startSession({ tenant, agent, startedAt: next.sessionStart, startedBy: next.source }, expiresAt),
-      );
-    if (next.status === 'offline' && prev.sessionStart) {
-      writes.push(deps.store.endSession(tenant, agent, prev.sessionStart, next.since, next.source));
-    }
-    // Changes Connect told us about are never sent back to it: that would loop, and burn the 2 requests/s budget.
-    if (deps.sync && next.source !== 'connect')
-      writes.push(
-        deps.sync.enqueue({ tenant, agent, status: next.status, seq: next.version, enqueuedAt: deps.clock.now() }),
-      );
-  }
-  // Persisted effects must not be lost: a failure here fails the caller (a stream record is retried).
-  await Promise.all(writes);
-
-  if (statusChanged && next.status === 'offline')
-    await deps.events.publish({
-      type: 'agent-session-ended',
-      tenant,
-      agent,
-      ...(prev.sessionStart ? { startedAt: prev.sessionStart } : {}),
-      endedAt: next.since,
-      source: next.source,
-    });
-  if (prev.pendingRequest && prev.pendingRequest !== next.pendingRequest)
-    await cancelRequest(deps, tenant, prev.pendingRequest, next.by ?? next.source);
-  if (visibleChange(prev, next)) {
-    const reasons = await deps.reasons.list(tenant);
-    const event = statusEvent(next, prev.status, labelOf(next.status, reasons));
-    await bestEffort(deps, 'status push', [
-      deps.notifier.toUser(tenant, agent, event),
-      deps.feed.publish(tenant, event),
+        }),
     ]);
+  const pending = prev.pendingRequest;
+  if (pending && pending !== next.pendingRequest)
+    steps.push(['request cancel', () => cancelRequest(deps, tenant, pending, next.by ?? next.source)]);
+  if (visibleChange(prev, next))
+    steps.push([
+      'status push',
+      async () => {
+        const reasons = await deps.reasons.list(tenant);
+        const event = statusEvent(next, prev.status, labelOf(next.status, reasons));
+        await bestEffort(deps, 'status push', [
+          deps.notifier.toUser(tenant, agent, event),
+          deps.feed.publish(tenant, event),
+        ]);
+      },
+    ]);
+  for (const [what, step] of steps) {
+    try {
+      await step();
+    } catch (error) {
+      deps.warn?.(`${what} failed after the status was saved`, { tenant, agent, error: String(error) });
+    }
   }
 }
 
@@ -212,9 +275,15 @@ export function requestFrame(request: StatusRequest): ServerEvent {
   };
 }
 
+/** Pushes a request to the supervisors online (and the agent); best effort — the request itself is saved. */
 async function pushRequest(deps: StatusDeps, request: StatusRequest, opts: { toAgent: boolean }): Promise<void> {
   const frame = requestFrame(request);
-  const supervisors = await deps.presence.supervisors(request.tenant, deps.clock.now());
+  let supervisors: string[] = [];
+  try {
+    supervisors = await deps.presence.supervisors(request.tenant, deps.clock.now());
+  } catch (error) {
+    deps.warn?.('request push failed', { error: String(error) });
+  }
   await bestEffort(deps, 'request push', [
     deps.notifier.toUsers(request.tenant, supervisors, frame),
     ...(opts.toAgent ? [deps.notifier.toUser(request.tenant, request.agent, frame)] : []),
@@ -342,55 +411,22 @@ export function requireSelfOrSupervisor(principal: Principal, agent: string): vo
     throw new ForbiddenError('Agents may read only their own status', 'NOT_YOUR_STATUS');
 }
 
-export interface ListFilter {
-  readonly statuses?: readonly StatusCode[];
-  readonly team?: string;
-  readonly queue?: string;
-  readonly cursor?: string;
-  readonly limit: number;
-}
-
-/**
- * The supervisor's list. By team or queue the directory's group membership drives the page (a Query on the group,
- * then a BatchGet of statuses); otherwise the status records themselves (a Query per status on gsi1, merged).
- * A filtered page may hold fewer than `limit` agents: follow `cursor` until it is absent.
- */
-export async function listAgents(
-  deps: StatusDeps & { readonly directory: Pick<DirectoryRepository, 'listMembers'> },
-  principal: Principal,
-  filter: ListFilter,
-): Promise<StatusPage> {
-  requireRole(principal, ['supervisor', 'admin'], 'list agent statuses');
-  const { tenant } = principal;
-  const group: [GroupKind, string] | undefined = filter.team
-    ? ['team', filter.team]
-    : filter.queue
-      ? ['queue', filter.queue]
-      : undefined;
-  if (!group) return deps.store.list(tenant, filter);
-  const page = await deps.directory.listMembers(tenant, group[0], group[1], {
-    ...(filter.cursor ? { cursor: filter.cursor } : {}),
-    limit: filter.limit,
-  });
-  const records = await deps.store.getMany(tenant, page.agentIds);
-  const now = iso(deps.clock.now());
-  const items = page.agentIds
-    .map((id) => records.get(id) ?? offlineRecord(tenant, id, now))
-    .filter((r) => !filter.statuses || filter.statuses.includes(r.status));
-  return page.cursor ? { items, cursor: page.cursor } : { items };
-}
-
 /** Remembers last writes per execution environment, so most pings cost no DynamoDB call at all. */
 export type ActivityMemo = Map<string, number>;
-export const ACTIVITY_MIN_INTERVAL_MS = 15_000;
+/**
+ * The stored deadline may be this much older than the agent's real last activity (writes in between are skipped), so
+ * it is also the margin a deadline keeps: small, because it adds to how late auto-Offline can be. Clients ping every
+ * 30 s, so pings still write each time; only bursts of frames and REST calls are thinned.
+ */
+export const ACTIVITY_MIN_INTERVAL_MS = 5_000;
 const SUPERVISOR_MIN_INTERVAL_MS = 60_000;
 const MEMO_MAX = 20_000;
 
 /**
  * Records that a user is alive (ping, frame, REST call). Agents get a presence deadline — last seen + the tenant's
- * inactivity window + the write interval (a skipped write means activity up to 15 s after the stored one, so the
+ * inactivity window + the write interval (a skipped write means activity up to 5 s after the stored one, so the
  * deadline must not fire before the window has really elapsed). Supervisors join the roster that receives approval
- * requests live. Writes at most every 15 s (agents) / 60 s (supervisors) per user.
+ * requests live. Writes at most every 5 s (agents) / 60 s (supervisors) per user.
  */
 export async function recordActivity(
   deps: Pick<StatusDeps, 'presence' | 'settings' | 'clock'> & { readonly memo?: ActivityMemo },
@@ -413,7 +449,7 @@ export async function recordActivity(
 }
 
 /**
- * The auto-Offline sweep (every minute): agents whose presence deadline passed are set Offline by `system`. The
+ * One auto-Offline sweep: agents whose presence deadline passed are set Offline by `system`. The
  * presence entry is cleared first, conditionally on its deadline: an agent who pinged meanwhile moved the deadline,
  * the clear fails and the agent stays as they are.
  */

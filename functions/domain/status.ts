@@ -1,3 +1,4 @@
+import type { AgentProfile } from './directory.ts';
 import { BadRequestError } from './errors.ts';
 
 /**
@@ -193,4 +194,11 @@ export function statusView(record: AgentStatus, reasons: readonly StatusReason[]
     ...(record.team ? { team: record.team } : {}),
     queues: record.queues,
   };
+}
+
+/** A record with the directory's team and queues (unchanged when the agent is not in the directory). */
+export function withProfile(record: AgentStatus, profile: AgentProfile | undefined): AgentStatus {
+  if (!profile) return record;
+  const { team: _t, ...rest } = record;
+  return { ...rest, ...(profile.team ? { team: profile.team } : {}), queues: [...profile.queues] };
 }

@@ -1,55 +1,110 @@
 import * as z from 'zod';
+import { type Operator, requireOperator } from '#domain/connect-binding.ts';
 import { ForbiddenError, UnauthorizedError } from '#domain/errors.ts';
 import { highestRole, type Principal, ROLES } from '#domain/principal.ts';
 import { tenantIdSchema, userIdSchema } from './schemas.ts';
 
 /**
- * Cognito ID-token claims this system relies on. API Gateway's HTTP JWT authorizer hands claims over as strings
- * (a list claim such as `cognito:groups` becomes `"[admin supervisor]"`); the WebSocket authorizer sees the verified
- * payload with real arrays. Both shapes are accepted.
+ * The Cognito custom attribute that holds the name agents see as a message's sender. The app client may read it but
+ * not write it (lib/stacks/stateful-stack.ts): only an administrator sets it (AdminUpdateUserAttributes). The
+ * standard `name` claim is ignored on purpose — users can edit it themselves and would sign coaching messages as
+ * anyone they like.
  */
-const groupsSchema = z.union([z.array(z.string()), z.string()]).transform((value) =>
-  Array.isArray(value)
-    ? value
-    : value
-        .replace(/^\[|\]$/g, '')
-        .split(/[\s,]+/)
-        .filter(Boolean),
-);
+export const DISPLAY_NAME_CLAIM = 'custom:displayName';
 
+/**
+ * `cognito:groups`, parsed ONE way whatever the transport. The WebSocket authorizer sees the verified payload with a
+ * real array; API Gateway's HTTP JWT authorizer hands list claims over as a string `"[a b]"` (space-separated, since
+ * Cognito group names cannot contain whitespace). Only whitespace separates names: a group called `team,admin` stays
+ * one group called `team,admin` on both paths, and never grants the admin role.
+ */
+export function parseGroups(value: readonly string[] | string): string[] {
+  if (Array.isArray(value)) return [...value];
+  return (value as string).replace(/^\[/, '').replace(/\]$/, '').split(/\s+/).filter(Boolean);
+}
+
+const groupsSchema = z.union([z.array(z.string()), z.string()]).transform(parseGroups);
+
+/**
+ * Cognito ID-token claims this system relies on, checked identically for HTTP and WebSocket: `token_use` must be
+ * `id` (an access token carries neither the tenant nor the display name, and HTTP API's JWT authorizer alone would
+ * accept one), the tenant and user id must be safe key parts.
+ */
 export const claimsSchema = z.object({
   sub: z.string().min(1),
+  token_use: z.literal('id'),
   'cognito:username': userIdSchema.optional(),
   'custom:tenant': tenantIdSchema,
   'cognito:groups': groupsSchema.optional(),
-  name: z.string().max(200).optional(),
+  [DISPLAY_NAME_CLAIM]: z.string().trim().min(1).max(200).optional(),
 });
 
 /** Turns verified token claims into a principal; a token without tenant or role gets 401/403, never a default. */
 export function principalFromClaims(claims: unknown): Principal {
   const parsed = claimsSchema.safeParse(claims);
-  if (!parsed.success) throw new UnauthorizedError('The token lacks a valid tenant or user');
+  if (!parsed.success) throw new UnauthorizedError('The token is not an ID token with a valid tenant and user');
   const c = parsed.data;
   const user = c['cognito:username'] ?? c.sub;
   if (!userIdSchema.safeParse(user).success) throw new UnauthorizedError('The token has no usable user id');
   const role = highestRole(c['cognito:groups'] ?? []);
   if (!role) throw new ForbiddenError(`The user belongs to none of the groups ${ROLES.join(', ')}`, 'NO_ROLE');
-  return c.name === undefined
+  const name = c[DISPLAY_NAME_CLAIM];
+  return name === undefined
     ? { tenant: c['custom:tenant'], user, role }
-    : { tenant: c['custom:tenant'], user, role, name: c.name };
+    : { tenant: c['custom:tenant'], user, role, name };
 }
 
-/** The context the WebSocket authorizer attaches to a connection (API Gateway allows only flat string values). */
+/**
+ * The context the WebSocket authorizer attaches to a connection (API Gateway allows only flat string, number or
+ * boolean values). `exp` is the token's expiry in epoch seconds: the connection acts with the token's rights only
+ * until then.
+ */
 export const connectionContextSchema = z.object({
   tenant: tenantIdSchema,
   user: userIdSchema,
   role: z.enum(ROLES),
   name: z.string().optional(),
+  exp: z.coerce.number().int().positive(),
 });
 
-export function principalFromConnectionContext(context: unknown): Principal {
+/** Who a connection is, and until when its token lets it act. */
+export interface ConnectionIdentity {
+  readonly principal: Principal;
+  /** Epoch seconds: the token's `exp`. */
+  readonly tokenExpiresAt: number;
+}
+
+export function identityFromConnectionContext(context: unknown): ConnectionIdentity {
   const parsed = connectionContextSchema.safeParse(context);
+  if (!parsed.success) throw new UnauthorizedError('The connection carries no verified identity');
+  const { tenant, user, role, name, exp } = parsed.data;
+  return { principal: name ? { tenant, user, role, name } : { tenant, user, role }, tokenExpiresAt: exp };
+}
+
+/**
+ * Who a connection is, without its expiry: for `$disconnect`, which cleans up whatever the token's state (a
+ * connection opened before `exp` was passed along still gets its registry entry removed).
+ */
+export function principalFromConnectionContext(context: unknown): Principal {
+  const parsed = connectionContextSchema.omit({ exp: true }).safeParse(context);
   if (!parsed.success) throw new UnauthorizedError('The connection carries no verified identity');
   const { tenant, user, role, name } = parsed.data;
   return name ? { tenant, user, role, name } : { tenant, user, role };
+}
+
+const operatorClaimsSchema = z.object({
+  sub: z.string().min(1),
+  'cognito:username': userIdSchema.optional(),
+  'cognito:groups': groupsSchema.optional(),
+});
+
+/**
+ * The caller of an operator route: verified claims whose groups (parsed as for every other route) include `operator`.
+ * An operator acts for the deployment, not a tenant: its tenant claim, if any, plays no part.
+ */
+export function operatorFromClaims(claims: unknown): Operator {
+  const parsed = operatorClaimsSchema.safeParse(claims);
+  if (!parsed.success) throw new UnauthorizedError('The token lacks a valid user');
+  const c = parsed.data;
+  return requireOperator(c['cognito:groups'] ?? [], c['cognito:username'] ?? c.sub);
 }

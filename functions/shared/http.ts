@@ -2,10 +2,11 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod';
+import type { Operator } from '#domain/connect-binding.ts';
 import { toErrorResponse } from '#domain/errors.ts';
 import type { Principal, Role } from '#domain/principal.ts';
 import { requireRole } from '#domain/principal.ts';
-import { principalFromClaims } from './auth.ts';
+import { operatorFromClaims, principalFromClaims } from './auth.ts';
 import { logger } from './powertools.ts';
 import { parseJson, parseOrThrow } from './validation.ts';
 
@@ -20,6 +21,8 @@ export interface HttpResult {
   /** @default 200 */
   readonly statusCode?: number;
   readonly body?: unknown;
+  /** A body sent as it is instead of JSON (e.g. a CSV export); its `content-type` goes into `headers`. */
+  readonly text?: string;
   readonly headers?: Readonly<Record<string, string>>;
 }
 
@@ -88,6 +91,8 @@ function parts<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType>(
 }
 
 function toResult(result: HttpResult): APIGatewayProxyResultV2 {
+  if (result.text !== undefined)
+    return { statusCode: result.statusCode ?? 200, headers: { ...result.headers }, body: result.text };
   return json(result.statusCode ?? 200, result.body, result.headers);
 }
 
@@ -115,6 +120,27 @@ export function authedRoute<
     logger.appendKeys({ tenant: principal.tenant, user: principal.user });
     requireRole(principal, spec.roles, spec.action);
     return fn({ ...parts(event, spec), principal });
+  });
+}
+
+/**
+ * A route of the deployment's operators (Cognito group `operator`), behind the same JWT authorizer: tenant-scoped
+ * roles do not count here, and an operator has no tenant role on the other routes.
+ */
+export function operatorRoute<
+  B extends z.ZodType = z.ZodUndefined,
+  Q extends z.ZodType = z.ZodUndefined,
+  P extends z.ZodType = z.ZodUndefined,
+>(
+  spec: Schemas<B, Q, P>,
+  fn: (
+    req: RequestParts<z.output<B>, z.output<Q>, z.output<P>> & { readonly operator: Operator },
+  ) => Promise<HttpResult>,
+) {
+  return wrap(async (event) => {
+    const operator = operatorFromClaims(event.requestContext.authorizer?.jwt?.claims);
+    logger.appendKeys({ operator: operator.user });
+    return fn({ ...parts(event, spec), operator });
   });
 }
 

@@ -4,6 +4,7 @@ import { DynamoDirectoryRepository } from '#adapters/directory-repository.ts';
 import { DynamoInboxRepository } from '#adapters/inbox-repository.ts';
 import { LambdaDeferredReceipts, LambdaFanOutDispatcher } from '#adapters/message-dispatcher.ts';
 import { DynamoMessageRepository } from '#adapters/message-repository.ts';
+import type { RecoveryDeps } from '#domain/message-recovery.ts';
 import type { DeliverDeps, InboxDeps, InboxReadDeps, ReportDeps, SendDeps } from '#domain/messages.ts';
 import { loadEnv } from './env.ts';
 import { clock, documentClient, mainTable, notifier, settingsRepository } from './runtime.ts';
@@ -54,6 +55,10 @@ export function deliverDeps(): DeliverDeps {
 
 export function sendDeps(): SendDeps {
   return { ...deliverDeps(), settings: settingsRepository(), dispatcher: fanOutDispatcher() };
+}
+
+export function recoveryDeps(): RecoveryDeps {
+  return { messages: messageRepository(), dispatcher: fanOutDispatcher(), notifier: notifier(), clock };
 }
 
 export function inboxDeps(): InboxDeps {

@@ -20,6 +20,10 @@ const fields = {
     /** How long status changes are kept in the status log. */
     logRetentionDays: z.number().int().min(1).max(400),
   },
+  reports: {
+    /** How long issue reports are kept (DynamoDB TTL from the time of the report). */
+    retentionDays: z.number().int().min(1).max(730),
+  },
 } as const;
 
 /**
@@ -42,6 +46,7 @@ export const settingsSchema = z.object({
     .prefault({}),
   /** Telemetry alerts: the switch, thresholds and durations, retention, self-help (fields in #domain/alerts). */
   alerts: alertSettingsSchema,
+  reports: z.object({ retentionDays: fields.reports.retentionDays.default(90) }).prefault({}),
 });
 
 export type TenantSettings = z.output<typeof settingsSchema>;
@@ -56,6 +61,7 @@ export const settingsPatchSchema = z
     messaging: z.object(fields.messaging).partial().strict().optional(),
     status: z.object(fields.status).partial().strict().optional(),
     alerts: alertSettingsPatchSchema.optional(),
+    reports: z.object(fields.reports).partial().strict().optional(),
   })
   .strict();
 
@@ -73,5 +79,6 @@ export function applySettingsPatch(current: TenantSettings, patch: SettingsPatch
       ...patch.alerts,
       selfHelp: { ...current.alerts.selfHelp, ...patch.alerts?.selfHelp },
     },
+    reports: { ...current.reports, ...patch.reports },
   });
 }

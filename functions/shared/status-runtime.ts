@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import * as z from 'zod';
-import { KickingSyncQueue, SdkConnectStatusClient } from '#adapters/connect-status-sync.ts';
+import { DynamoConnectBindingStore } from '#adapters/connect-binding-repository.ts';
+import { ConnectStatusPort, SdkConnectStatusClient } from '#adapters/connect-status-sync.ts';
+import { DynamoSyncQueue } from '#adapters/connect-sync-queue.ts';
 import { DynamoDirectoryRepository } from '#adapters/directory-repository.ts';
 import { FeedPublisher } from '#adapters/monitoring-notifier.ts';
 import { InProcessDomainEvents } from '#adapters/status-domain-events.ts';
@@ -10,12 +12,11 @@ import {
   DynamoPresenceStore,
   DynamoReasonStore,
   DynamoStatusStore,
-  DynamoSyncQueue,
 } from '#adapters/status-repository.ts';
 import { lifecycleDeps as alertLifecycleDeps } from '#composition/alerts.ts';
 import type { AgentEventDeps } from '#domain/agent-event-processor.ts';
 import { onAgentEvent } from '#domain/alerts/lifecycle.ts';
-import type { DirectoryRepository } from '#domain/directory.ts';
+import type { AgentDirectory } from '#domain/directory.ts';
 import type { Principal } from '#domain/principal.ts';
 import type { TenantSettings } from '#domain/settings.ts';
 import type { SyncDeps } from '#domain/status-connect-sync.ts';
@@ -44,9 +45,16 @@ const once = <T>(make: () => T): (() => T) => {
   };
 };
 
-/** The Connect instance id when Connect is configured; undefined turns the PutUserStatus queue off. */
-export const connectInstanceId = (): string | undefined =>
-  loadEnv({ CONNECT_INSTANCE_ID: z.string().min(1).optional() }).CONNECT_INSTANCE_ID;
+/**
+ * The Connect instances this deployment serves (`CONNECT_INSTANCE_ARNS`, set for every function with `connect`
+ * access, empty when none is configured). Required: a function that needs it and lacks the access fails at init.
+ */
+export const connectInstances = once((): readonly string[] =>
+  loadEnv({ CONNECT_INSTANCE_ARNS: z.string() })
+    .CONNECT_INSTANCE_ARNS.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
 
 export const gateway = connectionGateway;
 export const statusStore = once(() => new DynamoStatusStore(documentClient(), mainTable(), clock));
@@ -55,20 +63,8 @@ export const approvalStore = once(() => new DynamoApprovalStore(documentClient()
 export const reasonStore = once(() => new DynamoReasonStore(documentClient(), mainTable(), clock));
 export const syncQueue = once(() => new DynamoSyncQueue(documentClient(), mainTable()));
 
-/**
- * What status changes enqueue into: the queue plus an immediate start of the paced worker. The worker's name is read
- * on the first enqueue, so functions that only read statuses need no invoke permission; the ones that change
- * statuses declare `invokes: ['ScheduleStatusConnectSync']` in the registry.
- */
-export const kickingSyncQueue = once(
-  () =>
-    new KickingSyncQueue(
-      syncQueue(),
-      new LambdaClient({}),
-      () => loadEnv({ FN_SCHEDULE_STATUS_CONNECT_SYNC: z.string().min(1) }).FN_SCHEDULE_STATUS_CONNECT_SYNC,
-      (message, details) => logger.warn(message, details),
-    ),
-);
+export const bindingStore = once(() => new DynamoConnectBindingStore(documentClient(), mainTable()));
+
 export { subscriptionStore };
 export const statusFeed = once(() => new FeedPublisher(subscriptionStore(), gateway()));
 export const domainEvents = once(() => {
@@ -99,12 +95,12 @@ export const cachedSettings = once<SettingsReader>(() => {
 /** Remembers recent activity writes per environment (see recordActivity). */
 export const activityMemo: ActivityMemo = new Map();
 
-export const directoryRepository = once<DirectoryRepository>(
+export const directoryRepository = once<AgentDirectory>(
   () => new DynamoDirectoryRepository(documentClient(), mainTable()),
 );
 
+/** What reading statuses needs (and changes that never reach Connect). */
 export const statusDeps = once<StatusDeps>(() => {
-  const instance = connectInstanceId();
   return {
     store: statusStore(),
     reasons: reasonStore(),
@@ -115,16 +111,31 @@ export const statusDeps = once<StatusDeps>(() => {
     notifier: monitoringNotifier(),
     feed: statusFeed(),
     events: domainEvents(),
-    ...(instance ? { sync: kickingSyncQueue() } : {}),
     newId: () => randomUUID(),
     warn: (message, details) => logger.warn(message, details),
+    directory: directoryRepository(),
+  };
+});
+
+/**
+ * What changing statuses needs: everything above plus Amazon Connect — a change is queued for the instance bound to
+ * the tenant and the instance's paced worker started at once. Read at init and required (registry access
+ * `connect: []` and `invokes: ['ScheduleStatusConnectSync']`), whether or not this deployment serves an instance yet.
+ */
+export const statusChangeDeps = once<StatusDeps>(() => {
+  const worker = loadEnv({ FN_SCHEDULE_STATUS_CONNECT_SYNC: z.string().min(1) }).FN_SCHEDULE_STATUS_CONNECT_SYNC;
+  const instances = connectInstances();
+  return {
+    ...statusDeps(),
+    // No instance configured: nothing can be bound, so no lookup per change.
+    ...(instances.length > 0 ? { connect: new ConnectStatusPort(bindingStore(), new LambdaClient({}), worker) } : {}),
   };
 });
 
 export const agentEventDeps = once<AgentEventDeps>(() => ({
-  ...statusDeps(),
+  ...statusChangeDeps(),
   directory: directoryRepository(),
-  connectConfig: reasonStore(),
+  connectConfig: bindingStore(),
 }));
 
 export const activityDeps = once(() => ({
@@ -143,16 +154,13 @@ export async function touchActivity(principal: Principal): Promise<void> {
   }
 }
 
-export const syncDeps = once<SyncDeps>(() => {
-  const instance = connectInstanceId();
-  if (!instance) throw new Error('CONNECT_INSTANCE_ID is not set: there is nothing to sync');
-  return {
-    queue: syncQueue(),
-    client: SdkConnectStatusClient.forInstance(instance),
-    directory: directoryRepository(),
-    reasons: reasonStore(),
-    clock,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    warn: (message, details) => logger.warn(message, details),
-  };
-});
+export const syncDeps = once<SyncDeps>(() => ({
+  queue: syncQueue(),
+  client: new SdkConnectStatusClient(),
+  directory: directoryRepository(),
+  reasons: reasonStore(),
+  bindings: bindingStore(),
+  clock,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  warn: (message, details) => logger.warn(message, details),
+}));

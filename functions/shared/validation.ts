@@ -1,5 +1,5 @@
 import type * as z from 'zod';
-import { type FieldIssue, ValidationError } from '#domain/errors.ts';
+import { BadRequestError, type FieldIssue, ValidationError } from '#domain/errors.ts';
 
 /** Parses `input` with `schema`; a failure becomes a 400 listing every offending field. */
 export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
@@ -14,12 +14,15 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, wha
   throw new ValidationError(`Invalid ${what}: ${summary}`, issues);
 }
 
+/** Malformed JSON: the same 400 `BAD_JSON` for a REST body and a WebSocket frame (one contract for both). */
+export const badJson = (what: string) => new BadRequestError('BAD_JSON', `The ${what} is not valid JSON`);
+
 /** Parses a JSON text; malformed JSON is a 400, not a 500. */
 export function parseJson(text: string | undefined | null, what: string): unknown {
   if (text === undefined || text === null || text === '') return undefined;
   try {
     return JSON.parse(text);
   } catch {
-    throw new ValidationError(`The ${what} is not valid JSON`);
+    throw badJson(what);
   }
 }

@@ -2,10 +2,11 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import * as z from 'zod';
-import { toErrorResponse } from '#domain/errors.ts';
+import { systemClock } from '#domain/clock.ts';
+import { TokenExpiredError, toErrorResponse } from '#domain/errors.ts';
 import type { Principal, Role } from '#domain/principal.ts';
 import { requireRole } from '#domain/principal.ts';
-import { principalFromConnectionContext } from './auth.ts';
+import { identityFromConnectionContext } from './auth.ts';
 import { logger } from './powertools.ts';
 import { parseJson, parseOrThrow } from './validation.ts';
 
@@ -29,14 +30,20 @@ export interface WsEvent {
 /** Every frame a client sends: an action, optionally a client-chosen id echoed in the reply. */
 const envelopeSchema = z.object({ action: z.string().min(1).max(64), id: z.string().max(64).optional() }).loose();
 
-/** What the server sends back to the caller of an action (route response). */
+/**
+ * What the server sends back to the caller of an action (route response). `id` is reserved for the frame id the
+ * client chose (echoed by `reply`): a reply naming some other id — a message's, a request's — uses its own field.
+ */
 export interface ReplyFrame {
   readonly type: string;
+  readonly id?: never;
   readonly [key: string]: unknown;
 }
 
 export interface WsRequest<B> {
   readonly principal: Principal;
+  /** Epoch seconds: the connection's token expires then, and with it everything the connection subscribed to. */
+  readonly tokenExpiresAt: number;
   readonly connectionId: string;
   readonly body: B;
   readonly event: WsEvent;
@@ -55,8 +62,10 @@ export function errorFrame(error: unknown, id?: string): APIGatewayProxyResult {
 }
 
 /**
- * A two-way WebSocket action: the connection's verified identity (authorizer context) is the principal, the role is
- * checked, the frame validated with zod; the handler's result is sent back as the reply frame.
+ * A two-way WebSocket action: the connection's verified identity (authorizer context) is the principal, the token must
+ * not have expired (401 `TOKEN_EXPIRED`: the connection acts with the rights of a valid token only, so the client must
+ * reconnect with a fresh one), the role is checked, the frame validated with zod; the handler's result is sent back as
+ * the reply frame.
  */
 export function wsAction<B extends z.ZodType>(
   spec: { readonly roles: readonly Role[]; readonly action: string; readonly body: B },
@@ -70,22 +79,27 @@ export function wsAction<B extends z.ZodType>(
         const raw = parseJson(event.body, 'frame');
         const envelope = envelopeSchema.safeParse(raw);
         id = envelope.success ? envelope.data.id : undefined;
-        const principal = principalFromConnectionContext(event.requestContext.authorizer);
+        const { principal, tokenExpiresAt } = identityFromConnectionContext(event.requestContext.authorizer);
         logger.appendKeys({
           tenant: principal.tenant,
           user: principal.user,
           connectionId: event.requestContext.connectionId,
         });
+        if (systemClock.now() >= tokenExpiresAt * 1000) throw new TokenExpiredError();
         requireRole(principal, spec.roles, spec.action);
         const body = parseOrThrow(spec.body, raw, 'frame');
-        return reply(await fn({ principal, connectionId: event.requestContext.connectionId, body, event }), id);
+        const { connectionId } = event.requestContext;
+        return reply(await fn({ principal, tokenExpiresAt, connectionId, body, event }), id);
       } catch (error) {
         return errorFrame(error, id);
       }
     });
 }
 
-/** The action's frame schema: `{ action: <name>, id?, ...fields }`. */
+/**
+ * The action's frame schema: `{ action: <name>, id?, ...fields }`. Strict, like every REST body: an unknown key is a
+ * 400 naming it, never silently ignored (a misspelt `idempotencyKey` must not send a message twice).
+ */
 export function frameSchema<S extends z.ZodRawShape>(action: string, shape: S) {
-  return z.object({ action: z.literal(action), id: z.string().max(64).optional(), ...shape });
+  return z.strictObject({ action: z.literal(action), id: z.string().max(64).optional(), ...shape });
 }

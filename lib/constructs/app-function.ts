@@ -3,15 +3,12 @@ import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { BUNDLE } from '../bundling.ts';
 import { acknowledgeXRay } from '../nag.ts';
-import { functionEnvVar, type StreamKey } from '../registry/types.ts';
-import { TABLES, type TableKey } from '../tables.ts';
 
 /**
  * The repository root, resolved from this file rather than from the working directory: `cdk synth` runs from the root
@@ -109,32 +106,14 @@ export class AppFunction extends NodejsFunction {
     });
   }
 
-  /** Sets the table's env var (`TABLES[key].envVar`) and grants read or read/write data access, in one call. */
-  bindTable(table: ITable, key: TableKey, access: 'read' | 'readwrite'): void {
-    this.addEnvironment(TABLES[key].envVar, table.tableName);
+  /**
+   * Grants read or read/write data access to a table. The table's variable comes from the registry's access like
+   * every other (lib/registry/environment.ts), in lib/constructs/access.ts.
+   */
+  grantTable(table: ITable, access: 'read' | 'readwrite'): void {
     if (access === 'read') table.grantReadData(this);
     else table.grantReadWriteData(this);
   }
-
-  /** Sets `STREAM_<KEY>` to the stream's name and grants writing records to it. */
-  bindStreamWriter(stream: IStream, key: StreamKey): void {
-    this.addEnvironment(streamEnvVar(key), stream.streamName);
-    stream.grantWrite(this);
-  }
-
-  /**
-   * Sets `FN_<NAME>` to the target's name and allows invoking exactly that function. Not `target.grantInvoke(this)`:
-   * it also grants `<arn>:*` (every version and alias), a wildcard this app never needs since it invokes `$LATEST`.
-   */
-  bindInvoke(target: lambda.IFunction, name: string): void {
-    this.addEnvironment(functionEnvVar(name), target.functionName);
-    grantInvokeExact(target, this);
-  }
-}
-
-/** `STREAM_AGENT_EVENTS` for `agentEvents`. */
-export function streamEnvVar(key: StreamKey): string {
-  return `STREAM_${key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
 }
 
 /** `lambda:InvokeFunction` on the unqualified function ARN only (see `AppFunction.bindInvoke`). */

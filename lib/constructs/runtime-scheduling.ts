@@ -4,7 +4,6 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import { acknowledgeWildcard, REASONS } from '../nag.ts';
-import { functionEnvVar } from '../registry/types.ts';
 import { type AppFunction, grantInvokeExact } from './app-function.ts';
 
 export interface RuntimeSchedulingProps {
@@ -27,12 +26,13 @@ export class RuntimeScheduling extends Construct {
 
   /**
    * Lets `fn` create, update, read and delete schedules in the group, targeting `targets` through a dedicated
-   * execution role; sets `SCHEDULE_GROUP`, `SCHEDULER_ROLE_ARN` and `FN_<NAME>_ARN` per target.
+   * execution role, which it returns (its ARN, the group name and the targets' ARNs reach the function as
+   * `SCHEDULER_ROLE_ARN`, `SCHEDULE_GROUP` and `FN_<NAME>_ARN` through lib/registry/environment.ts).
    *
    * `scheduler:ListSchedules` is left out on purpose: it supports no resource-level permissions, so granting it would
    * need `Resource: "*"`. Schedule names are deterministic (derived from the tenant and job), so the app never lists.
    */
-  bindScheduler(fn: AppFunction, targets: ReadonlyMap<string, lambda.IFunction>): iam.Role {
+  grantScheduler(fn: AppFunction, targets: ReadonlyMap<string, lambda.IFunction>): iam.Role {
     const fnId = fn.node.id;
     const role = new iam.Role(this, `${fnId}ExecutionRole`, {
       description: `Assumed by EventBridge Scheduler for schedules that ${fnId} creates`,
@@ -44,10 +44,7 @@ export class RuntimeScheduling extends Construct {
         },
       }),
     });
-    for (const [name, target] of targets) {
-      grantInvokeExact(target, role);
-      fn.addEnvironment(`${functionEnvVar(name)}_ARN`, target.functionArn);
-    }
+    for (const target of targets.values()) grantInvokeExact(target, role);
 
     const schedules = Stack.of(this).formatArn({
       service: 'scheduler',
@@ -73,9 +70,6 @@ export class RuntimeScheduling extends Construct {
       }),
     );
     if (fn.role) acknowledgeWildcard(fn.role, schedules, REASONS.scheduleGroup);
-
-    fn.addEnvironment('SCHEDULE_GROUP', this.group.scheduleGroupName);
-    fn.addEnvironment('SCHEDULER_ROLE_ARN', role.roleArn);
     return role;
   }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { guardEmulator } from './emulator-guard.ts';
 import { BadJsonBody, closeServer, listen, readJsonObject, sendJson } from './http-util.ts';
 import type { EmulatorLog } from './scheduler-emulator.ts';
 
@@ -240,6 +241,7 @@ export async function startConnectEmulator(opts: ConnectEmulatorOptions): Promis
 
   const host = opts.host ?? '127.0.0.1';
   const server = createServer((req, res) => void onRequest(req, res));
+  guardEmulator(server);
   const port = await listen(server, opts.port, host);
 
   return {

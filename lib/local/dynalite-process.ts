@@ -4,14 +4,19 @@
  * Reads its options from argv as JSON and reports the port it listens on over IPC.
  */
 import dynalite from 'dynalite';
+import { addTransactions } from './dynamo-transactions.ts';
+import { guardEmulator } from './emulator-guard.ts';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as { port: number; host: string; path?: string };
-const server = dynalite({
-  createTableMs: 0,
-  deleteTableMs: 0,
-  updateTableMs: 0,
-  ...(options.path ? { path: options.path } : {}),
-});
+const server = addTransactions(
+  dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(options.path ? { path: options.path } : {}),
+  }),
+);
+guardEmulator(server);
 server.listen(options.port, options.host, () => {
   const address = server.address();
   process.send?.({ port: typeof address === 'object' && address ? address.port : options.port });

@@ -5,6 +5,8 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { TABLES, type TableDefinition } from '../tables.ts';
+import { addTransactions } from './dynamo-transactions.ts';
+import { guardEmulator } from './emulator-guard.ts';
 import { listen } from './http-util.ts';
 
 /** The CreateTable input for a shared table definition (the same keys and indexes the CDK stack deploys). */
@@ -89,7 +91,10 @@ async function listenHere(
   host: string,
   path: string | undefined,
 ): Promise<{ port: number; close: () => Promise<void> }> {
-  const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(path ? { path } : {}) });
+  const server: Server = addTransactions(
+    dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(path ? { path } : {}) }),
+  );
+  guardEmulator(server);
   return {
     port: await listen(server, port, host),
     // Not closeServer: a plain close lets requests still in flight finish rather than cutting them off.

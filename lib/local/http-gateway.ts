@@ -4,7 +4,7 @@ import { JwtVerifier } from 'aws-jwt-verify';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import { GlobalFetchJwksFetcher } from '../../functions/adapters/jwks-fetcher.ts';
 import type { HttpMethod } from '../registry/types.ts';
-import { closeServer, listen, readBody, sendJson } from './http-util.ts';
+import { closeServer, decodeComponent, listen, readBody, requestTarget, sendJson } from './http-util.ts';
 import { invoke, type LambdaHandler } from './lambda.ts';
 
 /** A route of the local HTTP API: what the registry declares, with the loaded handler. */
@@ -22,7 +22,12 @@ export type ExtraHandler = (req: IncomingMessage, res: ServerResponse, body: Buf
 export interface HttpGatewayOptions {
   readonly port: number;
   readonly host?: string;
-  readonly routes: readonly HttpRoute[];
+  /**
+   * The routes, once every function is loaded: until then (`undefined`) every request is answered 503 with
+   * `Retry-After`, so that an early caller (a health poller, a widget reconnecting during a restart) never sees a
+   * half-loaded route table.
+   */
+  readonly routes: () => readonly HttpRoute[] | undefined;
   /**
    * The JWT authorizer's configuration (Cognito's in the cloud, the local issuer here). A function, because the local
    * issuer's URL contains this gateway's port, known only once it listens.
@@ -67,6 +72,13 @@ function compile(route: HttpRoute): CompiledRoute {
   return { ...route, pattern: new RegExp(`^${source}$`), params };
 }
 
+/** The Host header when it is a plain host[:port], else the gateway's own host (a hostile Host is only a string). */
+function domainOf(header: string | undefined, fallback: string): string {
+  return header !== undefined && /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?$/.test(header)
+    ? header
+    : fallback;
+}
+
 /** HTTP API hands JWT claims to the integration as strings; list claims look like `[a b]`. */
 function flattenClaims(payload: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -87,7 +99,7 @@ function flattenClaims(payload: Record<string, unknown>): Record<string, string>
  */
 export async function startHttpGateway(options: HttpGatewayOptions): Promise<HttpGateway> {
   const host = options.host ?? '127.0.0.1';
-  // Compiled on first request: the runtime fills the route list after the gateway listens.
+  // Compiled once the runtime hands over the complete list (it loads the functions after the gateway listens).
   let routes: CompiledRoute[] | undefined;
   let verifier: { verify(token: string): Promise<unknown> } | undefined;
   const verify = (token: string) => {
@@ -106,19 +118,30 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     const body = await readBody(req, MAX_BODY_BYTES);
     if (body === undefined) return sendJson(res, 413, { message: 'Request Entity Too Large' });
     if (options.extra && (await options.extra(req, res, body))) return;
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? host}`);
+    if (!routes) {
+      const loaded = options.routes();
+      if (!loaded) {
+        res.setHeader('retry-after', '1');
+        return sendJson(res, 503, { message: 'Service Unavailable: the local runtime is starting' });
+      }
+      // API Gateway prefers the most specific route: static paths before templated ones.
+      routes = loaded.map(compile).sort((a, b) => a.params.length - b.params.length);
+    }
+    const url = requestTarget(req);
+    if (!url) return sendJson(res, 400, { message: 'Bad Request' });
     const method = (req.method ?? 'GET').toUpperCase();
     let matched: { route: CompiledRoute; params: Record<string, string> } | undefined;
-    // API Gateway prefers the most specific route: static paths before templated ones.
-    routes ??= options.routes.map(compile).sort((a, b) => a.params.length - b.params.length);
     for (const route of routes) {
       if (route.method !== method) continue;
       const m = route.pattern.exec(url.pathname);
       if (!m) continue;
-      const params: Record<string, string> = {};
-      route.params.forEach((name, i) => {
-        params[name] = decodeURIComponent(m[i + 1] ?? '');
-      });
+      const params: Record<string, string> = Object.create(null);
+      for (const [i, name] of route.params.entries()) {
+        const value = decodeComponent(m[i + 1] ?? '');
+        // API Gateway refuses a path it cannot decode before any authorizer or integration runs.
+        if (value === undefined) return sendJson(res, 400, { message: 'Bad Request' });
+        params[name] = value;
+      }
       matched = { route, params };
       break;
     }
@@ -139,11 +162,12 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       }
     }
 
-    const headers: Record<string, string> = {};
+    // Maps keyed by what the client sent: without a prototype, `__proto__` or `constructor` are plain keys.
+    const headers: Record<string, string> = Object.create(null);
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(',') : value;
     }
-    const query: Record<string, string> = {};
+    const query: Record<string, string> = Object.create(null);
     for (const [key, value] of url.searchParams)
       query[key] = query[key] === undefined ? value : `${query[key]},${value}`;
     const now = Date.now();
@@ -158,7 +182,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       requestContext: {
         accountId: '000000000000',
         apiId: 'local',
-        domainName: url.host,
+        domainName: domainOf(req.headers.host, host),
         domainPrefix: 'local',
         http: {
           method,
@@ -210,6 +234,20 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     });
   });
   server.keepAliveTimeout = 30_000;
+  // A request Node's parser refuses (a request line or headers past 16 KB, bytes that are not HTTP) gets an answer,
+  // as API Gateway gives one, rather than a reset: what the client still sends is read and dropped until it is done.
+  server.on('clientError', (error: Error & { code?: string }, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    const body = JSON.stringify({ message: tooLarge ? 'Request Header Fields Too Large' : 'Bad Request' });
+    socket.end(
+      `HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n` +
+        `Connection: close\r\n\r\n${body}`,
+    );
+    socket.resume();
+    setTimeout(() => socket.destroy(), 2000).unref();
+  });
   const port = await listen(server, options.port, host);
   return {
     url: `http://${host}:${port}`,

@@ -75,6 +75,27 @@ export function closeServer(server: NetServer): Promise<void> {
   });
 }
 
+/**
+ * The path and query of a request. The base is fixed: the Host header is the client's to choose (`a b`, `[::1`,
+ * `h:99999`) and must never decide whether a request can be parsed. Undefined for a target URL cannot read.
+ */
+export function requestTarget(req: IncomingMessage): URL | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    return undefined;
+  }
+}
+
+/** `decodeURIComponent`, or undefined for malformed percent-encoding (`%`, `%zz`, `%C0%AF`, `%FF`). */
+export function decodeComponent(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Thrown by `readJsonObject`: the caller answers it in its own API's error shape. */
 export class BadJsonBody extends Error {}
 

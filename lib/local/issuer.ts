@@ -5,8 +5,8 @@ import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 
 /**
  * The local stand-in for the Cognito user pool: an RS256 key pair (generated on first start and kept in the data
- * directory), a JWKS document, and ID tokens shaped like Cognito's (`custom:tenant`, `cognito:groups`,
- * `cognito:username`, `token_use: id`, `aud` = the app client id). The handlers verify them with the same code that
+ * directory), a JWKS document, and ID tokens shaped like Cognito's (`custom:tenant`, `custom:displayName`,
+ * `cognito:groups`, `cognito:username`, `token_use: id`, `aud` = the app client id). The handlers verify them with the same code that
  * verifies Cognito's tokens in the cloud — there is no bypass.
  */
 export const LOCAL_CLIENT_ID = 'local-app-client';
@@ -15,11 +15,14 @@ export interface TokenRequest {
   readonly tenant: string;
   readonly user: string;
   readonly role: 'agent' | 'supervisor' | 'admin';
+  /** The display name agents see as the sender: the admin-kept `custom:displayName` attribute, as in the cloud. */
   readonly name?: string;
   /** @default 3600 */
   readonly ttlSeconds?: number;
   /** Overrides the `cognito:groups` claim (default: `[role]`), e.g. to test a user in no group. */
   readonly groups?: readonly string[];
+  /** Extra or overriding claims, e.g. `{token_use: 'access'}` or a user-editable `name`, to test what is refused. */
+  readonly claims?: Readonly<Record<string, unknown>>;
 }
 
 export interface LocalIssuer {
@@ -76,9 +79,10 @@ export async function createLocalIssuer(issuer: string, keyFile: string | undefi
         'cognito:username': request.user,
         'cognito:groups': request.groups ?? [request.role],
         'custom:tenant': request.tenant,
-        ...(request.name ? { name: request.name } : {}),
+        ...(request.name ? { 'custom:displayName': request.name } : {}),
         token_use: 'id',
         auth_time: now,
+        ...request.claims,
       })
         .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'JWT' })
         .setIssuer(issuer)

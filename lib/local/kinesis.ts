@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { guardEmulator, isLoopbackAddress } from './emulator-guard.ts';
 import { closeServer, listen } from './http-util.ts';
 import { coalescePutRecord } from './kinesis-coalescer.ts';
 import { invoke, type LambdaHandler } from './lambda.ts';
@@ -91,6 +92,7 @@ export async function startKinesis(opts: {
     updateStreamMs: 0,
     shardLimit: 100,
   });
+  guardEmulator(h1);
   const h2 = createHttp2Server();
   // PutRecord calls are coalesced into PutRecords (see kinesis-coalescer.ts); everything else goes to kinesalite as is.
   const kinesaliteHandler = coalescePutRecord(
@@ -109,6 +111,11 @@ export async function startKinesis(opts: {
   const h2Port = await listen(h2, 0, '127.0.0.1');
   const front = createNetServer((socket) => {
     track(socket);
+    // The upstream servers see the front as their peer: the peer check happens here.
+    if (!isLoopbackAddress(socket.remoteAddress)) {
+      socket.destroy();
+      return;
+    }
     let head = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
       head = Buffer.concat([head, chunk]);

@@ -1,4 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { guardEmulator } from './emulator-guard.ts';
 import { closeServer, listen, readBody, sendJson } from './http-util.ts';
 import { invoke, type LambdaHandler } from './lambda.ts';
 
@@ -16,12 +20,20 @@ export interface LambdaApiOptions {
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>) => void;
   /** An async event that failed every attempt (Lambda's on-failure destination). */
   readonly onFailure?: (functionName: string, event: unknown, error: unknown) => void;
+  /**
+   * Where accepted async events are kept until they have run (one file each), so that a crash of the runtime — even
+   * `kill -9` — loses none: `resume()` queues them again after a restart, as Lambda's own queue would still hold them.
+   * @default in memory only
+   */
+  readonly queueDir?: string;
 }
 
 export interface LambdaApi {
   readonly endpoint: string;
   /** Resolves when no async invocation is queued or running. */
   idle(): Promise<void>;
+  /** Queues the async events a previous run accepted but did not finish (call once the functions are loaded). */
+  resume(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -36,7 +48,28 @@ export async function startLambdaApi(options: LambdaApiOptions): Promise<LambdaA
   const retries = options.asyncRetries ?? 2;
   const delays = options.retryDelaysMs ?? [1000, 2000];
   const log = options.log ?? (() => undefined);
-  const queue: Array<{ name: string; handler: LambdaHandler; event: unknown }> = [];
+  interface Job {
+    readonly name: string;
+    readonly handler: LambdaHandler;
+    readonly event: unknown;
+    /** Its file in `queueDir`, removed once the job has run (or failed every attempt). */
+    readonly file?: string;
+  }
+  const queue: Job[] = [];
+  const { queueDir } = options;
+  if (queueDir) await mkdir(queueDir, { recursive: true });
+  let sequence = 0;
+  const persist = async (name: string, event: unknown): Promise<string | undefined> => {
+    if (!queueDir) return undefined;
+    // Named so that a directory listing is the order of acceptance.
+    const order = `${Date.now().toString().padStart(15, '0')}-${String(sequence++).padStart(9, '0')}`;
+    const file = join(queueDir, `${order}-${randomUUID()}.json`);
+    // Written aside and renamed: a crash mid-write leaves no half file to trip over on restart.
+    await writeFile(`${file}.tmp`, JSON.stringify({ name, event }));
+    await rename(`${file}.tmp`, file);
+    return file;
+  };
+  const forget = (job: Job) => (job.file ? rm(job.file, { force: true }).catch(() => undefined) : undefined);
   let running = 0;
   let idleWaiters: Array<() => void> = [];
   let closed = false;
@@ -48,14 +81,18 @@ export async function startLambdaApi(options: LambdaApiOptions): Promise<LambdaA
     }
   };
 
-  const runAsync = async (job: { name: string; handler: LambdaHandler; event: unknown }) => {
+  const runAsync = async (job: Job) => {
     for (let attempt = 0; ; attempt++) {
       try {
         await invoke(job.name, job.handler, job.event, 900_000);
+        await forget(job);
         return;
       } catch (error) {
-        if (attempt >= retries || closed) {
+        // Closing: the job stays in queueDir for the next start.
+        if (closed) return;
+        if (attempt >= retries) {
           log('error', 'Async invocation failed after retries', { function: job.name, error: String(error) });
+          await forget(job);
           options.onFailure?.(job.name, job.event, error);
           return;
         }
@@ -92,6 +129,17 @@ export async function startLambdaApi(options: LambdaApiOptions): Promise<LambdaA
     if (!handler) {
       return sendJson(res, 404, { Type: 'User', message: `Function not found: ${name}` }, 'ResourceNotFoundException');
     }
+    // Only JSON or the SDK's own `application/octet-stream`: a `text/plain` (or form) POST is what a web page can send
+    // cross-site without a CORS preflight, so it must never start a function.
+    const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    if (text !== '' && type !== 'application/json' && type !== 'application/octet-stream') {
+      return sendJson(
+        res,
+        415,
+        { message: `Unsupported content type "${type}": send application/json or application/octet-stream` },
+        'UnsupportedMediaTypeException',
+      );
+    }
     let event: unknown;
     try {
       event = text ? JSON.parse(text) : {};
@@ -103,10 +151,12 @@ export async function startLambdaApi(options: LambdaApiOptions): Promise<LambdaA
         'InvalidRequestContentException',
       );
     }
-    const type = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
-    if (type === 'DryRun') return sendJson(res, 204);
-    if (type === 'Event') {
-      queue.push({ name, handler, event });
+    const invocationType = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
+    if (invocationType === 'DryRun') return sendJson(res, 204);
+    if (invocationType === 'Event') {
+      // Durable before the 202, as Lambda's queue is: an accepted event survives a crash of the runtime.
+      const file = await persist(name, event);
+      queue.push({ name, handler, event, ...(file ? { file } : {}) });
       pump();
       return sendJson(res, 202);
     }
@@ -120,9 +170,34 @@ export async function startLambdaApi(options: LambdaApiOptions): Promise<LambdaA
     }
   });
   server.keepAliveTimeout = 30_000;
+  guardEmulator(server);
   const port = await listen(server, options.port, host);
   return {
     endpoint: `http://${host}:${port}`,
+    resume: async () => {
+      if (!queueDir) return 0;
+      let resumed = 0;
+      for (const entry of (await readdir(queueDir)).sort()) {
+        const file = join(queueDir, entry);
+        if (entry.endsWith('.tmp')) {
+          await rm(file, { force: true });
+          continue;
+        }
+        if (!entry.endsWith('.json')) continue;
+        try {
+          const { name, event } = JSON.parse(await readFile(file, 'utf8')) as { name: string; event: unknown };
+          const handler = options.functions.get(name);
+          if (!handler) throw new Error(`no function ${name}`);
+          queue.push({ name, handler, event, file });
+          resumed++;
+        } catch (error) {
+          log('error', 'Dropped an unreadable queued async event', { file: entry, error: String(error) });
+          await rm(file, { force: true });
+        }
+      }
+      pump();
+      return resumed;
+    },
     idle: () =>
       new Promise<void>((resolve) => {
         idleWaiters.push(resolve);

@@ -2,14 +2,17 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDocumentClient } from '../../functions/adapters/dynamo.ts';
-import { functionEnvVar, HANDLERS, type HandlerDefinition, type StreamKey } from '../registry/index.ts';
+import { accessEnvironment } from '../registry/environment.ts';
+import { HANDLERS, type HandlerDefinition, type StreamKey } from '../registry/index.ts';
 import { TABLES } from '../tables.ts';
 import { startConnectEmulator } from './connect-emulator.ts';
 import { startDynamo } from './dynamodb.ts';
+import { isLoopbackHost } from './emulator-guard.ts';
+import { installFunctionIsolation } from './function-isolation.ts';
 import { type HttpRoute, startHttpGateway } from './http-gateway.ts';
 import { createLocalIssuer, type LocalIssuer, type TokenRequest } from './issuer.ts';
 import { startKinesis, startKinesisPoller } from './kinesis.ts';
-import { type LambdaHandler, loadHandler } from './lambda.ts';
+import { type LambdaHandler, loadFunction } from './lambda.ts';
 import { startLambdaApi } from './lambda-api.ts';
 import { startSchedulerEmulator } from './scheduler-emulator.ts';
 import { startTtlSweeper } from './ttl-sweeper.ts';
@@ -39,6 +42,11 @@ export interface RuntimeOptions {
   readonly functionLogLevel: LogLevel;
   /** How often the TTL sweeper deletes expired items. */
   readonly sweepIntervalMs: number;
+  /**
+   * The Amazon Connect instances this runtime serves (the operator configuration `connectInstances` of a deployment);
+   * the Connect emulator answers for exactly these. An operator binds tenants to them (`PUT /operator/...`).
+   */
+  readonly connectInstanceArns: readonly string[];
   readonly log: RuntimeLog;
 }
 
@@ -68,8 +76,12 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv, log: RuntimeLog): Runtime
   const level = (env.LOG_LEVEL ?? 'warn').toLowerCase();
   if (!['debug', 'info', 'warn', 'error'].includes(level))
     throw new Error(`LOG_LEVEL must be debug, info, warn or error`);
+  const host = env.HOST ?? '127.0.0.1';
+  // The emulators trust whoever reaches them (see emulator-guard.ts): the runtime never listens beyond this machine.
+  if (!isLoopbackHost(host))
+    throw new Error(`HOST must be a loopback address (127.0.0.1, ::1, localhost), not "${host}"`);
   return {
-    host: env.HOST ?? '127.0.0.1',
+    host,
     port: port('PORT', 3000),
     wsPort: port('WS_PORT', 3001),
     lambdaPort: port('LAMBDA_PORT', 3002),
@@ -80,8 +92,24 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv, log: RuntimeLog): Runtime
     dataDir,
     functionLogLevel: level as LogLevel,
     sweepIntervalMs: Number(env.TTL_SWEEP_MS ?? 60_000),
+    connectInstanceArns: connectInstancesFrom(env.CONNECT_INSTANCES),
     log,
   };
+}
+
+/**
+ * `CONNECT_INSTANCES`: comma-separated instance ids (uuids) of the emulated Connect, or `none`; default one instance,
+ * `00000000-0000-4000-8000-000000000000`.
+ */
+function connectInstancesFrom(value: string | undefined): string[] {
+  if (value === undefined || value.trim() === '') return [LOCAL_CONNECT_INSTANCE_ARN];
+  if (value.trim() === 'none') return [];
+  return value.split(',').map((raw) => {
+    const id = raw.trim();
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id))
+      throw new Error(`CONNECT_INSTANCES lists Connect instance ids (uuids), not "${id}"`);
+    return localInstanceArn(id);
+  });
 }
 
 export interface LocalRuntime {
@@ -106,6 +134,9 @@ export const LOCAL_STAGE = 'local';
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_CONNECT_INSTANCE_ID = '00000000-0000-4000-8000-000000000000';
+export const localInstanceArn = (id: string) => `arn:aws:connect:${LOCAL_REGION}:${LOCAL_ACCOUNT}:instance/${id}`;
+export const LOCAL_CONNECT_INSTANCE_ARN = localInstanceArn(LOCAL_CONNECT_INSTANCE_ID);
+const instanceIdOf = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
 export const SCHEDULE_GROUP = 'agent-messenger';
 /** Local names of the Kinesis streams (the CDK stack creates them, or imports Connect's). */
 export const STREAM_NAMES: Record<StreamKey, string> = { agentEvents: 'agent-events', telemetry: 'telemetry' };
@@ -116,43 +147,50 @@ export const issuerKeyFile = (dataDir: string | undefined) => (dataDir ? join(da
 export const issuerUrl = (host: string, port: number) => `http://${host}:${port}/local-issuer`;
 
 /**
- * The environment every function gets locally: the same variables the CDK stack sets (see lib/registry/types.ts),
- * with AWS endpoints pointed at the local emulators through the SDK's standard `AWS_ENDPOINT_URL_<SERVICE>`.
+ * The environment a function gets locally: what the Lambda service sets, AWS endpoints pointed at the local
+ * emulators through the SDK's standard `AWS_ENDPOINT_URL_<SERVICE>`, and the variables of its registry access,
+ * computed by the very function the CDK stack uses (lib/registry/environment.ts) — its own, not every function's.
  */
-function functionEnvironment(
-  handlers: readonly HandlerDefinition[],
+export function functionEnvironment(
+  def: HandlerDefinition,
   urls: LocalRuntime['urls'],
   issuer: LocalIssuer,
   level: LogLevel,
+  connectInstanceArns: readonly string[],
 ): Record<string, string> {
-  const env: Record<string, string> = {
+  const host = process.env;
+  return {
+    // Lambda's own variables (and what Node needs to find its way around this machine).
+    ...(host.PATH ? { PATH: host.PATH } : {}),
+    ...(host.HOME ? { HOME: host.HOME } : {}),
+    ...(host.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED
+      ? { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: host.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED }
+      : {}),
     AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_LAMBDA_FUNCTION_NAME: def.name,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(def.memorySize ?? 256),
     AWS_ENDPOINT_URL_DYNAMODB: urls.dynamodb,
     AWS_ENDPOINT_URL_LAMBDA: urls.lambda,
     AWS_ENDPOINT_URL_SCHEDULER: urls.scheduler,
     AWS_ENDPOINT_URL_CONNECT: urls.connect,
     AWS_ENDPOINT_URL_KINESIS: urls.kinesis,
-    STREAM_AGENT_EVENTS: STREAM_NAMES.agentEvents,
-    STREAM_TELEMETRY: STREAM_NAMES.telemetry,
+    // What AppFunction sets for every function.
     POWERTOOLS_LOG_LEVEL: level.toUpperCase(),
     POWERTOOLS_SERVICE_NAME: 'agent-messenger-local',
-    WS_ENDPOINT: urls.wsManagement,
-    JWT_ISSUER: issuer.issuer,
-    JWT_AUDIENCE: issuer.audience,
-    JWKS_URI: issuer.jwksUri,
-    SCHEDULE_GROUP,
-    SCHEDULER_ROLE_ARN: `arn:aws:iam::${LOCAL_ACCOUNT}:role/local-scheduler`,
-    CONNECT_INSTANCE_ID: LOCAL_CONNECT_INSTANCE_ID,
-    CONNECT_INSTANCE_ARN: `arn:aws:connect:${LOCAL_REGION}:${LOCAL_ACCOUNT}:instance/${LOCAL_CONNECT_INSTANCE_ID}`,
+    ...accessEnvironment(def, {
+      tableName: (key) => TABLES[key].id,
+      streamName: (key) => STREAM_NAMES[key],
+      functionName: (name) => name,
+      functionArn,
+      wsEndpoint: urls.wsManagement,
+      tokens: { issuer: issuer.issuer, audience: issuer.audience, jwksUri: issuer.jwksUri },
+      scheduling: () => ({ group: SCHEDULE_GROUP, roleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/local-scheduler` }),
+      connectInstanceArns,
+    }),
   };
-  for (const def of Object.values(TABLES)) env[def.envVar] = def.id;
-  for (const h of handlers) {
-    env[functionEnvVar(h.name)] = h.name;
-    env[`${functionEnvVar(h.name)}_ARN`] = functionArn(h.name);
-  }
-  return env;
 }
 
 /**
@@ -176,13 +214,15 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
     });
     stops.push(() => dynamo.close());
 
-    // Gateways listen before the functions load: their URLs go into the functions' environment.
+    // Gateways listen before the functions load: their URLs go into the functions' environment. Until every function
+    // is loaded they answer 503 with Retry-After, never a half-filled route table.
+    let ready = false;
     let issuer: LocalIssuer | undefined;
     const httpRoutes: HttpRoute[] = [];
     const http = await startHttpGateway({
       port: options.port,
       host,
-      routes: httpRoutes,
+      routes: () => (ready ? httpRoutes : undefined),
       jwt: () => {
         if (!issuer) throw new Error('issuer not ready');
         return { issuer: issuer.issuer, audience: issuer.audience, jwksUri: issuer.jwksUri };
@@ -214,12 +254,19 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
         },
       },
       routes: wsRoutes,
+      ready: () => ready,
       log,
     });
     stops.push(() => ws.close());
 
     const functions = new Map<string, LambdaHandler>();
-    const lambda = await startLambdaApi({ port: options.lambdaPort, host, functions, log });
+    const lambda = await startLambdaApi({
+      port: options.lambdaPort,
+      host,
+      functions,
+      log,
+      ...(options.dataDir ? { queueDir: join(options.dataDir, 'lambda-async') } : {}),
+    });
     stops.push(() => lambda.close());
 
     const scheduler = await startSchedulerEmulator({
@@ -228,7 +275,8 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
       resolveTarget: (arn) => {
         const name = arn.split(':').at(-1) ?? '';
         const handler = functions.get(name);
-        return handler ? { name, handler } : undefined;
+        const timeoutSeconds = HANDLERS.find((h) => h.name === name)?.timeoutSeconds ?? 10;
+        return handler ? { name, handler, timeoutMs: timeoutSeconds * 1000 } : undefined;
       },
       log,
     });
@@ -237,7 +285,7 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
     const connect = await startConnectEmulator({
       port: options.connectPort,
       host,
-      instanceIds: [LOCAL_CONNECT_INSTANCE_ID],
+      instanceIds: options.connectInstanceArns.map(instanceIdOf),
       log,
     });
     stops.push(() => connect.close());
@@ -262,11 +310,11 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
       kinesis: kinesis.endpoint,
       jwks: issuer.jwksUri,
     };
-    Object.assign(process.env, functionEnvironment(HANDLERS, urls, issuer, options.functionLogLevel));
-
+    const isolation = installFunctionIsolation();
     for (const def of HANDLERS) {
       const t = def.trigger;
-      const handler = await loadHandler(ROOT_DIR, def.entry);
+      const env = functionEnvironment(def, urls, issuer, options.functionLogLevel, options.connectInstanceArns);
+      const handler = await loadFunction(isolation, ROOT_DIR, def, env);
       functions.set(def.name, handler);
       switch (t.kind) {
         case 'ws-authorizer':
@@ -328,6 +376,10 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
       sweeperClient.destroy();
     });
 
+    ready = true;
+    // Async events accepted before a crash or restart run now (a fan-out resumes from its checkpoints).
+    const resumed = await lambda.resume();
+    if (resumed > 0) log('warn', 'Resumed queued async invocations', { count: resumed });
     const readyIssuer = issuer;
     return {
       urls,

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isTimeZone, type LocalDateTime, localParts, localToInstant } from '../../functions/domain/zoned-time.ts';
+import { guardEmulator } from './emulator-guard.ts';
 import { BadJsonBody, closeServer, listen, readJsonObject, sendJson } from './http-util.ts';
 import { invoke, type LambdaHandler } from './lambda.ts';
 
@@ -16,8 +17,8 @@ export interface SchedulerEmulatorOptions {
   port: number;
   /** @default '127.0.0.1' */
   host?: string;
-  /** Maps a schedule target ARN to the local handler that stands for it. */
-  resolveTarget: (arn: string) => { name: string; handler: LambdaHandler } | undefined;
+  /** Maps a schedule target ARN to the local handler that stands for it (and its timeout, as deployed). */
+  resolveTarget: (arn: string) => { name: string; handler: LambdaHandler; timeoutMs?: number } | undefined;
   /** ms epoch. @default Date.now */
   clock?: { now(): number };
   /** How often due schedules are checked; `0` turns the timer off (tests drive `tick()` themselves). @default 1000 */
@@ -543,6 +544,9 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
     }
   }
 
+  // Aborted on close: running invocations see no time left (see lambdaContext), so close() does not wait minutes.
+  const closing = new AbortController();
+
   async function deliver(s: Schedule, scheduledAt: number): Promise<boolean> {
     const target = opts.resolveTarget(s.target.Arn);
     if (!target) {
@@ -562,7 +566,7 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
     const retries = Math.min(s.target.RetryPolicy?.MaximumRetryAttempts ?? 185, LOCAL_RETRY_CAP);
     for (let attempt = 0; ; attempt++) {
       try {
-        await invoke(target.name, target.handler, event);
+        await invoke(target.name, target.handler, event, target.timeoutMs, closing.signal);
         return true;
       } catch (err) {
         if (attempt >= retries) {
@@ -600,6 +604,7 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
   }
 
   const server = createServer((req, res) => void onRequest(req, res));
+  guardEmulator(server);
   const host = opts.host ?? '127.0.0.1';
   const endpoint = `http://${host}:${await listen(server, opts.port, host)}`;
 
@@ -636,6 +641,7 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
     },
     async close() {
       if (timer) clearInterval(timer);
+      closing.abort();
       await closeServer(server);
       await Promise.allSettled([...inFlight]);
     },

@@ -2,7 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
-import { closeServer, listen, readBody, sendJson } from './http-util.ts';
+import { guardEmulator } from './emulator-guard.ts';
+import { closeServer, listen, readBody, requestTarget, sendJson } from './http-util.ts';
 import { invoke, type LambdaHandler } from './lambda.ts';
 
 /**
@@ -37,6 +38,8 @@ export interface WsGatewayOptions {
   readonly maxConnectionMs?: number;
   /** One line per refusal or error; silent when absent. */
   readonly log?: WsGatewayLog;
+  /** False while the functions are still loading: upgrades are refused 503 with `Retry-After`. @default always ready */
+  readonly ready?: () => boolean;
 }
 
 export interface WsGateway {
@@ -125,8 +128,9 @@ function multiValueMaps(pairs: Iterable<[string, string]>): {
   single: Record<string, string>;
   multi: Record<string, string[]>;
 } {
-  const single: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
+  // Keys are the client's: without a prototype, `__proto__`, `constructor` or `toString` are plain keys.
+  const single: Record<string, string> = Object.create(null);
+  const multi: Record<string, string[]> = Object.create(null);
   for (const [key, value] of pairs) {
     single[key] = value;
     const list = multi[key];
@@ -220,10 +224,11 @@ function headerOf(result: unknown, name: string): string | undefined {
 function refuseUpgrade(socket: Duplex, status: number, body: string): void {
   if (socket.destroyed) return;
   const text = STATUS_CODES[status] ?? 'Error';
+  const retry = status === 503 ? 'Retry-After: 1\r\n' : '';
   socket.once('finish', () => socket.destroy());
   socket.end(
     `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-      `Connection: close\r\n\r\n${body}`,
+      `${retry}Connection: close\r\n\r\n${body}`,
   );
 }
 
@@ -291,7 +296,9 @@ export function startWsGateway(options: WsGatewayOptions): Promise<WsGateway> {
     handleProtocols: (_protocols, req) => chosenProtocol.get(req) ?? false,
   });
 
+  // The @connections API is an emulator (SigV4 required, not verified): this machine only. Upgrades are not requests.
   const server = createServer((req, res) => handleManagement(req, res));
+  guardEmulator(server);
   // Longer than the SDK's idle keep-alive reuse, so that a reused socket is not closed under a request.
   server.keepAliveTimeout = 60_000;
   server.headersTimeout = 65_000;
@@ -329,7 +336,10 @@ export function startWsGateway(options: WsGatewayOptions): Promise<WsGateway> {
     let connectSucceeded = false;
     try {
       if (closing) throw new Refusal(503, jsonMessage('Service Unavailable'), 'the gateway is closing');
-      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (options.ready && !options.ready())
+        throw new Refusal(503, jsonMessage('Service Unavailable'), 'the runtime is starting');
+      const url = requestTarget(req);
+      if (!url) throw new Refusal(400, jsonMessage('Bad Request'), 'the request target is not a URL');
       const path = url.pathname.replace(/\/+$/, '');
       if (path !== '' && path !== `/${stage}`) throw new Refusal(404, jsonMessage('Not Found'), `no stage at ${path}`);
       // Refuse what ws's handshake would refuse before any integration runs.

@@ -1,6 +1,7 @@
 import { alertHandlers } from './alerts.ts';
 import { foundationHandlers } from './foundation.ts';
 import { messagingHandlers } from './messaging.ts';
+import { reportHandlers } from './reports.ts';
 import { statusHandlers } from './status.ts';
 import type { HandlerDefinition } from './types.ts';
 
@@ -15,6 +16,7 @@ export const HANDLERS: readonly HandlerDefinition[] = [
   ...messagingHandlers,
   ...statusHandlers,
   ...alertHandlers,
+  ...reportHandlers,
 ];
 
 export function handlerByName(name: string): HandlerDefinition {

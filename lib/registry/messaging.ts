@@ -50,6 +50,14 @@ export const messagingHandlers: readonly HandlerDefinition[] = [
     timeoutSeconds: 900,
   },
   {
+    name: 'ScheduleMessageSweep',
+    entry: 'functions/handlers/schedule/message-sweep.ts',
+    description: 'Every minute: re-drives accepted sends whose fan-out stalled; fails those that never progress',
+    trigger: { kind: 'schedule', expression: 'rate(1 minute)' },
+    access: { tables: mainRw, manageConnections: true, invokes: ['MessageFanOut'] },
+    timeoutSeconds: 60,
+  },
+  {
     name: 'HttpInboxGet',
     entry: 'functions/handlers/http/inbox-get.ts',
     description: "The caller's messages of today, ?q= case-insensitive search",

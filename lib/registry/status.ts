@@ -4,8 +4,8 @@ const rw = { tables: { main: 'readwrite' } } as const;
 /** Functions whose status changes push to agents, the feed and monitors. */
 const pushes = { tables: { main: 'readwrite' }, manageConnections: true } as const;
 /**
- * …and may queue PutUserStatus: they read the instance id (`connect: []` grants no Connect action — the call itself
- * is the sync worker's) and start the worker at once with an async invoke.
+ * …and may queue PutUserStatus for the tenant's instance: they read the configured instances (`connect: []` grants no
+ * Connect action — the call itself is the sync worker's) and start the worker at once with an async invoke.
  */
 const changes = { ...pushes, connect: [], invokes: ['ScheduleStatusConnectSync'] } as const;
 
@@ -89,11 +89,26 @@ export const statusHandlers: readonly HandlerDefinition[] = [
     access: { tables: { main: 'read' } },
   },
   {
-    name: 'HttpStatusConnectInstance',
-    entry: 'functions/handlers/http/status-connect-instance.ts',
-    description: 'Admins link their Connect instance (ARN → tenant) and map statuses to Connect agent statuses',
-    trigger: { kind: 'http', method: 'PUT', path: '/connect/instance', auth: 'jwt' },
+    name: 'HttpConnectStatusMap',
+    entry: 'functions/handlers/http/connect-status-map.ts',
+    description: "Admins map their tenant's statuses to the Connect agent statuses of the tenant's instance",
+    trigger: { kind: 'http', method: 'PUT', path: '/connect/status-map', auth: 'jwt' },
     access: rw,
+  },
+  {
+    name: 'HttpOperatorConnectBind',
+    entry: 'functions/handlers/http/operator-connect-bind.ts',
+    description: "Operators bind one of the deployment's Connect instances to a tenant (claim new, release old)",
+    trigger: { kind: 'http', method: 'PUT', path: '/operator/tenants/{tenant}/connect-instance', auth: 'jwt' },
+    // Reads the configured instances; calls no Connect API.
+    access: { ...rw, connect: [] },
+  },
+  {
+    name: 'HttpOperatorConnectUnbind',
+    entry: 'functions/handlers/http/operator-connect-unbind.ts',
+    description: "Operators release a tenant's Connect instance",
+    trigger: { kind: 'http', method: 'DELETE', path: '/operator/tenants/{tenant}/connect-instance', auth: 'jwt' },
+    access: { ...rw, connect: [] },
   },
   {
     name: 'WsStatusSet',
@@ -141,10 +156,12 @@ export const statusHandlers: readonly HandlerDefinition[] = [
   {
     name: 'ScheduleStatusInactivity',
     entry: 'functions/handlers/schedule/status-inactivity.ts',
-    description: 'Every minute: sets agents silent for the inactivity window Offline',
+    description: 'Started every minute, sweeps every 2 s for 2 minutes: agents silent past the window go Offline',
     trigger: { kind: 'schedule', expression: 'rate(1 minute)' },
     access: changes,
-    timeoutSeconds: 60,
+    // The run (120 s, see the handler) plus a margin; it mostly sleeps, so it needs no more than the minimum memory.
+    timeoutSeconds: 130,
+    memorySize: 128,
   },
   {
     name: 'ScheduleStatusConnectSync',

@@ -51,7 +51,11 @@ export interface Access {
    * `SCHEDULE_GROUP`, `SCHEDULER_ROLE_ARN` and `FN_<NAME>_ARN`.
    */
   readonly schedulesTargets?: readonly string[];
-  /** Amazon Connect API actions (without the `connect:` prefix); sets `CONNECT_INSTANCE_ID` when configured. */
+  /**
+   * Amazon Connect API actions (without the `connect:` prefix), allowed on exactly the instances the operator
+   * configured. Sets `CONNECT_INSTANCE_ARNS` (comma-separated, empty when none is configured) — also for `connect: []`,
+   * which grants no action: functions that queue Connect calls for a tenant's instance but do not make them.
+   */
   readonly connect?: readonly string[];
 }
 

@@ -45,6 +45,12 @@ export interface ApiStackProps extends StackProps {
   readonly config: StageConfig;
   readonly tables: Readonly<Record<TableKey, ITable>>;
   readonly streams: Readonly<Record<StreamKey, IStream>>;
+  /**
+   * Further streams a `kinesis` trigger consumes besides `streams[key]`: the agent event streams of Connect instances
+   * that write to a stream of their own (`connectInstances[].agentEventStreamArn`).
+   * @default none
+   */
+  readonly extraStreamSources?: Readonly<Partial<Record<StreamKey, readonly IStream[]>>>;
   readonly userPool: IUserPool;
   readonly userPoolClient: IUserPoolClient;
   /**
@@ -138,6 +144,8 @@ export class ApiStack extends Stack {
                 allowOrigins: [...origins],
                 allowMethods: [apigw.CorsHttpMethod.ANY],
                 allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+                // The CSV export pages with these; a browser reads only headers it is allowed to.
+                exposeHeaders: ['x-next-cursor', 'x-row-count', 'content-disposition'],
                 maxAge: Duration.hours(1),
               }
             : undefined,
@@ -174,10 +182,7 @@ export class ApiStack extends Stack {
           });
           return this.runtimeScheduling;
         },
-        connect:
-          config.connectInstanceArn && config.connectInstanceId
-            ? { instanceArn: config.connectInstanceArn, instanceId: config.connectInstanceId }
-            : undefined,
+        connectInstanceArns: config.connectInstances.map((i) => i.instanceArn),
       });
     }
 
@@ -193,7 +198,12 @@ export class ApiStack extends Stack {
     });
 
     for (const def of handlers) {
-      this.wireTrigger(def, def.trigger, fn(def.name), { wsAuthorizer, jwtAuthorizer, streams: props.streams });
+      this.wireTrigger(def, def.trigger, fn(def.name), {
+        wsAuthorizer,
+        jwtAuthorizer,
+        streams: props.streams,
+        extraStreams: props.extraStreamSources ?? {},
+      });
     }
 
     if (this.webSocketStage) {
@@ -225,6 +235,7 @@ export class ApiStack extends Stack {
       wsAuthorizer?: WebSocketLambdaAuthorizer;
       jwtAuthorizer: HttpJwtAuthorizer;
       streams: Readonly<Record<StreamKey, IStream>>;
+      extraStreams: Readonly<Partial<Record<StreamKey, readonly IStream[]>>>;
     },
   ): void {
     switch (trigger.kind) {
@@ -265,22 +276,24 @@ export class ApiStack extends Stack {
           retentionPeriod: this.config.failureRetention,
         });
         acknowledgeFailureQueue(failures);
-        fn.addEventSource(
-          new KinesisEventSource(ctx.streams[trigger.stream], {
-            ...KINESIS_CONSUMER,
-            batchSize: trigger.batchSize,
-            maxBatchingWindow:
-              trigger.maxBatchingWindowSeconds === undefined
-                ? undefined
-                : Duration.seconds(trigger.maxBatchingWindowSeconds),
-            // The handler reports failed records (Powertools BatchProcessor); only those are retried.
-            reportBatchItemFailures: true,
-            bisectBatchOnError: true,
-            // Kinesis failure records carry the shard and sequence numbers, not the data: within the stream's
-            // retention the batch can be re-read from there.
-            onFailure: new SqsDlq(failures),
-          }),
-        );
+        for (const stream of [ctx.streams[trigger.stream], ...(ctx.extraStreams[trigger.stream] ?? [])]) {
+          fn.addEventSource(
+            new KinesisEventSource(stream, {
+              ...KINESIS_CONSUMER,
+              batchSize: trigger.batchSize,
+              maxBatchingWindow:
+                trigger.maxBatchingWindowSeconds === undefined
+                  ? undefined
+                  : Duration.seconds(trigger.maxBatchingWindowSeconds),
+              // The handler reports failed records (Powertools BatchProcessor); only those are retried.
+              reportBatchItemFailures: true,
+              bisectBatchOnError: true,
+              // Kinesis failure records carry the shard and sequence numbers, not the data: within the stream's
+              // retention the batch can be re-read from there.
+              onFailure: new SqsDlq(failures),
+            }),
+          );
+        }
         return;
       }
       case 'schedule': {

@@ -10,6 +10,8 @@ import { TABLES, type TableDefinition, type TableKey } from '../tables.ts';
 
 /** The roles a user can hold; Cognito groups of the same names put them into the `cognito:groups` claim. */
 export const USER_GROUPS = ['admin', 'supervisor', 'agent'] as const;
+/** The deployment's operators (functions/domain/connect-binding.ts checks the same name). */
+export const OPERATOR_GROUP = 'operator';
 
 export interface StatefulStackProps extends StackProps {
   readonly config: StageConfig;
@@ -27,6 +29,8 @@ export class StatefulStack extends Stack {
   public readonly userPoolClient: cognito.UserPoolClient;
   /** Kinesis streams by registry key. `agentEvents` is imported when `agentEventStreamArn` is configured. */
   public readonly streams: Readonly<Record<StreamKey, kinesis.IStream>>;
+  /** Agent event streams of Connect instances that write to a stream of their own (imported, never created). */
+  public readonly extraAgentEventStreams: readonly kinesis.IStream[];
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -47,8 +51,13 @@ export class StatefulStack extends Stack {
         email: { required: true, mutable: true },
         fullname: { required: false, mutable: true },
       },
-      // Immutable: a user cannot move between tenants; every authorization decision keys on it.
-      customAttributes: { tenant: new cognito.StringAttribute({ minLen: 1, maxLen: 64, mutable: false }) },
+      customAttributes: {
+        // Immutable: a user cannot move between tenants; every authorization decision keys on it.
+        tenant: new cognito.StringAttribute({ minLen: 1, maxLen: 64, mutable: false }),
+        // The name agents see as a message's sender. Mutable for administrators (AdminUpdateUserAttributes) but not
+        // writable through the app client below, unlike the standard `name` that users may edit themselves.
+        displayName: new cognito.StringAttribute({ minLen: 1, maxLen: 200, mutable: true }),
+      },
       passwordPolicy: {
         minLength: 12,
         requireLowercase: true,
@@ -81,17 +90,28 @@ export class StatefulStack extends Stack {
       });
     });
 
+    // Deployment staff, not tenant users: they bind the deployment's Connect instances to tenants (the operator routes).
+    // Its members are added by whoever administers the user pool in AWS; no route of the app can add one.
+    this.userPool.addGroup('Group-operator', {
+      groupName: OPERATOR_GROUP,
+      description: "Operators of the deployment: bind Connect instances to tenants (no tenant's role)",
+    });
+
     const readable = new cognito.ClientAttributes()
       .withStandardAttributes({ email: true, emailVerified: true, fullname: true })
-      .withCustomAttributes('tenant');
+      .withCustomAttributes('tenant', 'displayName');
     this.userPoolClient = this.userPool.addClient('ConsoleClient', {
       // A browser app cannot keep a secret.
       generateSecret: false,
-      // SRP: the password never leaves the browser. No USER_PASSWORD_AUTH, no implicit flow.
+      // SRP: the password never leaves the browser. No USER_PASSWORD_AUTH, no custom auth.
       authFlows: { userSrp: true },
-      // ID tokens carry custom:tenant, cognito:groups, cognito:username and name (read permission below).
+      // The consoles sign in with SRP only: no hosted UI, so no OAuth flow at all (CDK's default would enable the
+      // implicit and code grants with the placeholder callback https://example.com). A hosted-UI client would set
+      // `oAuth: { flows: { authorizationCodeGrant: true }, callbackUrls: [<the console's real URL>] }` instead.
+      disableOAuth: true,
+      // ID tokens carry custom:tenant, custom:displayName, cognito:groups and cognito:username.
       readAttributes: readable,
-      // Users may edit their name, never their tenant.
+      // Users may edit their own `name` (which nothing trusts), never their tenant nor the display name agents see.
       writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ fullname: true }),
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,
@@ -125,6 +145,15 @@ export class StatefulStack extends Stack {
       removalPolicy: config.removalPolicy,
     });
     this.streams = { agentEvents, telemetry };
+
+    const own = new Set(
+      config.connectInstances
+        .map((i) => i.agentEventStreamArn)
+        .filter((arn): arn is string => arn !== undefined && arn !== config.agentEventStreamArn),
+    );
+    this.extraAgentEventStreams = [...own].map((arn, n) =>
+      kinesis.Stream.fromStreamArn(this, `ConnectAgentEvents${n + 1}`, arn),
+    );
 
     new CfnOutput(this, 'AgentEventStreamArn', {
       value: agentEvents.streamArn,

@@ -5,7 +5,8 @@ import { agentEvent } from '../support/agent-events.ts';
 import { type RuntimeProcess, startRuntimeProcess } from '../support/runtime.ts';
 import { type Frame, TestClient } from '../support/ws-client.ts';
 
-const INSTANCE = 'arn:aws:connect:us-east-1:000000000000:instance/9d1e8d7a-1111-4222-8333-444455556666';
+const INSTANCE_ID = '9d1e8d7a-1111-4222-8333-444455556666';
+const INSTANCE = `arn:aws:connect:us-east-1:000000000000:instance/${INSTANCE_ID}`;
 
 /** Agent status through `npm start`: Connect agent events into kinesalite, the supervisor feed, silent monitoring. */
 describe('agent status end to end', () => {
@@ -29,7 +30,7 @@ describe('agent status end to end', () => {
   };
 
   beforeAll(async () => {
-    rt = await startRuntimeProcess({ SEED: 'none' });
+    rt = await startRuntimeProcess({ SEED: 'none', CONNECT_INSTANCES: INSTANCE_ID });
     kinesis = new KinesisClient({
       endpoint: rt.kinesis,
       region: 'us-east-1',
@@ -37,9 +38,13 @@ describe('agent status end to end', () => {
       requestHandler: new NodeHttpHandler(),
     });
     const admin = await rt.token({ tenant: 'acme', user: 'ada', role: 'admin' });
-    const mapped = await api(admin, 'PUT', '/connect/instance', { instanceArn: INSTANCE });
-    expect(mapped.status).toBe(200);
+    // The operator binds the deployment's instance to the tenant.
+    const operator = await rt.token({ tenant: 'ops', user: 'olga', role: 'agent', groups: ['operator'] });
+    const bound = await api(operator, 'PUT', '/operator/tenants/acme/connect-instance', { instanceArn: INSTANCE });
+    expect(bound.status).toBe(200);
     await api(admin, 'PUT', '/directory/agents/alice', { displayName: 'Alice Smith', team: 'blue' });
+    // Only agents of the directory can be monitored.
+    await api(admin, 'PUT', '/directory/agents/bob', { displayName: 'Bob Jones', team: 'blue' });
   });
   afterAll(async () => {
     await Promise.all(open.map((c) => c.close()));
@@ -137,10 +142,7 @@ describe('agent status end to end', () => {
 
   it('pushes a status set in the backend to Connect (PutUserStatus) within seconds, with the mapped status id', async () => {
     const admin = await rt.token({ tenant: 'acme', user: 'ada', role: 'admin' });
-    const mapped = await api(admin, 'PUT', '/connect/instance', {
-      instanceArn: INSTANCE,
-      statusMap: { away: 'agent-status-away' },
-    });
+    const mapped = await api(admin, 'PUT', '/connect/status-map', { statusMap: { away: 'agent-status-away' } });
     expect(mapped.status).toBe(200);
     const supervisor = await rt.token({ tenant: 'acme', user: 'sam', role: 'supervisor' });
     // alice logged in through Connect in the first test, so the directory knows her Connect user id.
@@ -156,6 +158,7 @@ describe('agent status end to end', () => {
       expect.objectContaining({
         status: 200,
         input: expect.objectContaining({
+          InstanceId: INSTANCE_ID,
           UserId: 'alice-0000-4000-8000-000000000000',
           AgentStatusId: 'agent-status-away',
         }),

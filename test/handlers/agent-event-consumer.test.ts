@@ -79,7 +79,7 @@ describe('agent-events consumer', () => {
   it('applies valid records in order, skips malformed ones without reporting them, costs no write for duplicates, stale events and heartbeats, and reports transient failures from the first one on', async () => {
     // Prepare
     const h = statusHarness(db.client, db.table);
-    await h.reasons.putConnectConfig('tk', { instanceArn: INSTANCE, statusMap: {} });
+    await h.bindConnect('tk', INSTANCE);
     await h.connect({ tenant: 'tk', user: 'a1', role: 'agent' }, 'conn-a1');
     const login = event('e1', '2026-11-20T09:00:00.000Z', 'LOGIN', []);
     const offer = event('e2', '2026-11-20T09:00:05.000Z', 'STATE_CHANGE', [{ id: 'c1', state: 'CONNECTING' }]);
@@ -119,8 +119,9 @@ describe('agent-events consumer', () => {
         contact: expect.objectContaining({ contactId: 'c1' }),
       }),
     ]);
-    // Two applied events: status record + log (+ session on login); duplicates, stale events and the heartbeat: none.
-    expect(writes.commands).toHaveLength(5);
+    // Two applied events: one transaction each (status record + log, + session on login); duplicates, stale events and
+    // the heartbeat: none.
+    expect(writes.commands).toEqual(['TransactWriteCommand', 'TransactWriteCommand']);
     expect(h.gateway.received('conn-a1').map((f) => f.status)).toEqual(['idle', 'ringing']);
 
     // A second delivery of the same batch (a Lambda retry) writes nothing at all.
@@ -130,12 +131,13 @@ describe('agent-events consumer', () => {
 
   it('reports a transient failure and every later record as batchItemFailures', async () => {
     const h = statusHarness(db.client, db.table);
-    await h.reasons.putConnectConfig('tf', {
-      instanceArn: INSTANCE.replace('5555', '6666'),
-      statusMap: {},
-    });
+    await h.bindConnect('tf', INSTANCE.replace('5555', '6666'));
     const inst = INSTANCE.replace('5555', '6666');
-    const ev = (id: string, at: string, user: string) => ({ ...event(id, at, 'LOGIN', [], user), InstanceARN: inst });
+    const ev = (id: string, at: string, user: string) => ({
+      ...event(id, at, 'LOGIN', [], user),
+      InstanceARN: inst,
+      AgentARN: `${inst}/agent/uuid-${user}`,
+    });
     let calls = 0;
     h.directory.syncFromConnect = async () => {
       calls++;
@@ -155,5 +157,74 @@ describe('agent-events consumer', () => {
     });
     expect((await h.deps.store.get('tf', 'b1'))?.status).toBe('idle');
     expect(await h.deps.store.get('tf', 'b2')).toBeUndefined();
+  });
+
+  it("skips, as bad input, records whose agent is not the instance's or whose Username is no user id", async () => {
+    // Prepare
+    const h = statusHarness(db.client, db.table);
+    const inst = INSTANCE.replace('5555', '7777');
+    await h.bindConnect('tb', inst);
+    const good = {
+      ...event('g1', '2026-11-20T09:00:00Z', 'LOGIN', [], 'ok1'),
+      InstanceARN: inst,
+      AgentARN: `${inst}/agent/uuid-ok1`,
+    };
+    const foreignAgent = { ...good, EventId: 'g2', AgentARN: `${INSTANCE}/agent/uuid-ok1` };
+    const badUser = (id: string, username: string) => ({
+      ...good,
+      EventId: id,
+      CurrentAgentSnapshot: {
+        ...good.CurrentAgentSnapshot,
+        Configuration: { ...good.CurrentAgentSnapshot.Configuration, Username: username },
+      },
+    });
+    const stats: Record<string, number>[] = [];
+    const batch = {
+      Records: [
+        record('20', foreignAgent),
+        record('21', badUser('g3', 'alice#STATUS')),
+        record('22', badUser('g4', '../x')),
+        record('23', badUser('g5', 'x'.repeat(129))),
+        record('24', good),
+      ],
+    } as unknown as KinesisStreamEvent;
+
+    // Act
+    const writes = await countWrites(() => agentEventConsumer(h.deps, (s) => stats.push(s))(batch, {} as Context));
+
+    // Assess: never reported (they can never succeed), never written, and the good record after them applies.
+    expect(writes.result).toEqual({ batchItemFailures: [] });
+    expect(stats[0]).toEqual({ malformed: 4, applied: 1 });
+    expect(writes.commands).toEqual(['TransactWriteCommand']);
+    expect((await h.deps.store.list('tb', { limit: 10 })).items.map((i) => i.agent)).toEqual(['ok1']);
+  });
+
+  it('an instance bound between two batches applies from the next batch on (no negative cache)', async () => {
+    const h = statusHarness(db.client, db.table);
+    const inst = INSTANCE.replace('5555', '8888');
+    const ev = (id: string, at: string) => ({
+      ...event(id, at, 'LOGIN', [], 'n1'),
+      InstanceARN: inst,
+      AgentARN: `${inst}/agent/uuid-n1`,
+    });
+    const stats: Record<string, number>[] = [];
+    const consume = agentEventConsumer(h.deps, (s) => stats.push(s));
+
+    await consume(
+      { Records: [record('30', ev('n1', '2026-11-20T09:00:00Z'))] } as unknown as KinesisStreamEvent,
+      {} as Context,
+    );
+    await h.bindConnect('tn', inst);
+    await consume(
+      { Records: [record('31', ev('n2', '2026-11-20T09:00:01Z'))] } as unknown as KinesisStreamEvent,
+      {} as Context,
+    );
+    await h.bindings.unbind('tn');
+    await consume(
+      { Records: [record('32', ev('n3', '2026-11-20T09:00:02Z'))] } as unknown as KinesisStreamEvent,
+      {} as Context,
+    );
+
+    expect(stats).toEqual([{ 'unknown-instance': 1 }, { applied: 1 }, { 'unknown-instance': 1 }]);
   });
 });

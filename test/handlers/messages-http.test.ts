@@ -249,6 +249,98 @@ describe('POST /messages', () => {
   });
 });
 
+describe('one contract for REST and WebSocket sends', () => {
+  const wsSend = (body: Record<string, unknown>) =>
+    call('wsSend', wsEvent(sup, { action: 'sendMessage', ...body }, 'c-sup', 'sendMessage'));
+
+  it('messageAccepted carries the frame id and the message id in separate fields', async () => {
+    const reply = await wsSend({ id: 'frame-9', text: 'Over the socket', to: { agentIds: ['agent-05'] } });
+    expect(reply.body).toMatchObject({ type: 'messageAccepted', id: 'frame-9', status: 'complete', replayed: false });
+    expect(reply.body.messageId).toEqual(expect.any(String));
+    expect(reply.body.messageId).not.toBe('frame-9');
+    const report = await call('get', httpEvent({ principal: sup, params: { id: reply.body.messageId } }));
+    expect(report.body).toMatchObject({ text: 'Over the socket', counts: { recipients: 1 } });
+  });
+
+  it('refuses a send that reaches nobody with 422 NO_RECIPIENTS, on both transports', async () => {
+    for (const to of [{ agentIds: ['ghost-1', 'ghost-2'] }, { agentIds: ['spy'] }, { teams: ['no-such-team'] }]) {
+      const rest = await send(sup, { text: 'Anyone?', to });
+      expect(rest.status, JSON.stringify(to)).toBe(422);
+      expect(rest.body.code).toBe('NO_RECIPIENTS');
+      const ws = await wsSend({ id: 'n1', text: 'Anyone?', to });
+      expect(ws.body).toMatchObject({ type: 'error', status: 422, code: 'NO_RECIPIENTS', id: 'n1' });
+    }
+    const rest = await send(sup, { text: 'Anyone?', to: { agentIds: ['ghost-2', 'ghost-1'] } });
+    expect(rest.body.details).toEqual({ unknownIds: ['ghost-1', 'ghost-2'] });
+    // One known id among unknown ones is a normal send.
+    expect((await send(sup, { text: 'Someone', to: { agentIds: ['ghost-1', 'agent-06'] } })).status).toBe(201);
+  });
+
+  it('rejects unknown top-level keys and malformed JSON with the same codes on both transports', async () => {
+    const body = { text: 'hi', to: { agentIds: ['agent-06'] }, idempotencyKy: 'typo' };
+    const rest = await send(sup, body);
+    const ws = await wsSend(body);
+    expect(rest.status).toBe(400);
+    expect(ws.body).toMatchObject({ type: 'error', status: 400 });
+    expect(ws.body.code).toBe(rest.body.code);
+    expect(JSON.stringify(ws.body.details)).toContain('idempotencyKy');
+    expect(JSON.stringify(rest.body.details)).toContain('idempotencyKy');
+    const badJson = await send(sup, '{"text": "hi",');
+    expect(badJson).toMatchObject({ status: 400, body: { code: 'BAD_JSON' } });
+  });
+});
+
+describe('listing pages', () => {
+  it('GET /inbox pages newest first with cursor and limit, validated like GET /messages', async () => {
+    const me: Principal = { tenant: 'acme', user: 'agent-12', role: 'agent' };
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const sent = await send(sup, { text: `Page test ${i}`, to: { agentIds: ['agent-12'] } });
+      expect(sent.status).toBe(201);
+      ids.push(sent.body.id);
+    }
+    const newestFirst = [...ids].reverse();
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await call(
+        'inbox',
+        httpEvent({ principal: me, query: { limit: '2', ...(cursor ? { cursor } : {}) } }),
+      );
+      expect(page.status).toBe(200);
+      expect(page.body.messages.length).toBeLessThanOrEqual(2);
+      expect(page.body.unread).toBe(5);
+      seen.push(...page.body.messages.map((m: { id: string }) => m.id));
+      cursor = page.body.cursor ?? undefined;
+      pages++;
+    } while (cursor && pages < 10);
+    expect(seen).toEqual(newestFirst);
+    expect(pages).toBe(3);
+    // Search and paging combine.
+    const searched = await call('inbox', httpEvent({ principal: me, query: { q: 'PAGE TEST', limit: '4' } }));
+    expect(searched.body.messages).toHaveLength(4);
+    expect(searched.body.cursor).toEqual(expect.any(String));
+
+    for (const query of [{ cursor: 'garbage' }, { cursor: 'eyJwayI6IlQjZ2xvYmV4In0' }]) {
+      const bad = await call('inbox', httpEvent({ principal: me, query }));
+      expect(bad, JSON.stringify(query)).toMatchObject({ status: 400, body: { code: 'BAD_CURSOR' } });
+    }
+    for (const limit of ['0', '201', 'many']) {
+      const bad = await call('inbox', httpEvent({ principal: me, query: { limit } }));
+      expect(bad, limit).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
+    }
+  });
+
+  it('GET /messages refuses ?q= (there is no search of sent messages) instead of ignoring it', async () => {
+    const res = await call('list', httpEvent({ principal: sup, query: { q: 'refund' } }));
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('VALIDATION_FAILED');
+    expect(JSON.stringify(res.body.details)).toContain('q');
+    expect((await call('list', httpEvent({ principal: sup, query: { limit: '5' } }))).status).toBe(200);
+  });
+});
+
 describe('directory routes', () => {
   it('creates, reads, lists with pagination, deletes; supervisors read, only admins write', async () => {
     const created = await call(

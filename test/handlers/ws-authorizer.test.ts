@@ -38,11 +38,19 @@ describe('WebSocket $connect authorizer', () => {
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  it('allows a valid token and passes tenant, user and role on as context', async () => {
-    const token = await issuer.sign({ tenant: 'acme', user: 'alice', role: 'agent', name: 'Alice' });
+  it("allows a valid token and passes tenant, user, role, display name and the token's expiry on as context", async () => {
+    const token = await issuer.sign({ tenant: 'acme', user: 'alice', role: 'agent', name: 'Alice', ttlSeconds: 600 });
+    const { exp } = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { exp: number };
     const result = await authorize(event(token));
     expect(result.policyDocument.Statement[0]).toMatchObject({ Effect: 'Allow', Resource: methodArn });
-    expect(result.context).toEqual({ tenant: 'acme', user: 'alice', role: 'agent', name: 'Alice' });
+    expect(result.context).toEqual({ tenant: 'acme', user: 'alice', role: 'agent', name: 'Alice', exp: String(exp) });
+  });
+
+  it('refuses access tokens, and ignores the user-editable name claim', async () => {
+    const access = await issuer.sign({ tenant: 'acme', user: 'a', role: 'admin', claims: { token_use: 'access' } });
+    await expect(authorize(event(access))).rejects.toThrow('Unauthorized');
+    const renamed = await issuer.sign({ tenant: 'acme', user: 'a', role: 'agent', claims: { name: 'The CEO' } });
+    expect((await authorize(event(renamed))).context).not.toHaveProperty('name');
   });
 
   it('answers Unauthorized (401) for a missing, expired or foreign-signed token', async () => {

@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HANDLERS } from '../../lib/registry/index.ts';
-import { USER_GROUPS } from '../../lib/stacks/stateful-stack.ts';
+import { OPERATOR_GROUP, USER_GROUPS } from '../../lib/stacks/stateful-stack.ts';
 import { TABLES } from '../../lib/tables.ts';
 import {
   actionsOf,
@@ -189,21 +189,43 @@ describe('the app with the registry as it is (stage dev, nothing configured)', (
       });
     });
 
-    it('has the admin, supervisor and agent groups', () => {
+    it('has the admin, supervisor and agent groups, and the deployment operators', () => {
       const groups = resourcesOf(s.statefulTemplate, 'AWS::Cognito::UserPoolGroup').map(
         ([, r]) => (r.Properties as { GroupName: string }).GroupName,
       );
-      expect(groups.sort()).toEqual([...USER_GROUPS].sort());
+      expect(groups.sort()).toEqual([...USER_GROUPS, OPERATOR_GROUP].sort());
       expect(USER_GROUPS).toEqual(['admin', 'supervisor', 'agent']);
     });
 
-    it('has a public SRP client that can read the tenant and the name', () => {
+    it('has a public SRP client that reads the tenant and the display name but can write neither', () => {
       s.statefulTemplate.hasResourceProperties('AWS::Cognito::UserPoolClient', {
         GenerateSecret: false,
         ExplicitAuthFlows: Match.arrayWith(['ALLOW_USER_SRP_AUTH']),
-        ReadAttributes: Match.arrayWith(['custom:tenant', 'name']),
-        WriteAttributes: Match.not(Match.arrayWith(['custom:tenant'])),
+        ReadAttributes: Match.arrayWith(['custom:displayName', 'custom:tenant']),
       });
+      s.statefulTemplate.hasResourceProperties('AWS::Cognito::UserPool', {
+        Schema: Match.arrayWith([
+          Match.objectLike({ Name: 'displayName', AttributeDataType: 'String', Mutable: true }),
+        ]),
+      });
+      const [[, client] = []] = resourcesOf(s.statefulTemplate, 'AWS::Cognito::UserPoolClient');
+      const props = (client as { Properties: Record<string, unknown> } | undefined)?.Properties ?? {};
+      // An explicit list: an absent WriteAttributes would let users write every attribute.
+      expect(props.WriteAttributes).toEqual(['name']);
+    });
+
+    it('enables only the sign-in flows the consoles use: SRP and refresh, no OAuth grant, no callback URL', () => {
+      const clients = resourcesOf(s.statefulTemplate, 'AWS::Cognito::UserPoolClient');
+      expect(clients).toHaveLength(1);
+      const props = (clients[0]?.[1] as { Properties: Record<string, unknown> } | undefined)?.Properties ?? {};
+      expect([...((props.ExplicitAuthFlows as string[]) ?? [])].sort()).toEqual([
+        'ALLOW_REFRESH_TOKEN_AUTH',
+        'ALLOW_USER_SRP_AUTH',
+      ]);
+      expect(props.AllowedOAuthFlowsUserPoolClient).not.toBe(true);
+      expect(props.AllowedOAuthFlows).toBeUndefined();
+      expect(props.CallbackURLs).toBeUndefined();
+      expect(JSON.stringify(s.statefulTemplate.toJSON())).not.toContain('example.com');
     });
   });
 
@@ -276,7 +298,8 @@ describe('the app with the registry as it is (stage dev, nothing configured)', (
       } else {
         expect(env).not.toHaveProperty('JWT_ISSUER');
       }
-      expect(env).not.toHaveProperty('CONNECT_INSTANCE_ID');
+      if (def.access.connect) expect(env).toHaveProperty('CONNECT_INSTANCE_ARNS');
+      else expect(env).not.toHaveProperty('CONNECT_INSTANCE_ARNS');
     }
   });
 
@@ -324,6 +347,7 @@ describe('configured variants', () => {
       CorsConfiguration: Match.objectLike({
         AllowOrigins: ['https://console.example.com', 'http://localhost:5173'],
         AllowHeaders: Match.arrayWith(['authorization']),
+        ExposeHeaders: Match.arrayWith(['x-next-cursor']),
       }),
     });
   });

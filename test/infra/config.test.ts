@@ -14,7 +14,7 @@ describe('stage config', () => {
     expect(config.stage).toBe('dev');
     expect(config.removalPolicy).toBe(RemovalPolicy.DESTROY);
     expect(config.logRetention).toBe(RetentionDays.ONE_WEEK);
-    expect(config.connectInstanceArn).toBeUndefined();
+    expect(config.connectInstances).toEqual([]);
     expect(config.agentEventStreamArn).toBeUndefined();
     expect(config.allowedOrigins).toEqual([]);
     expect(config.logLevel).toBe('INFO');
@@ -27,10 +27,29 @@ describe('stage config', () => {
     expect(config.logRetention).toBe(RetentionDays.ONE_MONTH);
   });
 
-  it('derives the Connect instance id from its ARN', () => {
-    const config = parseConfig({ connectInstanceArn: INSTANCE });
+  it('takes the Connect instances as JSON, as a list of ARNs or as the one-instance shorthand', () => {
+    const other = INSTANCE.replace('0f1e2d3c', 'aaaaaaaa');
+    const stream = 'arn:aws:kinesis:eu-west-2:123456789012:stream/connect-b';
 
-    expect(config.connectInstanceId).toBe('0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b');
+    expect(parseConfig({ connectInstanceArn: INSTANCE }).connectInstances).toEqual([{ instanceArn: INSTANCE }]);
+    expect(parseConfig({ connectInstances: `${INSTANCE}, ${other}` }).connectInstances).toEqual([
+      { instanceArn: INSTANCE },
+      { instanceArn: other },
+    ]);
+    expect(
+      parseConfig({
+        connectInstances: JSON.stringify([
+          { instanceArn: INSTANCE },
+          { instanceArn: other, agentEventStreamArn: stream },
+        ]),
+      }).connectInstances,
+    ).toEqual([{ instanceArn: INSTANCE }, { instanceArn: other, agentEventStreamArn: stream }]);
+  });
+
+  it('refuses an instance listed twice and entries that are not instance ARNs', () => {
+    expect(() => parseConfig({ connectInstances: [INSTANCE], connectInstanceArn: INSTANCE })).toThrow(/listed twice/);
+    expect(() => parseConfig({ connectInstances: '[{"instanceArn":"arn:aws:connect:x"}]' })).toThrow(ConfigError);
+    expect(() => parseConfig({ connectInstances: [{ instanceArn: INSTANCE, tenant: 'acme' }] })).toThrow(ConfigError);
   });
 
   it('splits and trims allowed origins', () => {
@@ -42,7 +61,7 @@ describe('stage config', () => {
   it('treats an empty -c value as absent', () => {
     const config = parseConfig({ connectInstanceArn: '', allowedOrigins: ' ' });
 
-    expect(config.connectInstanceArn).toBeUndefined();
+    expect(config.connectInstances).toEqual([]);
     expect(config.allowedOrigins).toEqual([]);
   });
 

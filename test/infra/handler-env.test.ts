@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { functionEnvironment } from '../../lib/local/runtime.ts';
 import { HANDLERS } from '../../lib/registry/index.ts';
 import { logicalId, synthApp } from './support.ts';
 
@@ -47,6 +48,36 @@ describe('function configuration', () => {
       vi.resetModules();
       const mod = (await import(`../../${def.entry}`)) as { handler?: unknown };
       expect(typeof mod.handler).toBe('function');
+    },
+  );
+});
+
+describe('local function environments', () => {
+  /** Set for every function by the Lambda service or by AppFunction, not by its registry access. */
+  const PLATFORM = /^(AWS_|POWERTOOLS_|NODE_OPTIONS$|PATH$|HOME$)/;
+
+  it.each(HANDLERS.map((h) => [h.name, h] as const))(
+    '%s gets locally exactly the variables the stack gives it',
+    (name, def) => {
+      const fn = built.api.functions.get(name);
+      if (!fn) throw new Error(`${name} is not deployed`);
+      const cloud = Object.keys(resources[logicalId(fn)]?.Properties?.Environment?.Variables ?? {});
+      const urls = {
+        http: 'http://127.0.0.1:1',
+        ws: 'ws://127.0.0.1:2',
+        wsManagement: 'http://127.0.0.1:2',
+        dynamodb: 'http://127.0.0.1:3',
+        lambda: 'http://127.0.0.1:4',
+        scheduler: 'http://127.0.0.1:5',
+        connect: 'http://127.0.0.1:6',
+        kinesis: 'http://127.0.0.1:7',
+        jwks: 'http://127.0.0.1:1/local-issuer/.well-known/jwks.json',
+      };
+      const issuer = { issuer: 'http://127.0.0.1:1/local-issuer', audience: 'local', jwksUri: urls.jwks };
+      const local = Object.keys(
+        functionEnvironment(def, urls, issuer as Parameters<typeof functionEnvironment>[2], 'warn', [INSTANCE]),
+      );
+      expect(local.filter((k) => !PLATFORM.test(k)).sort()).toEqual(cloud.filter((k) => !PLATFORM.test(k)).sort());
     },
   );
 });

@@ -7,7 +7,6 @@ import {
   EXTRA_HANDLERS as EXTRA,
   envOf,
   INSTANCE_ARN,
-  INSTANCE_ID,
   logicalId,
   resourceList,
   resourcesOf,
@@ -16,6 +15,9 @@ import {
   statementsOfRole,
   synthApp,
 } from './support.ts';
+
+const SECOND_ARN = 'arn:aws:connect:eu-west-2:123456789012:instance/aaaaaaaa-4b5a-6978-8a9b-0c1d2e3f4a5b';
+const SECOND_STREAM = 'arn:aws:kinesis:eu-west-2:123456789012:stream/connect-second';
 
 function parts(s: SynthResult, name: string) {
   const fn = s.api.functions.get(name);
@@ -32,21 +34,70 @@ describe('generic wiring with Connect configured', () => {
   let s: SynthResult;
   beforeAll(() => {
     // nag stays on: synth succeeding proves every acknowledgment id was computed right for these wildcards too.
-    s = synthApp({ connectInstanceArn: INSTANCE_ARN }, { handlers: [...HANDLERS, ...EXTRA] });
+    s = synthApp(
+      {
+        connectInstances: JSON.stringify([
+          { instanceArn: INSTANCE_ARN },
+          { instanceArn: SECOND_ARN, agentEventStreamArn: SECOND_STREAM },
+        ]),
+      },
+      { handlers: [...HANDLERS, ...EXTRA] },
+    );
   });
 
-  it('gives a `connect` function the instance id and a statement scoped to the instance', () => {
+  it('gives a `connect` function the configured instances and a statement scoped to exactly those', () => {
     const { env, statements } = parts(s, 'TestAgentEvents');
 
-    expect(env).toMatchObject({ CONNECT_INSTANCE_ID: INSTANCE_ID, CONNECT_INSTANCE_ARN: INSTANCE_ARN });
+    expect(env).toMatchObject({ CONNECT_INSTANCE_ARNS: `${INSTANCE_ARN},${SECOND_ARN}` });
     const connect = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('connect:')));
     expect(connect).toEqual([
       {
         Effect: 'Allow',
         Action: ['connect:PutUserStatus', 'connect:DescribeUser'],
-        Resource: [INSTANCE_ARN, `${INSTANCE_ARN}/*`],
+        Resource: [INSTANCE_ARN, `${INSTANCE_ARN}/*`, SECOND_ARN, `${SECOND_ARN}/*`],
       },
     ]);
+  });
+
+  it('lets every function that changes statuses queue PutUserStatus (instances + worker), and only the worker call it', () => {
+    for (const name of [
+      'HttpStatusAgentSet',
+      'HttpStatusMeSet',
+      'WsStatusSet',
+      'HttpApprovalDecide',
+      'StreamAgentEvents',
+      'ScheduleStatusInactivity',
+    ]) {
+      const { env, statements } = parts(s, name);
+      expect(env, name).toMatchObject({
+        CONNECT_INSTANCE_ARNS: `${INSTANCE_ARN},${SECOND_ARN}`,
+        FN_SCHEDULE_STATUS_CONNECT_SYNC: { Ref: parts(s, 'ScheduleStatusConnectSync').id },
+      });
+      expect(
+        statements.flatMap(actionsOf).filter((a) => a.startsWith('connect:')),
+        name,
+      ).toEqual([]);
+    }
+    const worker = parts(s, 'ScheduleStatusConnectSync').statements.filter((st) =>
+      actionsOf(st).some((a) => a.startsWith('connect:')),
+    );
+    expect(worker).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'connect:PutUserStatus',
+        Resource: [INSTANCE_ARN, `${INSTANCE_ARN}/*`, SECOND_ARN, `${SECOND_ARN}/*`],
+      },
+    ]);
+  });
+
+  it('consumes the agent events of an instance that writes to a stream of its own', () => {
+    const mappings = resourcesOf(s.apiTemplate, 'AWS::Lambda::EventSourceMapping').filter(([, r]) =>
+      JSON.stringify((r.Properties as { FunctionName: unknown }).FunctionName).includes('StreamAgentEvents'),
+    );
+    expect(
+      mappings.map(([, r]) => JSON.stringify((r.Properties as { EventSourceArn: unknown }).EventSourceArn)),
+    ).toEqual(expect.arrayContaining([JSON.stringify(SECOND_STREAM)]));
+    expect(mappings).toHaveLength(2);
   });
 
   it('invokes exactly the named function (no version wildcard) and learns its name', () => {
@@ -189,12 +240,11 @@ describe('generic wiring with Connect configured', () => {
 });
 
 describe('generic wiring without Connect', () => {
-  it('leaves Connect unset: no env, no connect: permission', () => {
+  it('leaves Connect unset: an empty instance list, no connect: permission', () => {
     const s = synthApp({}, { handlers: [...HANDLERS, ...EXTRA] });
     const { env, statements } = parts(s, 'TestAgentEvents');
 
-    expect(env).not.toHaveProperty('CONNECT_INSTANCE_ID');
-    expect(env).not.toHaveProperty('CONNECT_INSTANCE_ARN');
+    expect(env).toMatchObject({ CONNECT_INSTANCE_ARNS: '' });
     expect(statements.flatMap(actionsOf).filter((a) => a.startsWith('connect:'))).toEqual([]);
   });
 });

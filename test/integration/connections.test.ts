@@ -1,4 +1,4 @@
-import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConnectionGateway, ConnectionNotifier } from '../../functions/adapters/connection-notifier.ts';
 import { DynamoConnectionRepository } from '../../functions/adapters/connection-repository.ts';
@@ -34,11 +34,13 @@ describe('connection registry and notifier on dynalite', () => {
   afterAll(async () => db?.close());
 
   const agent = (user: string) => ({ tenant: 'acme', user, role: 'agent' as const });
+  /** A token that outlives the connection (API Gateway closes it after 2 hours anyway). */
+  const exp = () => Math.floor(now / 1000) + 3 * 3600;
 
   it('keeps several connections per user, keyed by tenant and user', async () => {
-    await registerConnection({ connections: repo, clock }, agent('alice'), 'a-1');
-    await registerConnection({ connections: repo, clock }, agent('alice'), 'a-2');
-    await registerConnection({ connections: repo, clock }, { ...agent('alice'), tenant: 'other' }, 'x-1');
+    await registerConnection({ connections: repo, clock }, agent('alice'), 'a-1', exp());
+    await registerConnection({ connections: repo, clock }, agent('alice'), 'a-2', exp());
+    await registerConnection({ connections: repo, clock }, { ...agent('alice'), tenant: 'other' }, 'x-1', exp());
     const list = await repo.listByUser('acme', 'alice');
     expect(list.map((c) => c.connectionId).sort()).toEqual(['a-1', 'a-2']);
     expect(list[0]?.expiresAt).toBeGreaterThan(now / 1000 + 2 * 3600);
@@ -47,7 +49,7 @@ describe('connection registry and notifier on dynalite', () => {
   it('loses no connection when one user connects on several sockets at once', async () => {
     await Promise.all(
       ['r-1', 'r-2', 'r-3', 'r-4', 'r-5'].map((id) =>
-        registerConnection({ connections: repo, clock }, agent('racer'), id),
+        registerConnection({ connections: repo, clock }, agent('racer'), id, exp()),
       ),
     );
     expect((await repo.listByUser('acme', 'racer')).map((c) => c.connectionId).sort()).toEqual([
@@ -67,7 +69,7 @@ describe('connection registry and notifier on dynalite', () => {
 
   it('looks up the connections of many users in batches of 100', async () => {
     const users = Array.from({ length: 230 }, (_, i) => `bulk-${i}`);
-    await Promise.all(users.map((u) => registerConnection({ connections: repo, clock }, agent(u), `${u}-c`)));
+    await Promise.all(users.map((u) => registerConnection({ connections: repo, clock }, agent(u), `${u}-c`, exp())));
     const found = await repo.listByUsers('acme', [...users, 'no-such-user', users[0] ?? '']);
     expect(found).toHaveLength(230);
     expect(new Set(found.map((c) => c.user)).size).toBe(230);
@@ -75,16 +77,38 @@ describe('connection registry and notifier on dynalite', () => {
   });
 
   it('hides records past their TTL even before DynamoDB deletes them', async () => {
-    await registerConnection({ connections: repo, clock }, agent('old'), 'o-1');
+    await registerConnection({ connections: repo, clock }, agent('old'), 'o-1', exp());
     now += 3 * 3600 * 1000;
     expect(await repo.listByUser('acme', 'old')).toEqual([]);
     now -= 3 * 3600 * 1000;
   });
 
+  it("stops pushing to a connection when its token expires, without touching the user's other connections", async () => {
+    const shortLived = Math.floor(now / 1000) + 60;
+    await registerConnection({ connections: repo, clock }, agent('dora'), 'd-long', exp());
+    await registerConnection({ connections: repo, clock }, agent('dora'), 'd-short', shortLived);
+    const gateway = new FakeGateway();
+    const notifier = new ConnectionNotifier(repo, gateway);
+    await notifier.toUser('acme', 'dora', { type: 'before' });
+    now += 61_000;
+    await notifier.toUser('acme', 'dora', { type: 'after' });
+    now -= 61_000;
+    expect(gateway.posts.map((p) => `${p.connectionId}:${JSON.parse(p.data).type}`)).toEqual([
+      'd-long:before',
+      'd-short:before',
+      'd-long:after',
+    ]);
+    // The short token must not shorten the item's life: DynamoDB's TTL would otherwise drop d-long with it.
+    const item = await db.client.send(
+      new GetCommand({ TableName: db.table, Key: { pk: 'T#acme#U#dora', sk: 'CONNS' } }),
+    );
+    expect(item.Item?.ttl).toBeGreaterThan(shortLived + 2 * 3600);
+  });
+
   it('delivers to every connection of each user and deletes exactly the connection that is gone', async () => {
-    await registerConnection({ connections: repo, clock }, agent('bob'), 'b-1');
-    await registerConnection({ connections: repo, clock }, agent('bob'), 'b-2');
-    await registerConnection({ connections: repo, clock }, agent('carol'), 'c-1');
+    await registerConnection({ connections: repo, clock }, agent('bob'), 'b-1', exp());
+    await registerConnection({ connections: repo, clock }, agent('bob'), 'b-2', exp());
+    await registerConnection({ connections: repo, clock }, agent('carol'), 'c-1', exp());
     const gateway = new FakeGateway(new Set(['b-2']), new Set(['c-1']));
     const notifier = new ConnectionNotifier(repo, gateway, 4);
 

@@ -52,6 +52,18 @@ const profile = (tenant: string, agentId: string, extra: Partial<AgentProfile> =
 });
 
 describe('DynamoDirectoryRepository on dynalite', () => {
+  it('stamps addedAt when an agent is first added and keeps it through replaces, imports and Connect updates', async () => {
+    let now = Date.parse('2026-11-03T09:00:00.000Z');
+    const repo = new DynamoDirectoryRepository(db.client, db.table, { now: () => now });
+    await repo.put(profile('stamp', 'ann', { team: 'red' }));
+    now += 3_600_000;
+    await repo.put(profile('stamp', 'ann', { team: 'blue' }));
+    await repo.putMany([profile('stamp', 'ann'), profile('stamp', 'bob')]);
+    await repo.syncFromConnect('stamp', 'ann', { queues: ['sales'], connectUserId: 'u-1' });
+    expect((await repo.get('stamp', 'ann'))?.addedAt).toBe('2026-11-03T09:00:00.000Z');
+    expect((await repo.get('stamp', 'bob'))?.addedAt).toBe('2026-11-03T10:00:00.000Z');
+  });
+
   it('keeps memberships in step with profile edits and deletes', async () => {
     const repo = new DynamoDirectoryRepository(db.client, db.table);
     await repo.put(profile('acme', 'ann', { team: 'red', queues: ['sales', 'support'], lists: ['vip'] }));

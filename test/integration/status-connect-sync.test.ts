@@ -2,9 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyAgentEvent } from '../../functions/domain/agent-event-processor.ts';
 import { agentEventSchema } from '../../functions/domain/agent-events.ts';
 import type { Principal } from '../../functions/domain/principal.ts';
-import { type ConnectStatusClient, drainConnectSync } from '../../functions/domain/status-connect-sync.ts';
+import {
+  type ConnectStatusClient,
+  drainConnectSync,
+  type SyncDeps,
+} from '../../functions/domain/status-connect-sync.ts';
 import { setOwnStatus } from '../../functions/domain/status-service.ts';
-import { startStatusDynamo, statusHarness } from '../support/status-dynalite.ts';
+import { type Harness, startStatusDynamo, statusHarness } from '../support/status-dynalite.ts';
 
 const INSTANCE = 'arn:aws:connect:eu-west-2:111122223333:instance/11111111-2222-3333-4444-777777777777';
 
@@ -18,16 +22,28 @@ afterAll(async () => {
 
 /** A Connect that answers 429 on chosen calls and records when each call happened (fake clock). */
 class FakeConnect implements ConnectStatusClient {
-  readonly calls: Array<{ at: number; userId: string; statusId: string; outcome: string }> = [];
+  readonly calls: Array<{ at: number; instanceArn: string; userId: string; statusId: string; outcome: string }> = [];
   constructor(
     private readonly now: () => number,
     private readonly throttleCalls: ReadonlySet<number>,
   ) {}
-  async putUserStatus(userId: string, statusId: string) {
+  async putUserStatus(instanceArn: string, userId: string, statusId: string) {
     const outcome = this.throttleCalls.has(this.calls.length + 1) ? 'throttled' : 'ok';
-    this.calls.push({ at: this.now(), userId, statusId, outcome });
+    this.calls.push({ at: this.now(), instanceArn, userId, statusId, outcome });
     return outcome as 'ok' | 'throttled';
   }
+}
+
+function syncDeps(h: Harness, client: ConnectStatusClient): SyncDeps {
+  return {
+    queue: h.syncQueue,
+    client,
+    directory: h.directory,
+    reasons: h.reasons,
+    bindings: h.bindings,
+    clock: h.clock,
+    sleep: async () => {},
+  };
 }
 
 describe('PutUserStatus queue', () => {
@@ -35,9 +51,11 @@ describe('PutUserStatus queue', () => {
     // Prepare: 8 agents change status; Connect throttles the 3rd and 4th calls.
     const h = statusHarness(db.client, db.table, { connect: true });
     const tenant = 'tsync';
-    await h.reasons.putConnectConfig(tenant, {
-      instanceArn: INSTANCE,
-      statusMap: { available: 'st-avail', busy: 'st-busy', away: 'st-away', offline: 'st-off' },
+    await h.bindConnect(tenant, INSTANCE, {
+      available: 'st-avail',
+      busy: 'st-busy',
+      away: 'st-away',
+      offline: 'st-off',
     });
     const agents: Principal[] = Array.from({ length: 8 }, (_, i) => ({
       tenant,
@@ -56,8 +74,8 @@ describe('PutUserStatus queue', () => {
 
     // Act
     const report = await drainConnectSync(
-      { queue: h.syncQueue, client: connect, directory: h.directory, reasons: h.reasons, clock: h.clock, sleep },
-      { owner: 'run-1', budgetMs: 50_000 },
+      { ...syncDeps(h, connect), sleep },
+      { owner: 'run-1', instanceArn: INSTANCE, budgetMs: 50_000 },
     );
 
     // Assess
@@ -71,18 +89,20 @@ describe('PutUserStatus queue', () => {
       expect(connect.calls[i]!.at - connect.calls[i - 1]!.at).toBeGreaterThanOrEqual(500);
     for (const c of connect.calls)
       expect(connect.calls.filter((d) => d.at >= c.at && d.at < c.at + 1000).length).toBeLessThanOrEqual(2);
-    expect(await h.syncQueue.pending(Number.MAX_SAFE_INTEGER, 100)).toEqual([]);
+    expect(connect.calls.every((c) => c.instanceArn === INSTANCE)).toBe(true);
+    expect(await h.syncQueue.pending(INSTANCE, Number.MAX_SAFE_INTEGER, 100)).toEqual([]);
   });
 
   it('statuses that came from Connect are never queued back to it', async () => {
     const h = statusHarness(db.client, db.table, { connect: true });
-    await h.reasons.putConnectConfig('techo', { instanceArn: `${INSTANCE}9`, statusMap: { available: 'st-avail' } });
+    const echo = INSTANCE.replace('7777', '9999');
+    await h.bindConnect('techo', echo, { available: 'st-avail' });
     const event = agentEventSchema.parse({
-      AgentARN: `${INSTANCE}9/agent/u-e1`,
+      AgentARN: `${echo}/agent/u-e1`,
       EventId: 'x1',
       EventTimestamp: '2026-11-20T09:00:00Z',
       EventType: 'LOGIN',
-      InstanceARN: `${INSTANCE}9`,
+      InstanceARN: echo,
       CurrentAgentSnapshot: {
         AgentStatus: { Type: 'ROUTABLE', Name: 'Available' },
         Configuration: { Username: 'e1' },
@@ -90,30 +110,24 @@ describe('PutUserStatus queue', () => {
       },
     });
     expect(await applyAgentEvent(h.deps, event, new Map())).toBe('applied');
-    const queued = await h.syncQueue.pending(Number.MAX_SAFE_INTEGER, 100);
-    expect(queued.filter((q) => q.tenant === 'techo')).toEqual([]);
-    // …while the agent's own change is queued.
+    expect(await h.syncQueue.pending(echo, Number.MAX_SAFE_INTEGER, 100)).toEqual([]);
+    // …while the agent's own change is queued, for the tenant's instance, and its worker started.
     await setOwnStatus(h.deps, { tenant: 'techo', user: 'e1', role: 'agent' }, 'away');
-    const after = await h.syncQueue.pending(Number.MAX_SAFE_INTEGER, 100);
-    expect(after.filter((q) => q.tenant === 'techo').map((q) => q.status)).toEqual(['away']);
+    const after = await h.syncQueue.pending(echo, Number.MAX_SAFE_INTEGER, 100);
+    expect(after.map((q) => [q.tenant, q.status])).toEqual([['techo', 'away']]);
+    expect(h.kicks).toEqual([echo]);
   });
 
   it('a second worker cannot run while one holds the lease', async () => {
     const h = statusHarness(db.client, db.table, { connect: true });
-    expect(await h.syncQueue.acquireLease('w1', h.clock.now(), 60_000)).toBe(true);
+    const lease = INSTANCE.replace('7777', '1234');
+    expect(await h.syncQueue.acquireLease(lease, 'w1', h.clock.now(), 60_000)).toBe(true);
     const connect = new FakeConnect(() => h.clock.now(), new Set());
-    const report = await drainConnectSync(
-      {
-        queue: h.syncQueue,
-        client: connect,
-        directory: h.directory,
-        reasons: h.reasons,
-        clock: h.clock,
-        sleep: async () => {},
-      },
-      { owner: 'w2' },
-    );
+    const report = await drainConnectSync(syncDeps(h, connect), { owner: 'w2', instanceArn: lease });
     expect(report.leased).toBe(false);
-    await h.syncQueue.releaseLease('w1');
+    // The lease is per instance: another instance's worker runs meanwhile.
+    const other = await drainConnectSync(syncDeps(h, connect), { owner: 'w3', instanceArn: `${lease.slice(0, -1)}0` });
+    expect(other.leased).toBe(true);
+    await h.syncQueue.releaseLease(lease, 'w1');
   });
 });

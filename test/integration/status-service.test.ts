@@ -1,17 +1,18 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AppError } from '../../functions/domain/errors.ts';
+import type { AppError } from '../../functions/domain/errors.ts';
 import { removeConnectionSubscriptions, startMonitor, subscribeStatus } from '../../functions/domain/monitoring.ts';
 import type { Principal } from '../../functions/domain/principal.ts';
+import { listAgents } from '../../functions/domain/status-list.ts';
 import {
   decideRequest,
   getAgentStatus,
-  listAgents,
   recordActivity,
   setOwnStatus,
   supervisorSetStatus,
   sweepInactive,
 } from '../../functions/domain/status-service.ts';
-import { type Harness, startStatusDynamo, statusHarness } from '../support/status-dynalite.ts';
+import { runSweeper } from '../../functions/domain/status-sweeper.ts';
+import { codeOf, type Harness, startStatusDynamo, statusHarness } from '../support/status-dynalite.ts';
 
 let db: Awaited<ReturnType<typeof startStatusDynamo>>;
 let h: Harness;
@@ -37,16 +38,6 @@ beforeEach(() => {
   sup1 = { tenant, user: 's1', role: 'supervisor' };
   sup2 = { tenant, user: 's2', role: 'supervisor' };
 });
-
-async function codeOf(p: Promise<unknown>): Promise<{ status: number; code: string; details: unknown }> {
-  try {
-    await p;
-  } catch (error) {
-    if (error instanceof AppError) return { status: error.statusCode, code: error.code, details: error.details };
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('agents set their own status', () => {
   it('applies a default status, logs it, starts a session and pushes it to the agent', async () => {
@@ -153,48 +144,21 @@ describe('role checks and tenant isolation', () => {
     expect((await codeOf(listAgents(deps, agent, { limit: 10 }))).status).toBe(403);
     expect((await codeOf(supervisorSetStatus(h.deps, agent, 'a2', 'busy'))).status).toBe(403);
     expect((await codeOf(getAgentStatus(h.deps, agent, 'a2'))).status).toBe(403);
-    const subDeps = { subscriptions: h.subscriptions, clock: h.clock };
-    expect((await codeOf(subscribeStatus(subDeps, agent, 'conn-a1'))).status).toBe(403);
-    expect((await codeOf(startMonitor(subDeps, agent, 'conn-a1', 'a2'))).status).toBe(403);
+    const subDeps = { subscriptions: h.subscriptions, clock: h.clock, directory: h.directory };
+    expect((await codeOf(subscribeStatus(subDeps, agent, 'conn-a1', h.tokenExp()))).status).toBe(403);
+    expect((await codeOf(startMonitor(subDeps, agent, 'conn-a1', 'a2', h.tokenExp()))).status).toBe(403);
     expect((await codeOf(setOwnStatus(h.deps, sup1, 'busy'))).status).toBe(403);
   });
 
   it("a supervisor sees only its own tenant's agents", async () => {
+    for (const t of [tenant, `${tenant}x`])
+      await h.directory.put({ tenant: t, agentId: 'a1', displayName: 'A1', queues: [], campaigns: [], lists: [] });
     await setOwnStatus(h.deps, agent, 'available');
     await setOwnStatus(h.deps, { tenant: `${tenant}x`, user: 'a1', role: 'agent' }, 'busy');
     const page = await listAgents({ ...h.deps, directory: h.directory }, sup1, { limit: 10 });
     expect(page.items.map((r) => [r.tenant, r.agent, r.status])).toEqual([[tenant, 'a1', 'available']]);
     const other = await getAgentStatus(h.deps, { ...sup1, tenant: `${tenant}y` }, 'a1');
     expect(other.status).toBe('offline');
-  });
-});
-
-describe('supervisor list', () => {
-  it('filters by several statuses (merged Queries) with a cursor, and by team through the directory', async () => {
-    const agents = ['a1', 'a2', 'a3', 'a4', 'a5'];
-    const statuses = ['available', 'busy', 'away', 'available', 'busy'];
-    for (const [i, id] of agents.entries())
-      await setOwnStatus(h.deps, { tenant, user: id, role: 'agent' }, statuses[i]!);
-    const deps = { ...h.deps, directory: h.directory };
-    const first = await listAgents(deps, sup1, { statuses: ['available', 'busy'], limit: 2 });
-    expect(first.items.map((r) => r.agent)).toEqual(['a1', 'a2']);
-    const second = await listAgents(deps, sup1, { statuses: ['available', 'busy'], limit: 2, cursor: first.cursor! });
-    expect(second.items.map((r) => r.agent)).toEqual(['a4', 'a5']);
-    expect(second.cursor).toBeUndefined();
-    const all = await listAgents(deps, sup1, { limit: 3 });
-    expect(all.items.map((r) => r.agent)).toEqual(['a1', 'a2', 'a3']);
-    expect((await listAgents(deps, sup1, { limit: 3, cursor: all.cursor! })).items.map((r) => r.agent)).toEqual([
-      'a4',
-      'a5',
-    ]);
-
-    for (const id of ['a2', 'a3', 'a9'])
-      await h.directory.syncFromConnect(tenant, id, { team: 'Blue', queues: [], connectUserId: `u-${id}` });
-    const blue = await listAgents(deps, sup1, { team: 'Blue', statuses: ['away', 'offline'], limit: 10 });
-    expect(blue.items.map((r) => [r.agent, r.status])).toEqual([
-      ['a3', 'away'],
-      ['a9', 'offline'],
-    ]);
   });
 });
 
@@ -205,8 +169,8 @@ describe('auto-Offline', () => {
     await setOwnStatus(h.deps, agent2, 'available');
     expect(await recordActivity(h.deps, agent)).toBe(true);
     expect(await recordActivity(h.deps, agent2)).toBe(true);
-    // Pings within 15 s cost no write (the conditional write refuses it).
-    h.clock.advance(5_000);
+    // Pings within 5 s cost no write (the conditional write refuses it).
+    h.clock.advance(3_000);
     expect(await recordActivity(h.deps, agent)).toBe(false);
 
     // a2 keeps pinging every 20 s; a1 goes silent. (The sweep is global: other tests' tenants may be due too, so
@@ -218,7 +182,7 @@ describe('auto-Offline', () => {
       await sweepInactive(h.deps);
       expect(await statusOf(agent)).toBe('available');
     }
-    // 80 s after a1's last write: past window (60 s) + write interval (15 s); a schedule runs every minute.
+    // 78 s after a1's last write: past window (60 s) + write interval (5 s).
     h.clock.advance(15_000);
     await sweepInactive(h.deps);
     const a1 = await getAgentStatus(h.deps, agent, 'a1');
@@ -229,6 +193,53 @@ describe('auto-Offline', () => {
     );
     // The presence left the index: a second sweep finds nobody left to set Offline.
     expect((await sweepInactive(h.deps)).setOffline).toBe(0);
+  });
+
+  it('a sweeper run sets an agent Offline within one step of the deadline, not at the next minute', async () => {
+    await setOwnStatus(h.deps, agent, 'available');
+    await setOwnStatus(h.deps, agent2, 'available');
+    await recordActivity(h.deps, agent);
+    await recordActivity(h.deps, agent2);
+    const deadline = h.clock.now() + 60_000 + 5_000;
+    // The minute's invocation starts 30 s after a1's last sign of life; a2 keeps pinging every 20 s meanwhile.
+    h.clock.advance(30_000);
+    let lastPing = h.clock.now();
+    let offlineSeenAt: number | undefined;
+    const result = await runSweeper(h.deps, {
+      runForMs: 120_000,
+      stepMs: 2_000,
+      remainingMs: () => 130_000,
+      sleep: async (ms) => {
+        if (offlineSeenAt === undefined && (await getAgentStatus(h.deps, agent, 'a1')).status === 'offline')
+          offlineSeenAt = h.clock.now();
+        h.clock.advance(ms);
+        if (h.clock.now() - lastPing >= 20_000) {
+          lastPing = h.clock.now();
+          await recordActivity(h.deps, agent2);
+        }
+      },
+    });
+    expect(result.sweeps).toBe(61); // at 0, 2, …, 120 s
+    expect(offlineSeenAt).toBeDefined();
+    expect(offlineSeenAt! - deadline).toBeLessThanOrEqual(2_000);
+    const a1 = await getAgentStatus(h.deps, agent, 'a1');
+    expect(a1).toMatchObject({ status: 'offline', source: 'system' });
+    expect(Date.parse(a1.since) - deadline).toBeLessThanOrEqual(2_000);
+    expect((await getAgentStatus(h.deps, agent2, 'a2')).status).toBe('available');
+  });
+
+  it('a sweeper run ends early when its invocation has no time left (Lambda timeout, local shutdown)', async () => {
+    const sleeps: number[] = [];
+    const result = await runSweeper(h.deps, {
+      runForMs: 120_000,
+      stepMs: 2_000,
+      remainingMs: () => (sleeps.length < 3 ? 60_000 : 0),
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        h.clock.advance(ms);
+      },
+    });
+    expect(result.sweeps).toBe(4);
   });
 
   it('uses the tenant inactivity window', async () => {
@@ -249,13 +260,17 @@ describe('auto-Offline', () => {
 });
 
 describe('live supervision', () => {
+  const inDirectory = (agentId: string) =>
+    h.directory.put({ tenant, agentId, displayName: agentId, queues: [], campaigns: [], lists: [] });
+
   it("the feed gets every change; a silent monitor mirrors what the agent receives; the agent's frames reveal nothing", async () => {
+    await inDirectory('a1');
     await h.connect(agent, 'conn-a1');
     await h.connect(sup1, 'conn-s1');
     await h.connect(sup2, 'conn-s2');
-    const subDeps = { subscriptions: h.subscriptions, clock: h.clock };
-    await subscribeStatus(subDeps, sup1, 'conn-s1');
-    await startMonitor(subDeps, sup2, 'conn-s2', 'a1');
+    const subDeps = { subscriptions: h.subscriptions, clock: h.clock, directory: h.directory };
+    await subscribeStatus(subDeps, sup1, 'conn-s1', h.tokenExp());
+    await startMonitor(subDeps, sup2, 'conn-s2', 'a1', h.tokenExp());
 
     await setOwnStatus(h.deps, agent, 'available');
     await h.deps.notifier.toUser(tenant, 'a1', { type: 'message', text: 'Smile on the phone' });
@@ -277,16 +292,69 @@ describe('live supervision', () => {
   });
 
   it('subscriptions die with the connection: on $disconnect and on 410', async () => {
-    const subDeps = { subscriptions: h.subscriptions, clock: h.clock };
-    await subscribeStatus(subDeps, sup1, 'conn-s1');
-    await startMonitor(subDeps, sup1, 'conn-s1', 'a1');
-    await startMonitor(subDeps, sup2, 'conn-s2', 'a1');
+    await inDirectory('a1');
+    const subDeps = { subscriptions: h.subscriptions, clock: h.clock, directory: h.directory };
+    await subscribeStatus(subDeps, sup1, 'conn-s1', h.tokenExp());
+    await startMonitor(subDeps, sup1, 'conn-s1', 'a1', h.tokenExp());
+    await startMonitor(subDeps, sup2, 'conn-s2', 'a1', h.tokenExp());
     await removeConnectionSubscriptions(subDeps, sup1, 'conn-s1');
     expect(await h.subscriptions.feed(tenant)).toEqual([]);
     expect((await h.subscriptions.monitors(tenant)).map((s) => s.connectionId)).toEqual(['conn-s2']);
 
     h.gateway.gone.add('conn-s2');
     await h.deps.notifier.toUser(tenant, 'a1', { type: 'message', text: 'hi' });
+    expect(await h.subscriptions.monitors(tenant)).toEqual([]);
+  });
+
+  it('monitors agents of the directory only: a supervisor, an admin or an unknown id is 404', async () => {
+    await inDirectory('a1');
+    const admin: Principal = { tenant, user: 'ada', role: 'admin' };
+    const subDeps = { subscriptions: h.subscriptions, clock: h.clock, directory: h.directory };
+    for (const target of ['s2', 'ada', 'nobody']) {
+      expect(await codeOf(startMonitor(subDeps, sup1, 'conn-s1', target, h.tokenExp()))).toMatchObject({
+        status: 404,
+        code: 'AGENT_NOT_FOUND',
+      });
+    }
+    // The same id in another tenant's directory does not count either.
+    await h.directory.put({
+      tenant: `${tenant}x`,
+      agentId: 'a9',
+      displayName: 'x',
+      queues: [],
+      campaigns: [],
+      lists: [],
+    });
+    expect((await codeOf(startMonitor(subDeps, sup1, 'conn-s1', 'a9', h.tokenExp()))).status).toBe(404);
+    expect(await h.subscriptions.monitors(tenant)).toEqual([]);
+
+    // So nothing a supervisor or an admin receives (receipts, message statuses) can reach another supervisor.
+    await h.connect(sup2, 'conn-s2');
+    await h.connect(sup1, 'conn-s1');
+    await h.deps.notifier.toUsers(tenant, ['s2', 'ada'], { type: 'receipt', receipts: [] });
+    expect(h.gateway.received('conn-s1')).toEqual([]);
+    await startMonitor(subDeps, admin, 'conn-ad', 'a1', h.tokenExp());
+    expect((await h.subscriptions.monitors(tenant)).map((m) => m.agent)).toEqual(['a1']);
+  });
+
+  it('feed and monitor subscriptions expire with the token of the connection that made them', async () => {
+    await inDirectory('a1');
+    await h.connect(agent, 'conn-a1');
+    const subDeps = { subscriptions: h.subscriptions, clock: h.clock, directory: h.directory };
+    const exp = Math.floor(h.clock.now() / 1000) + 2;
+    await subscribeStatus(subDeps, sup1, 'conn-s1', exp);
+    await startMonitor(subDeps, sup2, 'conn-s2', 'a1', exp);
+    await setOwnStatus(h.deps, agent, 'available');
+    expect(h.gateway.received('conn-s1')).toHaveLength(1);
+    expect(h.gateway.received('conn-s2')).toHaveLength(1);
+
+    // Past the token's expiry but within the subscription cache's 5 s: nothing more is delivered.
+    h.clock.advance(3_000);
+    await setOwnStatus(h.deps, agent, 'busy');
+    await h.deps.notifier.toUser(tenant, 'a1', { type: 'message', text: 'hi' });
+    expect(h.gateway.received('conn-s1')).toHaveLength(1);
+    expect(h.gateway.received('conn-s2')).toHaveLength(1);
+    expect(await h.subscriptions.feed(tenant)).toEqual([]);
     expect(await h.subscriptions.monitors(tenant)).toEqual([]);
   });
 });

@@ -9,7 +9,8 @@ export function claimsOf(p: Principal): Record<string, string> {
     'cognito:username': p.user,
     'custom:tenant': p.tenant,
     'cognito:groups': `[${p.role}]`,
-    ...(p.name ? { name: p.name } : {}),
+    token_use: 'id',
+    ...(p.name ? { 'custom:displayName': p.name } : {}),
   };
 }
 
@@ -53,8 +54,14 @@ export function httpEvent(options: {
   } as HttpEvent;
 }
 
-/** A WebSocket MESSAGE event for a connection of `principal`. */
-export function wsEvent(principal: Principal, body: unknown, connectionId = 'conn-1', routeKey = '$default'): WsEvent {
+/** A WebSocket MESSAGE event for a connection of `principal`, whose token expires `tokenExpiresAt` (an hour ahead). */
+export function wsEvent(
+  principal: Principal,
+  body: unknown,
+  connectionId = 'conn-1',
+  routeKey = '$default',
+  tokenExpiresAt = Math.floor(Date.now() / 1000) + 3600,
+): WsEvent {
   return {
     body: typeof body === 'string' ? body : JSON.stringify(body),
     isBase64Encoded: false,
@@ -65,7 +72,13 @@ export function wsEvent(principal: Principal, body: unknown, connectionId = 'con
       domainName: 'test.local',
       stage: 'test',
       requestId: 'req-1',
-      authorizer: { principalId: principal.user, tenant: principal.tenant, user: principal.user, role: principal.role },
+      authorizer: {
+        principalId: principal.user,
+        tenant: principal.tenant,
+        user: principal.user,
+        role: principal.role,
+        exp: String(tokenExpiresAt),
+      },
     },
   };
 }

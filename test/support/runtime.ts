@@ -18,6 +18,10 @@ export interface RuntimeProcess {
   readonly dataDir: string;
   /** Output so far (for assertion messages). */
   output(): string;
+  /** The runtime's process id (with `detached`, also its process group id). */
+  readonly pid: number;
+  /** False once the runtime process has exited (a crash, if nobody stopped it). */
+  alive(): boolean;
   /** Signs a token with the runtime's issuer key, as `npm run token` does. */
   token(request: TokenRequest): Promise<string>;
   stop(): Promise<number | null>;
@@ -27,8 +31,16 @@ export interface RuntimeProcess {
  * Starts `bin/local.ts` — what `npm start` runs — in a child process on random ports with a fresh data directory, and
  * reads the URLs from its startup banner.
  */
-export async function startRuntimeProcess(env: Record<string, string> = {}): Promise<RuntimeProcess> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'agent-messenger-'));
+export async function startRuntimeProcess(
+  env: Record<string, string> = {},
+  options: {
+    /** Reuse this data directory (a restart); it is then kept on stop. @default a fresh temporary one, removed */
+    readonly dataDir?: string;
+    /** Start the runtime as a process group leader, so that the whole group (dynalite too) can be killed at once. */
+    readonly detached?: boolean;
+  } = {},
+): Promise<RuntimeProcess> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'agent-messenger-')));
   // RUNTIME_NODE_ARGS adds Node flags to the runtime, e.g. `--cpu-prof` to profile it under a benchmark.
   const extra = (process.env.RUNTIME_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child: ChildProcess = spawn(process.execPath, [...extra, '--import', 'tsx', 'bin/local.ts'], {
@@ -41,6 +53,7 @@ export async function startRuntimeProcess(env: Record<string, string> = {}): Pro
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
   });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
@@ -51,7 +64,8 @@ export async function startRuntimeProcess(env: Record<string, string> = {}): Pro
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
-  const deadline = Date.now() + 45_000;
+  // Generous: every function loads its own module instances, and the e2e files start runtimes side by side.
+  const deadline = Date.now() + 90_000;
   while (!output.includes('Stop with Ctrl+C')) {
     if (child.exitCode !== null) throw new Error(`The local runtime exited early:\n${output}`);
     if (Date.now() > deadline) {
@@ -80,11 +94,13 @@ export async function startRuntimeProcess(env: Record<string, string> = {}): Pro
     issuer: issuerUrl,
     dataDir,
     output: () => output,
+    pid: child.pid ?? 0,
+    alive: () => child.exitCode === null && child.signalCode === null,
     token: (request) => issuer.sign(request),
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       const code = await exited;
-      await rm(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
       return code;
     },
   };

@@ -2,6 +2,8 @@ import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
+import { DynamoConnectBindingStore } from '../../functions/adapters/connect-binding-repository.ts';
+import { DynamoSyncQueue } from '../../functions/adapters/connect-sync-queue.ts';
 import { type ConnectionGateway, ConnectionNotifier } from '../../functions/adapters/connection-notifier.ts';
 import { DynamoConnectionRepository } from '../../functions/adapters/connection-repository.ts';
 import { createDocumentClient } from '../../functions/adapters/dynamo.ts';
@@ -17,21 +19,22 @@ import {
   DynamoPresenceStore,
   DynamoReasonStore,
   DynamoStatusStore,
-  DynamoSyncQueue,
 } from '../../functions/adapters/status-repository.ts';
 import type { AgentEventDeps } from '../../functions/domain/agent-event-processor.ts';
 import type { Clock } from '../../functions/domain/clock.ts';
 import { newConnection } from '../../functions/domain/connections.ts';
 import type {
+  AgentDirectory,
   AgentProfile,
   ConnectProfileUpdate,
-  DirectoryRepository,
   GroupKind,
 } from '../../functions/domain/directory.ts';
+import { AppError } from '../../functions/domain/errors.ts';
 import type { Principal } from '../../functions/domain/principal.ts';
 import type { DomainEvent } from '../../functions/domain/status-ports.ts';
 import type { StatusDeps } from '../../functions/domain/status-service.ts';
 import { DEFAULT_SETTINGS, type TenantSettings } from '../../functions/shared/settings-schema.ts';
+import { addTransactions } from '../../lib/local/dynamo-transactions.ts';
 import { TABLES } from '../../lib/tables.ts';
 
 /** A dynalite on a random port with the main table created from lib/tables.ts (the status tests' own helper). */
@@ -40,7 +43,7 @@ export async function startStatusDynamo(): Promise<{
   table: string;
   close(): Promise<void>;
 }> {
-  const server = dynalite({ createTableMs: 0 });
+  const server = addTransactions(dynalite({ createTableMs: 0 }));
   await new Promise<void>((resolve) => server.listen(0, () => resolve()));
   const { port } = server.address() as AddressInfo;
   const config = {
@@ -114,15 +117,35 @@ export class FakeGateway implements ConnectionGateway {
 }
 
 /** An in-memory directory: the real adapter is another engineer's; the port is all the status code needs. */
-export class FakeDirectory implements Pick<DirectoryRepository, 'get' | 'put' | 'syncFromConnect' | 'listMembers'> {
+export class FakeDirectory
+  implements Pick<AgentDirectory, 'get' | 'put' | 'syncFromConnect' | 'listMembers' | 'listAgents' | 'getMany'>
+{
   readonly profiles = new Map<string, AgentProfile>();
   syncCalls = 0;
+  /** The instant new profiles get as `addedAt` (as the real adapter stamps its clock's now). */
+  addedAt = '2026-11-01T08:00:00.000Z';
   private key = (t: string, a: string) => `${t}/${a}`;
   async get(tenant: string, agentId: string) {
     return this.profiles.get(this.key(tenant, agentId));
   }
+  async getMany(tenant: string, agentIds: readonly string[]) {
+    return agentIds.flatMap((id) => this.profiles.get(this.key(tenant, id)) ?? []);
+  }
   async put(profile: AgentProfile) {
-    this.profiles.set(this.key(profile.tenant, profile.agentId), profile);
+    const old = this.profiles.get(this.key(profile.tenant, profile.agentId));
+    this.profiles.set(this.key(profile.tenant, profile.agentId), {
+      ...profile,
+      addedAt: old?.addedAt ?? profile.addedAt ?? this.addedAt,
+    });
+  }
+  async listAgents(tenant: string, page?: { cursor?: string; limit?: number }) {
+    const all = [...this.profiles.values()]
+      .filter((p) => p.tenant === tenant)
+      .sort((a, b) => (a.agentId < b.agentId ? -1 : 1));
+    const start = page?.cursor ? all.findIndex((p) => p.agentId === page.cursor) + 1 : 0;
+    const items = all.slice(start, start + (page?.limit ?? 100));
+    const last = items.at(-1);
+    return start + items.length < all.length && last ? { items, cursor: last.agentId } : { items };
   }
   async syncFromConnect(tenant: string, agentId: string, update: ConnectProfileUpdate) {
     this.syncCalls++;
@@ -135,6 +158,7 @@ export class FakeDirectory implements Pick<DirectoryRepository, 'get' | 'put' | 
       campaigns: cur?.campaigns ?? [],
       lists: cur?.lists ?? [],
       connectUserId: update.connectUserId,
+      addedAt: cur?.addedAt ?? this.addedAt,
       ...(update.team ? { team: update.team } : {}),
     });
   }
@@ -163,8 +187,15 @@ export interface Harness {
   readonly subscriptions: CachedSubscriptionStore;
   readonly syncQueue: DynamoSyncQueue;
   readonly reasons: DynamoReasonStore;
-  /** Registers a WebSocket connection for a principal (what $connect does). */
-  connect(principal: Principal, connectionId: string): Promise<void>;
+  readonly bindings: DynamoConnectBindingStore;
+  /** Instances whose worker a status change started (with `connect: true`). */
+  readonly kicks: string[];
+  /** What an operator and the tenant's admin do: bind the instance, set the status map. */
+  bindConnect(tenant: string, instanceArn: string, statusMap?: Record<string, string>): Promise<void>;
+  /** Registers a WebSocket connection for a principal (what $connect does); its token lives an hour by default. */
+  connect(principal: Principal, connectionId: string, tokenExpiresAt?: number): Promise<void>;
+  /** A token expiry an hour after the fake clock's now (epoch seconds). */
+  tokenExp(): number;
 }
 
 let ids = 0;
@@ -176,6 +207,7 @@ export function statusHarness(
   options: { connect?: boolean } = {},
 ): Harness {
   const clock = new FakeClock();
+  const tokenExp = () => Math.floor(clock.now() / 1000) + 3600;
   const gateway = new FakeGateway();
   const directory = new FakeDirectory();
   const events: DomainEvent[] = [];
@@ -189,6 +221,8 @@ export function statusHarness(
   });
   const reasons = new DynamoReasonStore(client, table, clock, 0);
   const syncQueue = new DynamoSyncQueue(client, table);
+  const bindings = new DynamoConnectBindingStore(client, table);
+  const kicks: string[] = [];
   const base: StatusDeps = {
     store: new DynamoStatusStore(client, table, clock),
     reasons,
@@ -199,11 +233,18 @@ export function statusHarness(
     notifier: new MonitoringNotifier(new ConnectionNotifier(connections, gateway), subscriptions, gateway),
     feed,
     events: domainEvents,
-    ...(options.connect ? { sync: syncQueue } : {}),
+    ...(options.connect
+      ? {
+          connect: {
+            instanceFor: async (tenant: string) => (await bindings.connectConfig(tenant))?.instanceArn,
+            kick: async (instanceArn: string) => void kicks.push(instanceArn),
+          },
+        }
+      : {}),
     newId: () => `req${++ids}`,
   };
   return {
-    deps: { ...base, directory, connectConfig: reasons },
+    deps: { ...base, directory, connectConfig: bindings },
     clock,
     gateway,
     directory,
@@ -213,8 +254,26 @@ export function statusHarness(
     subscriptions,
     syncQueue,
     reasons,
-    connect: async (principal, connectionId) => {
-      await connections.put(newConnection(principal, connectionId, clock));
+    bindings,
+    kicks,
+    bindConnect: async (tenant, instanceArn, statusMap = {}) => {
+      await bindings.bind(tenant, instanceArn);
+      await bindings.putStatusMap(tenant, statusMap);
     },
+    connect: async (principal, connectionId, tokenExpiresAt) => {
+      await connections.put(newConnection(principal, connectionId, clock, tokenExpiresAt ?? tokenExp()));
+    },
+    tokenExp,
   };
+}
+
+/** The status and code of the AppError a call is refused with (fails the test if the call succeeds). */
+export async function codeOf(p: Promise<unknown>): Promise<{ status: number; code: string; details: unknown }> {
+  try {
+    await p;
+  } catch (error) {
+    if (error instanceof AppError) return { status: error.statusCode, code: error.code, details: error.details };
+    throw error;
+  }
+  throw new Error('expected a refusal');
 }

@@ -1,60 +1,54 @@
+import { ConnectClient, PutUserStatusCommand } from '@aws-sdk/client-connect';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { KickingSyncQueue } from '../../functions/adapters/connect-status-sync.ts';
+import { ConnectStatusPort, SdkConnectStatusClient } from '../../functions/adapters/connect-status-sync.ts';
 
 const lambda = mockClient(LambdaClient);
-beforeEach(() => lambda.reset());
+const connect = mockClient(ConnectClient);
+beforeEach(() => {
+  lambda.reset();
+  connect.reset();
+});
 
-const item = { tenant: 'acme', agent: 'alice', status: 'away' as const, seq: 3, enqueuedAt: 1_000 };
+const A = 'arn:aws:connect:eu-west-2:111122223333:instance/aaaaaaaa-1111-4222-8333-444455556666';
+const B = 'arn:aws:connect:us-east-1:111122223333:instance/bbbbbbbb-1111-4222-8333-444455556666';
 
-describe('PutUserStatus queue producers', () => {
-  it('enqueue, then start the paced worker at once (async invoke)', async () => {
+describe('Connect for status changes', () => {
+  it("queues for the tenant's own instance and starts exactly that instance's worker", async () => {
     // Prepare
-    const order: string[] = [];
-    lambda.on(InvokeCommand).callsFake(async () => {
-      order.push('invoke');
-      return { StatusCode: 202 };
-    });
-    const queue = new KickingSyncQueue(
-      { enqueue: async () => void order.push('enqueue') },
-      new LambdaClient({ region: 'us-east-1' }),
-      () => 'SyncWorker',
-      () => undefined,
-    );
+    lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
+    const bindings = {
+      connectConfig: async (t: string) => (t === 'acme' ? { instanceArn: A, statusMap: {} } : undefined),
+    };
+    const port = new ConnectStatusPort(bindings, new LambdaClient({ region: 'us-east-1' }), 'SyncWorker');
     // Act
-    await queue.enqueue(item);
+    const acme = await port.instanceFor('acme');
+    const other = await port.instanceFor('globex');
+    await port.kick(A);
     // Assess
-    expect(order).toEqual(['enqueue', 'invoke']);
-    expect(lambda.commandCalls(InvokeCommand)[0]?.args[0].input).toMatchObject({
-      FunctionName: 'SyncWorker',
-      InvocationType: 'Event',
+    expect(acme).toBe(A);
+    expect(other).toBeUndefined();
+    const input = lambda.commandCalls(InvokeCommand)[0]?.args[0].input;
+    expect(input).toMatchObject({ FunctionName: 'SyncWorker', InvocationType: 'Event' });
+    expect(JSON.parse(new TextDecoder().decode(input?.Payload as Uint8Array))).toEqual({ instanceArn: A });
+  });
+
+  it('sends PutUserStatus to the instance of the item (its id, in its region), never to a fixed one', async () => {
+    connect.on(PutUserStatusCommand).resolves({});
+    const regions: string[] = [];
+    const client = new SdkConnectStatusClient((region) => {
+      regions.push(region);
+      return new ConnectClient({ region });
     });
-  });
 
-  it('keeps the queued item when the kick fails (the schedule drains it) and says so', async () => {
-    lambda.on(InvokeCommand).rejects(new Error('TooManyRequestsException'));
-    const warnings: string[] = [];
-    const queued: unknown[] = [];
-    const queue = new KickingSyncQueue(
-      { enqueue: async (i) => void queued.push(i) },
-      new LambdaClient({ region: 'us-east-1' }),
-      () => 'SyncWorker',
-      (m) => void warnings.push(m),
-    );
-    await expect(queue.enqueue(item)).resolves.toBeUndefined();
-    expect(queued).toEqual([item]);
-    expect(warnings).toHaveLength(1);
-  });
+    await client.putUserStatus(A, 'user-1', 'status-1');
+    await client.putUserStatus(B, 'user-2', 'status-2');
 
-  it('does not start the worker when the enqueue itself failed', async () => {
-    const queue = new KickingSyncQueue(
-      { enqueue: async () => Promise.reject(new Error('throttled')) },
-      new LambdaClient({ region: 'us-east-1' }),
-      () => 'SyncWorker',
-      () => undefined,
-    );
-    await expect(queue.enqueue(item)).rejects.toThrow('throttled');
-    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(0);
+    expect(connect.commandCalls(PutUserStatusCommand).map((c) => c.args[0].input)).toEqual([
+      { InstanceId: 'aaaaaaaa-1111-4222-8333-444455556666', UserId: 'user-1', AgentStatusId: 'status-1' },
+      { InstanceId: 'bbbbbbbb-1111-4222-8333-444455556666', UserId: 'user-2', AgentStatusId: 'status-2' },
+    ]);
+    expect(regions).toEqual(['eu-west-2', 'us-east-1']);
   });
 });

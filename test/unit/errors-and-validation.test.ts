@@ -36,8 +36,8 @@ describe('validation', () => {
     }
   });
 
-  it('turns malformed JSON into a 400, not a crash', () => {
-    expect(() => parseJson('{"a":', 'frame')).toThrow(ValidationError);
+  it('turns malformed JSON into a 400 BAD_JSON (REST bodies and frames alike), not a crash', () => {
+    expect(() => parseJson('{"a":', 'frame')).toThrow(expect.objectContaining({ statusCode: 400, code: 'BAD_JSON' }));
     expect(parseJson('', 'frame')).toBeUndefined();
   });
 });

@@ -23,6 +23,7 @@ describe('tenant settings', () => {
         lowMemorySeconds: 30,
         selfHelp: {},
       },
+      reports: { retentionDays: 90 },
     });
   });
 
@@ -42,6 +43,10 @@ describe('tenant settings', () => {
     expect(settingsPatchSchema.safeParse({ general: { timeZone: 'Mars/Olympus' } }).success).toBe(false);
     expect(settingsPatchSchema.safeParse({ messaging: { cleardownHour: 24 } }).success).toBe(false);
     expect(settingsPatchSchema.safeParse({ status: { inactivityWindowSeconds: 5 } }).success).toBe(false);
+    expect(settingsPatchSchema.safeParse({ reports: { retentionDays: 0 } }).success).toBe(false);
+    expect(settingsPatchSchema.safeParse({ reports: { retentionDays: 731 } }).success).toBe(false);
+    expect(settingsPatchSchema.safeParse({ reports: { retentionDays: 7.5 } }).success).toBe(false);
+    expect(settingsPatchSchema.parse({ reports: { retentionDays: 730 } })).toEqual({ reports: { retentionDays: 730 } });
   });
 });
 

@@ -1,9 +1,9 @@
 import { decisionBodySchema, requestParamsSchema } from '#domain/status-schemas.ts';
 import { decideRequest, requestFrame } from '#domain/status-service.ts';
 import { authedRoute } from '#shared/http.ts';
-import { statusDeps, touchActivity } from '#shared/status-runtime.ts';
+import { statusChangeDeps, touchActivity } from '#shared/status-runtime.ts';
 
-const deps = statusDeps();
+const deps = statusChangeDeps();
 
 /**
  * POST /status/requests/{id}/decision {decision:'accept'|'reject'} — the first supervisor wins; later ones get 409

@@ -7,12 +7,15 @@ import { touchActivity } from '#shared/status-runtime.ts';
 
 const deps = inboxReadDeps();
 
-/** GET /inbox?q= — the caller's messages since the last cleardown, newest first; `q` filters case-insensitively. */
+/**
+ * GET /inbox?q=&cursor=&limit= — a page of the caller's messages since the last cleardown, newest first; `q` filters
+ * case-insensitively.
+ */
 export const handler = authedRoute(
   { roles: ROLES, action: 'read their inbox', query: inboxQuerySchema },
   async ({ principal, query }) => {
     // A REST call is a sign of life too (auto-Offline).
     await touchActivity(principal);
-    return { body: await inboxToday(deps, principal, query.q) };
+    return { body: await inboxToday(deps, principal, query) };
   },
 );

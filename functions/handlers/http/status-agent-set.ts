@@ -2,9 +2,9 @@ import { statusView } from '#domain/status.ts';
 import { agentParamsSchema, setStatusBodySchema } from '#domain/status-schemas.ts';
 import { supervisorSetStatus } from '#domain/status-service.ts';
 import { authedRoute } from '#shared/http.ts';
-import { reasonStore, statusDeps } from '#shared/status-runtime.ts';
+import { reasonStore, statusChangeDeps } from '#shared/status-runtime.ts';
 
-const deps = statusDeps();
+const deps = statusChangeDeps();
 
 /** PUT /agents/{id}/status {status} — a supervisor changes an agent's status (409 AGENT_OFFLINE when Offline). */
 export const handler = authedRoute(

@@ -1,6 +1,6 @@
 import { statusView } from '#domain/status.ts';
+import { listAgents } from '#domain/status-list.ts';
 import { listAgentsQuerySchema } from '#domain/status-schemas.ts';
-import { listAgents } from '#domain/status-service.ts';
 import { authedRoute } from '#shared/http.ts';
 import { directoryRepository, reasonStore, statusDeps } from '#shared/status-runtime.ts';
 

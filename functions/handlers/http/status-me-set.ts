@@ -2,9 +2,9 @@ import { statusView } from '#domain/status.ts';
 import { setStatusBodySchema } from '#domain/status-schemas.ts';
 import { requestFrame, setOwnStatus } from '#domain/status-service.ts';
 import { authedRoute } from '#shared/http.ts';
-import { reasonStore, statusDeps, touchActivity } from '#shared/status-runtime.ts';
+import { reasonStore, statusChangeDeps, touchActivity } from '#shared/status-runtime.ts';
 
-const deps = statusDeps();
+const deps = statusChangeDeps();
 
 /**
  * PUT /me/status {status} — an agent sets its own status: 200 with the status, or 202 with the approval request

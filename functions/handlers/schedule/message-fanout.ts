@@ -12,8 +12,9 @@ const deps = deliverDeps();
 const eventSchema = z.object({ tenant: tenantIdSchema, messageId: z.string().regex(/^[0-9a-f]{32}$/) });
 
 /**
- * The fan-out worker (async invoke from the send handler). It resumes from the message's checkpoints, so Lambda's two
- * automatic retries of a failed run neither lose recipients nor show anything twice. A malformed event is logged and
+ * The fan-out worker (async invoke from the send handler and from the recovery sweep). It resumes from the message's
+ * checkpoints, so Lambda's two automatic retries of a failed run, or a re-drive, neither lose recipients nor show
+ * anything twice. A malformed event is logged and
  * dropped: retrying it could never succeed.
  */
 export const handler = middy<unknown, DeliverySummary | null, Error, Context>()
@@ -26,7 +27,16 @@ export const handler = middy<unknown, DeliverySummary | null, Error, Context>()
     }
     const { tenant, messageId } = parsed.data;
     logger.appendKeys({ tenant, messageId });
-    const summary = await deliverMessage(deps, tenant, messageId);
+    let summary: DeliverySummary | null;
+    try {
+      summary = await deliverMessage(deps, tenant, messageId);
+    } catch (error) {
+      // Kept on the message: if the recovery sweep gives the send up, this is the reason its sender reads.
+      await deps.messages
+        .noteError(tenant, messageId, String((error as Error).message ?? error))
+        .catch(() => undefined);
+      throw error;
+    }
     if (summary) logger.info('Fan-out complete', { ...summary });
     else logger.warn('Message not found or expired; nothing to deliver');
     return summary;

@@ -1,20 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import { drainConnectSync } from '#domain/status-connect-sync.ts';
+import * as z from 'zod';
+import { drainInstances } from '#domain/status-connect-sync.ts';
 import { logger } from '#shared/powertools.ts';
-import { connectInstanceId, syncDeps } from '#shared/status-runtime.ts';
+import { connectInstances, syncDeps } from '#shared/status-runtime.ts';
 
-// Without a Connect instance nothing is ever queued: the schedule runs and does nothing.
-const deps = connectInstanceId() ? syncDeps() : undefined;
+const instances = connectInstances();
+const deps = syncDeps();
+/** A kick names the instance whose queue got an item; the schedule's empty input drains every instance. */
+const inputSchema = z.object({ instanceArn: z.string().optional() }).loose();
 
 /**
- * Every minute (and on demand): drains the PutUserStatus queue at ≤ 2 requests/s for up to ~50 s, leaving margin to
- * the function timeout (60 s in the registry). One run holds a lease, so overlapping runs never double the rate.
+ * Every minute (and on demand): drains the PutUserStatus queue of each configured instance at ≤ 2 requests/s for up
+ * to ~50 s, leaving margin to the function timeout (60 s in the registry). One run per instance holds that instance's
+ * lease, so overlapping runs never double its rate; instances are drained side by side.
  */
-export const handler = async (_event: unknown, context?: Context) => {
-  if (!deps) return { skipped: 'Connect is not configured' };
+export const handler = async (event: unknown, context?: Context) => {
+  const input = inputSchema.safeParse(event ?? {});
+  const asked = input.success ? input.data.instanceArn : undefined;
+  // Only configured instances: an input naming any other is ignored, never called.
+  const targets = asked ? instances.filter((arn) => arn === asked) : instances;
+  if (targets.length === 0) return { skipped: 'no configured Connect instance to drain' };
   const remaining = context?.getRemainingTimeInMillis?.() ?? 60_000;
-  const report = await drainConnectSync(deps, { owner: randomUUID(), budgetMs: Math.max(1_000, remaining - 10_000) });
-  logger.info('Connect status sync', { ...report });
-  return report;
+  const reports = await drainInstances(deps, targets, {
+    owner: randomUUID(),
+    budgetMs: Math.max(1_000, remaining - 10_000),
+  });
+  logger.info('Connect status sync', { reports });
+  return reports;
 };

@@ -1,15 +1,29 @@
-import { sweepInactive } from '#domain/status-service.ts';
+import type { Context } from 'aws-lambda';
+import { runSweeper } from '#domain/status-sweeper.ts';
 import { logger } from '#shared/powertools.ts';
-import { statusDeps } from '#shared/status-runtime.ts';
+import { statusChangeDeps } from '#shared/status-runtime.ts';
 
-const deps = statusDeps();
+const deps = statusChangeDeps();
 
 /**
- * Every minute: agents silent for longer than their tenant's inactivity window are set Offline (source `system`),
- * found through the presence deadline index (a Query per index shard, no Scan).
+ * Sweeps every 2 s for two minutes. Scheduler fires each minute's invocation anywhere within that minute (60 s
+ * precision), so two consecutive invocations may start up to 119 s apart: a two-minute run always overlaps the next.
  */
-export const handler = async (): Promise<{ due: number; setOffline: number }> => {
-  const result = await sweepInactive(deps);
-  logger.info('Inactivity sweep', result);
+export const RUN_FOR_MS = 120_000;
+export const STEP_MS = 2_000;
+
+/**
+ * Started every minute: agents silent for longer than their tenant's inactivity window are set Offline (source
+ * `system`) within a couple of seconds of their deadline, found through the presence deadline index (a Query per
+ * index shard, no Scan).
+ */
+export const handler = async (_event: unknown, context: Context) => {
+  const result = await runSweeper(deps, {
+    runForMs: RUN_FOR_MS,
+    stepMs: STEP_MS,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    remainingMs: () => context.getRemainingTimeInMillis(),
+  });
+  logger.info('Inactivity sweeper', result);
   return result;
 };

@@ -42,7 +42,8 @@ function policy(
 /**
  * `$connect` REQUEST authorizer. Browsers cannot set headers on a WebSocket, so the ID token travels in the `token`
  * query parameter. A bad, expired or foreign token is refused with 401 (`Unauthorized`); a valid token of a user
- * without a role gets 403. On success the tenant, user and role ride along with every event of the connection.
+ * without a role gets 403. On success the tenant, user, role and the token's expiry (`exp`) ride along with every
+ * event of the connection.
  */
 export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
   const token = event.queryStringParameters?.token;
@@ -56,7 +57,14 @@ export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<
   }
   try {
     const principal = principalFromClaims(payload);
-    const context: Record<string, string> = { tenant: principal.tenant, user: principal.user, role: principal.role };
+    // The verifier has checked `exp`; it rides along so that every later frame is refused once the token expires.
+    const { exp } = payload as { exp: number };
+    const context: Record<string, string> = {
+      tenant: principal.tenant,
+      user: principal.user,
+      role: principal.role,
+      exp: String(exp),
+    };
     if (principal.name) context.name = principal.name;
     return policy(principal.user, 'Allow', event.methodArn, context);
   } catch (error) {

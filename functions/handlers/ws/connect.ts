@@ -1,6 +1,6 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { registerConnection } from '#domain/connections.ts';
-import { principalFromConnectionContext } from '#shared/auth.ts';
+import { identityFromConnectionContext } from '#shared/auth.ts';
 import { logger } from '#shared/powertools.ts';
 import { clock, connectionRepository } from '#shared/runtime.ts';
 import { touchActivity } from '#shared/status-runtime.ts';
@@ -8,11 +8,14 @@ import type { WsEvent } from '#shared/ws.ts';
 
 const connections = connectionRepository();
 
-/** `$connect` (after the authorizer): records the connection under its tenant and user. */
+/**
+ * `$connect` (after the authorizer): records the connection under its tenant and user, live until its token expires
+ * (nothing is pushed to it after that).
+ */
 export const handler = async (event: WsEvent): Promise<APIGatewayProxyResult> => {
-  const principal = principalFromConnectionContext(event.requestContext.authorizer);
+  const { principal, tokenExpiresAt } = identityFromConnectionContext(event.requestContext.authorizer);
   const { connectionId } = event.requestContext;
-  await registerConnection({ connections, clock }, principal, connectionId);
+  await registerConnection({ connections, clock }, principal, connectionId, tokenExpiresAt);
   // Agents start their presence; supervisors join the roster that receives approval requests live.
   await touchActivity(principal);
   logger.info('Connected', { tenant: principal.tenant, user: principal.user, role: principal.role, connectionId });

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { BadRequestError } from '#domain/errors.ts';
+import { badJson } from '#shared/validation.ts';
 import { errorFrame, type WsEvent } from '#shared/ws.ts';
 
 /**
@@ -11,7 +12,7 @@ export const handler = async (event: WsEvent): Promise<APIGatewayProxyResult> =>
   try {
     frame = JSON.parse(event.body ?? '');
   } catch {
-    return errorFrame(new BadRequestError('BAD_JSON', 'Frames must be JSON objects like {"action":"ping"}'));
+    return errorFrame(badJson('frame'));
   }
   if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
     return errorFrame(new BadRequestError('BAD_FRAME', 'Frames must be JSON objects like {"action":"ping"}'));

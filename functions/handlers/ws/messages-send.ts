@@ -6,8 +6,9 @@ import { frameSchema, wsAction } from '#shared/ws.ts';
 const deps = sendDeps();
 
 /**
- * `{"action":"sendMessage","text","to",idempotencyKey?}` → `{type:'messageAccepted', id, status, replayed, sentAt,
- * summary}`. The WebSocket twin of POST /messages for supervisors; agents get an error frame with status 403.
+ * `{"action":"sendMessage","text","to",idempotencyKey?,id?}` → `{type:'messageAccepted', messageId, status, replayed,
+ * sentAt, summary, id?}`. The WebSocket twin of POST /messages for supervisors; agents get an error frame with status
+ * 403. The message id has its own field: `id` is the frame id the client chose, echoed as by every other action.
  */
 export const handler = wsAction(
   {
@@ -19,8 +20,12 @@ export const handler = wsAction(
       idempotencyKey: idempotencyKeySchema.optional(),
     }),
   },
-  async ({ principal, body }) => ({
-    type: 'messageAccepted',
-    ...(await sendMessage(deps, principal, { text: body.text, to: body.to, idempotencyKey: body.idempotencyKey })),
-  }),
+  async ({ principal, body }) => {
+    const { id: messageId, ...accepted } = await sendMessage(deps, principal, {
+      text: body.text,
+      to: body.to,
+      idempotencyKey: body.idempotencyKey,
+    });
+    return { type: 'messageAccepted', messageId, ...accepted };
+  },
 );

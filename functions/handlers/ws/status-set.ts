@@ -1,10 +1,10 @@
 import { statusView } from '#domain/status.ts';
 import { statusCodeSchema } from '#domain/status-schemas.ts';
 import { requestFrame, setOwnStatus } from '#domain/status-service.ts';
-import { reasonStore, statusDeps, touchActivity } from '#shared/status-runtime.ts';
+import { reasonStore, statusChangeDeps, touchActivity } from '#shared/status-runtime.ts';
 import { frameSchema, wsAction } from '#shared/ws.ts';
 
-const deps = statusDeps();
+const deps = statusChangeDeps();
 
 /**
  * `{"action":"setStatus","status":"away"}` → `{"type":"status-set", status:{…}}`, or for a reason that needs approval

@@ -1,20 +1,31 @@
 import { subscribeStatus } from '#domain/monitoring.ts';
 import { statusView } from '#domain/status.ts';
+import { listAgents } from '#domain/status-list.ts';
 import { clock } from '#shared/runtime.ts';
-import { reasonStore, statusStore, subscriptionStore, touchActivity } from '#shared/status-runtime.ts';
+import {
+  directoryRepository,
+  reasonStore,
+  statusDeps,
+  subscriptionStore,
+  touchActivity,
+} from '#shared/status-runtime.ts';
 import { frameSchema, wsAction } from '#shared/ws.ts';
+
+const deps = statusDeps();
 
 /**
  * `{"action":"subscribeStatus"}` — this connection joins the tenant status feed (every change pushed as
- * `{type:'status',…}`). The reply carries the first page of current statuses so the console starts complete.
+ * `{type:'status',…}`). The reply carries the first page of `GET /status/agents` (the directory's agents, those never
+ * seen as Offline) so the console starts complete; its `cursor` continues on that route.
  */
 export const handler = wsAction(
   { roles: ['supervisor', 'admin'], action: 'subscribe to the status feed', body: frameSchema('subscribeStatus', {}) },
-  async ({ principal, connectionId }) => {
+  async ({ principal, connectionId, tokenExpiresAt }) => {
     await touchActivity(principal);
-    await subscribeStatus({ subscriptions: subscriptionStore(), clock }, principal, connectionId);
+    // The subscription ends with the token: no status is pushed to this connection past its `exp`.
+    await subscribeStatus({ subscriptions: subscriptionStore(), clock }, principal, connectionId, tokenExpiresAt);
     const [page, reasons] = await Promise.all([
-      statusStore().list(principal.tenant, { limit: 200 }),
+      listAgents({ ...deps, directory: directoryRepository() }, principal, { limit: 200 }),
       reasonStore().list(principal.tenant),
     ]);
     return {

@@ -1,0 +1,37 @@
+import { DynamoDirectoryRepository } from '#adapters/directory-repository.ts';
+import { FeedPublisher } from '#adapters/monitoring-notifier.ts';
+import { DynamoReportRepository } from '#adapters/report-repository.ts';
+import { DynamoReasonStore, DynamoStatusStore } from '#adapters/status-repository.ts';
+import type { ReportCreateDeps, ReportReadDeps } from '#domain/reports.ts';
+import { logger } from '#shared/powertools.ts';
+import {
+  clock,
+  connectionGateway,
+  documentClient,
+  mainTable,
+  settingsRepository,
+  subscriptionStore,
+} from '#shared/runtime.ts';
+import { once } from './once.ts';
+
+/**
+ * Composition of the issue-report capability, per use case: the read routes (list, export) get the repository only
+ * — no `@connections` endpoint, no feed, so their functions need neither `WS_ENDPOINT` nor the grant; creating a
+ * report also reads the directory, the status and the settings, and pushes to the tenant's live feed.
+ */
+export const reportRepository = once(() => new DynamoReportRepository(documentClient(), mainTable(), clock));
+
+export const reportReadDeps = once<ReportReadDeps>(() => ({ reports: reportRepository() }));
+
+export const reportCreateDeps = once<ReportCreateDeps>(() => ({
+  reports: reportRepository(),
+  directory: new DynamoDirectoryRepository(documentClient(), mainTable()),
+  statuses: new DynamoStatusStore(documentClient(), mainTable(), clock),
+  reasons: new DynamoReasonStore(documentClient(), mainTable(), clock),
+  settings: settingsRepository(),
+  feed: new FeedPublisher(subscriptionStore(), connectionGateway()),
+  clock,
+  // Alerts (another branch): wire `alerts: <the alert store>` here; it must implement AlertLookup of
+  // domain/report-model.ts. Until then a report flagged from an alert keeps the client's pre-filled fields.
+  warn: (message, details) => logger.warn(message, details),
+}));
