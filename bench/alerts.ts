@@ -32,7 +32,8 @@ import { percentile, type ReceivedFrame, Swarm } from './_swarm.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const T0 = Date.parse('2026-03-02T10:00:00Z');
-const INSTANCE = 'arn:aws:connect:us-east-1:000000000000:instance/be0c4a11-1111-4222-8333-444455556666';
+const INSTANCE_ID = 'be0c4a11-1111-4222-8333-444455556666';
+const INSTANCE = `arn:aws:connect:us-east-1:000000000000:instance/${INSTANCE_ID}`;
 
 function option(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);
@@ -179,10 +180,12 @@ async function detectBench(args: string[]) {
   let kinesis: KinesisClient | undefined;
   let keepAlive: NodeJS.Timeout | undefined;
   try {
-    rt = await startBenchRuntime();
+    rt = await startBenchRuntime({ CONNECT_INSTANCES: INSTANCE_ID });
     const runtime = rt;
-    const admin = await rt.token({ tenant: 'bench', user: 'bench-admin', role: 'admin' });
-    await api(rt, admin, 'PUT', '/connect/instance', { instanceArn: INSTANCE });
+    // The operator binds the deployment's instance to the tenant: Connect's agent events then gate the alerts.
+    const operator = await rt.token({ tenant: 'ops', user: 'bench-operator', role: 'agent', groups: ['operator'] });
+    const bound = await api(rt, operator, 'PUT', '/operator/tenants/bench/connect-instance', { instanceArn: INSTANCE });
+    if (bound.status !== 200) throw new Error(`Binding the Connect instance failed: ${bound.status}`);
     kinesis = new KinesisClient({
       endpoint: rt.kinesis,
       region: 'us-east-1',

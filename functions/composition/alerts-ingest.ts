@@ -3,7 +3,8 @@ import { KinesisTelemetrySink } from '#adapters/telemetry-producer.ts';
 import type { IngestDeps } from '#domain/alerts/ingest.ts';
 import { loadEnv } from '#shared/env.ts';
 import { clock } from '#shared/runtime.ts';
-import { once, settings } from './alerts.ts';
+import { settings } from './alerts.ts';
+import { once } from './once.ts';
 
 /** WebSocket `telemetry` and POST /telemetry: the telemetry stream and the (cached) alerts switch. */
 export const ingestDeps = once<IngestDeps>(() => ({

@@ -1,11 +1,13 @@
 import { DynamoAlertStore } from '#adapters/alert-repository.ts';
+import { DynamoConnectBindingStore } from '#adapters/connect-binding-repository.ts';
 import { FeedPublisher } from '#adapters/monitoring-notifier.ts';
-import { DynamoReasonStore, DynamoStatusStore } from '#adapters/status-repository.ts';
+import { DynamoStatusStore } from '#adapters/status-repository.ts';
 import { DynamoTelemetryStateStore } from '#adapters/telemetry-state-repository.ts';
 import type { AgentAlertsDeps, LifecycleDeps } from '#domain/alerts/lifecycle.ts';
 import type { ConnectBinding } from '#domain/alerts/model.ts';
 import type { AgentMemory, ProcessorDeps } from '#domain/alerts/processor.ts';
 import type { Clock } from '#domain/clock.ts';
+import type { AlertLookup } from '#domain/report-model.ts';
 import type { TenantSettings } from '#domain/settings.ts';
 import type { SettingsReader } from '#domain/status-service.ts';
 import { logger } from '#shared/powertools.ts';
@@ -18,6 +20,7 @@ import {
   settingsRepository,
   subscriptionStore,
 } from '#shared/runtime.ts';
+import { once } from './once.ts';
 
 /**
  * Composition of the alerts capability: each use case gets exactly the adapters it uses, built on first use, so a
@@ -25,14 +28,6 @@ import {
  * producer is composed in alerts-ingest.ts, so that functions which only clear alerts (every status function, through
  * the domain events) never load the Kinesis client.
  */
-export const once = <T>(make: () => T): (() => T) => {
-  let value: T | undefined;
-  return () => {
-    value ??= make();
-    return value;
-  };
-};
-
 /** A per-environment cache of a per-tenant read: telemetry arrives every second, settings change rarely. */
 function cachedPerTenant<T>(read: (tenant: string) => Promise<T>, ttlMs: number, time: Clock) {
   const cache = new Map<string, { at: number; value: Promise<T> }>();
@@ -54,12 +49,16 @@ export const settings = once<SettingsReader>(() => {
   const get = cachedPerTenant<TenantSettings>((t) => settingsRepository().get(t), SETTINGS_CACHE_MS, clock);
   return { get };
 });
-const alertStore = once(() => new DynamoAlertStore(documentClient(), mainTable(), clock));
+export const alertStore = once(() => new DynamoAlertStore(documentClient(), mainTable(), clock));
 const statusStore = once(() => new DynamoStatusStore(documentClient(), mainTable(), clock));
+/**
+ * "The tenant has a Connect instance" is the operator's binding (the same store the agent-event consumer and the
+ * status sync read). Read uncached, once per tenant per batch, so a binding or a release is in force from the next
+ * batch, as everywhere else; a status map without an instance does not count.
+ */
 const connectBinding = once<ConnectBinding>(() => {
-  const reasons = new DynamoReasonStore(documentClient(), mainTable(), clock);
-  const bound = cachedPerTenant(async (t) => (await reasons.connectConfig(t)) !== undefined, SETTINGS_CACHE_MS, clock);
-  return { isBound: bound };
+  const bindings = new DynamoConnectBindingStore(documentClient(), mainTable());
+  return { isBound: async (t) => (await bindings.connectConfig(t))?.instanceArn !== undefined };
 });
 const feed = once(() => new FeedPublisher(subscriptionStore(), connectionGateway()));
 const warn = (message: string, details: Record<string, unknown>) => logger.warn(message, details);
@@ -92,3 +91,14 @@ export const agentAlertsDeps = once<AgentAlertsDeps>(() => ({ alerts: alertStore
 
 /** Read-only: the admins' record. */
 export const queryDeps = once(() => ({ alerts: alertStore(), clock }));
+
+/**
+ * Issue reports flagged from an alert: the stored alert (the caller's own only — the key is the agent's partition)
+ * supplies the contact id and type, so a report never carries what the client claims about it.
+ */
+export const alertLookup = once<AlertLookup>(() => ({
+  get: async (tenant, agent, id) => {
+    const alert = await alertStore().get(tenant, agent, id);
+    return alert && { contactId: alert.contactId, type: alert.rule };
+  },
+}));

@@ -6,7 +6,8 @@ import { type RuntimeProcess, startRuntimeProcess } from '../support/runtime.ts'
 import { secondOfStats } from '../support/telemetry.ts';
 import { type Frame, TestClient } from '../support/ws-client.ts';
 
-const INSTANCE = 'arn:aws:connect:us-east-1:000000000000:instance/7a1e8d7a-1111-4222-8333-444455556666';
+const INSTANCE_ID = '7a1e8d7a-1111-4222-8333-444455556666';
+const INSTANCE = `arn:aws:connect:us-east-1:000000000000:instance/${INSTANCE_ID}`;
 
 /**
  * Telemetry into alerts through `npm start`: Connect agent events written to kinesalite put alice on a call; her widget
@@ -59,7 +60,7 @@ describe('telemetry alerts end to end', () => {
   };
 
   beforeAll(async () => {
-    rt = await startRuntimeProcess({ SEED: 'none' });
+    rt = await startRuntimeProcess({ SEED: 'none', CONNECT_INSTANCES: INSTANCE_ID });
     kinesis = new KinesisClient({
       endpoint: rt.kinesis,
       region: 'us-east-1',
@@ -67,7 +68,11 @@ describe('telemetry alerts end to end', () => {
       requestHandler: new NodeHttpHandler(),
     });
     admin = await rt.token({ tenant: 'acme', user: 'ada', role: 'admin' });
-    expect((await api(admin, 'PUT', '/connect/instance', { instanceArn: INSTANCE })).status).toBe(200);
+    // The deployment's operator binds the instance to the tenant: from then on Connect decides the active contact.
+    const operator = await rt.token({ tenant: 'ops', user: 'olga', role: 'agent', groups: ['operator'] });
+    expect(
+      (await api(operator, 'PUT', '/operator/tenants/acme/connect-instance', { instanceArn: INSTANCE })).status,
+    ).toBe(200);
     await api(admin, 'PUT', '/directory/agents/alice', { displayName: 'Alice Smith', team: 'blue' });
   });
   afterAll(async () => {
@@ -140,6 +145,28 @@ describe('telemetry alerts end to end', () => {
     expect(recorded.body.items).toMatchObject([{ id: alert.id, state: 'acknowledged', acknowledgedBy: 'alice' }]);
     // Exactly one alert for that breach: the degraded seconds after it raised nothing more.
     expect(alice.frames.filter((f) => f.type === 'alert')).toHaveLength(1);
+
+    // A report flagged from the alert is pre-filled from the stored alert, not from what the widget claims.
+    const aliceToken = await rt.token({ tenant: 'acme', user: 'alice', role: 'agent' });
+    const flagged = {
+      category: 'poor-sound-quality',
+      severity: 'difficult',
+      alertId: alert.id,
+      alertType: 'highCpu',
+      contactId: 'c-forged',
+    };
+    const report = await api(aliceToken, 'POST', '/reports', flagged);
+    expect(report.status).toBe(201);
+    expect(report.body.report).toMatchObject({
+      contactId: 'c-1',
+      alert: { id: alert.id, type: 'poorNetwork', verified: true },
+    });
+    // Another agent cannot report on (nor learn of) alice's alert.
+    const bobToken = await rt.token({ tenant: 'acme', user: 'bob', role: 'agent' });
+    expect(await api(bobToken, 'POST', '/reports', flagged)).toMatchObject({
+      status: 404,
+      body: { code: 'ALERT_NOT_FOUND' },
+    });
 
     // A second alert (microphone blocked), left alone.
     await alice.request({
