@@ -46,8 +46,13 @@ describe('function logs in the local runtime', () => {
         region: 'us-east-1',
         credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
       });
+      // Asynchronously, as its schedule invokes it: one run keeps sweeping for two minutes.
       await lambda.send(
-        new InvokeCommand({ FunctionName: 'ScheduleStatusInactivity', Payload: new TextEncoder().encode('{}') }),
+        new InvokeCommand({
+          FunctionName: 'ScheduleStatusInactivity',
+          InvocationType: 'Event',
+          Payload: new TextEncoder().encode('{}'),
+        }),
       );
       lambda.destroy();
       await new Promise((r) => setTimeout(r, 1500));

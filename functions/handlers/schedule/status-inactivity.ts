@@ -18,12 +18,13 @@ export const STEP_MS = 2_000;
  * index shard, no Scan).
  */
 export const handler = async (_event: unknown, context: Context) => {
+  logger.info('Inactivity sweep', { runForMs: RUN_FOR_MS, stepMs: STEP_MS });
   const result = await runSweeper(deps, {
     runForMs: RUN_FOR_MS,
     stepMs: STEP_MS,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     remainingMs: () => context.getRemainingTimeInMillis(),
   });
-  logger.info('Inactivity sweeper', result);
+  logger.info('Inactivity sweep done', result);
   return result;
 };
