@@ -12,6 +12,7 @@ import {
   settingsRepository,
   subscriptionStore,
 } from '#shared/runtime.ts';
+import { alertLookup } from './alerts.ts';
 import { once } from './once.ts';
 
 /**
@@ -31,7 +32,8 @@ export const reportCreateDeps = once<ReportCreateDeps>(() => ({
   settings: settingsRepository(),
   feed: new FeedPublisher(subscriptionStore(), connectionGateway()),
   clock,
-  // Alerts (another branch): wire `alerts: <the alert store>` here; it must implement AlertLookup of
-  // domain/report-model.ts. Until then a report flagged from an alert keeps the client's pre-filled fields.
+  // A report flagged from an alert is pre-filled from the stored alert; an id that is not one of the caller's
+  // alerts is 404 ALERT_NOT_FOUND.
+  alerts: alertLookup(),
   warn: (message, details) => logger.warn(message, details),
 }));

@@ -134,8 +134,8 @@ export interface ReportRepository {
 }
 
 /**
- * What an alert tells a report flagged from it. Alerts live on another branch: when they exist, the composition
- * passes their store here and the alert's own contact id, type and error replace what the client sent.
+ * What an alert tells a report flagged from it: the composition passes the alert store here, and the alert's own
+ * contact id and type (its rule) replace what the client sent; alerts keep no error text, so `error` stays the client's.
  */
 export interface AlertFacts {
   readonly contactId?: string;

@@ -39,7 +39,10 @@ export const reportCategorySchema = z.enum(REPORT_CATEGORIES);
 export const reportSeveritySchema = z.enum(REPORT_SEVERITIES);
 /** Amazon Connect contact ids are UUIDs; other ids of the same shape are accepted as they are. */
 export const contactIdSchema = z.string().regex(/^[A-Za-z0-9-]{1,128}$/, 'a contact id is 1-128 letters, digits or -');
-export const alertIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an alert id is 1-64 letters, digits, _ or -');
+/** Alert ids are `<raised ms>.<rule>.<contact id>` (domain/alerts/rules.ts); nothing of them may form another key. */
+export const alertIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/, 'an alert id is 1-200 letters, digits, ., _, : or -');
 export const alertTypeSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'an alert type is 1-64 letters, digits, ., _ or -');

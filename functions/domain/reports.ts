@@ -39,8 +39,8 @@ export interface ReportCreateDeps {
   readonly feed: ReportFeed;
   readonly clock: Clock;
   /**
-   * The alerts capability's store. Without it (until alerts are merged) a report flagged from an alert keeps the
-   * contact id, type and error the client pre-filled, marked `verified: false`.
+   * The alerts capability's store (wired in composition/reports.ts). Without it a report flagged from an alert keeps
+   * the contact id, type and error the client pre-filled, marked `verified: false`.
    */
   readonly alerts?: AlertLookup;
   readonly warn: (message: string, details: Record<string, unknown>) => void;

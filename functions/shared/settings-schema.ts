@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { alertSettingsPatchSchema, alertSettingsSchema } from '#domain/alerts/schemas.ts';
 import { isTimeZone } from '#domain/zoned-time.ts';
 
 /** Each field once, without defaults: the document adds defaults, a patch makes every field optional. */
@@ -43,6 +44,8 @@ export const settingsSchema = z.object({
       logRetentionDays: fields.status.logRetentionDays.default(30),
     })
     .prefault({}),
+  /** Telemetry alerts: the switch, thresholds and durations, retention, self-help (fields in #domain/alerts). */
+  alerts: alertSettingsSchema,
   reports: z.object({ retentionDays: fields.reports.retentionDays.default(90) }).prefault({}),
 });
 
@@ -57,6 +60,7 @@ export const settingsPatchSchema = z
     general: z.object(fields.general).partial().strict().optional(),
     messaging: z.object(fields.messaging).partial().strict().optional(),
     status: z.object(fields.status).partial().strict().optional(),
+    alerts: alertSettingsPatchSchema.optional(),
     reports: z.object(fields.reports).partial().strict().optional(),
   })
   .strict();
@@ -69,6 +73,12 @@ export function applySettingsPatch(current: TenantSettings, patch: SettingsPatch
     general: { ...current.general, ...patch.general },
     messaging: { ...current.messaging, ...patch.messaging },
     status: { ...current.status, ...patch.status },
+    // Self-help entries merge per alert type: a patch naming one type leaves the others' content alone.
+    alerts: {
+      ...current.alerts,
+      ...patch.alerts,
+      selfHelp: { ...current.alerts.selfHelp, ...patch.alerts?.selfHelp },
+    },
     reports: { ...current.reports, ...patch.reports },
   });
 }

@@ -13,7 +13,9 @@ import {
   DynamoReasonStore,
   DynamoStatusStore,
 } from '#adapters/status-repository.ts';
+import { lifecycleDeps as alertLifecycleDeps } from '#composition/alerts.ts';
 import type { AgentEventDeps } from '#domain/agent-event-processor.ts';
+import { onAgentEvent } from '#domain/alerts/lifecycle.ts';
 import type { AgentDirectory } from '#domain/directory.ts';
 import type { Principal } from '#domain/principal.ts';
 import type { TenantSettings } from '#domain/settings.ts';
@@ -65,7 +67,12 @@ export const bindingStore = once(() => new DynamoConnectBindingStore(documentCli
 
 export { subscriptionStore };
 export const statusFeed = once(() => new FeedPublisher(subscriptionStore(), gateway()));
-export const domainEvents = once(() => new InProcessDomainEvents(statusFeed()));
+export const domainEvents = once(() => {
+  const events = new InProcessDomainEvents(statusFeed());
+  // Alerts: still active at the next contact offered, or at session end, they close Not Acknowledged.
+  events.subscribe(onAgentEvent(alertLifecycleDeps));
+  return events;
+});
 
 /** THE notifier (composed in runtime.ts): monitors see what their agent sees. */
 export const monitoringNotifier = notifier;

@@ -20,6 +20,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { guardEmulator, isLoopbackAddress } from './emulator-guard.ts';
 import { closeServer, listen } from './http-util.ts';
+import { coalescePutRecord } from './kinesis-coalescer.ts';
 import { invoke, type LambdaHandler } from './lambda.ts';
 import type { EmulatorLog } from './scheduler-emulator.ts';
 
@@ -93,8 +94,14 @@ export async function startKinesis(opts: {
   });
   guardEmulator(h1);
   const h2 = createHttp2Server();
-  const kinesaliteHandler = h1.listeners('request')[0] as (req: unknown, res: unknown) => void;
-  h2.on('request', (req, res) => kinesaliteHandler(req, res));
+  // PutRecord calls are coalesced into PutRecords (see kinesis-coalescer.ts); everything else goes to kinesalite as is.
+  const kinesaliteHandler = coalescePutRecord(
+    h1.listeners('request')[0] as Parameters<typeof coalescePutRecord>[0],
+    () => h1Port,
+  );
+  h1.removeAllListeners('request');
+  h1.on('request', kinesaliteHandler);
+  h2.on('request', (req, res) => kinesaliteHandler(req as never, res as never));
   const sockets = new Set<Socket>();
   const track = (socket: Socket) => {
     sockets.add(socket);

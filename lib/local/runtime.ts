@@ -151,7 +151,7 @@ export const localHeartbeatLines = (instanceArns: readonly string[]) =>
   );
 export const SCHEDULE_GROUP = 'agent-messenger';
 /** Local names of the Kinesis streams (the CDK stack creates them, or imports Connect's). */
-export const STREAM_NAMES: Record<StreamKey, string> = { agentEvents: 'agent-events' };
+export const STREAM_NAMES: Record<StreamKey, string> = { agentEvents: 'agent-events', telemetry: 'telemetry' };
 
 const functionArn = (name: string) => `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${name}`;
 /** Where the issuer keeps its key pair, so that `npm run token` signs with the running runtime's key. */

@@ -1,3 +1,4 @@
+import { alertHandlers } from './alerts.ts';
 import { foundationHandlers } from './foundation.ts';
 import { heartbeatHandlers } from './heartbeats.ts';
 import { messagingHandlers } from './messaging.ts';
@@ -15,6 +16,7 @@ export const HANDLERS: readonly HandlerDefinition[] = [
   ...foundationHandlers,
   ...messagingHandlers,
   ...statusHandlers,
+  ...alertHandlers,
   ...reportHandlers,
   ...heartbeatHandlers,
 ];

@@ -8,7 +8,7 @@ import type { TableKey } from '../tables.ts';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** Kinesis streams the system consumes or produces (defined in the stateful stack). */
-export type StreamKey = 'agentEvents';
+export type StreamKey = 'agentEvents' | 'telemetry';
 
 export type Trigger =
   /** The WebSocket API's `$connect` REQUEST authorizer (token from the `token` query parameter). */

@@ -64,15 +64,20 @@ describe('issue reports end to end', () => {
       severity: 'terrible',
       notes: '=HYPERLINK("http://evil.example","x"), echo',
       contactId: '0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b',
-      alertId: 'al-1',
-      alertType: 'network.jitter',
       errorShown: 'Jitter above 30 ms',
       system: { cpuPercent: 88, memoryPercent: 70 },
       client: { browserName: 'Chrome', browserVersion: '131', extensionVersion: '2.4.1' },
     };
+    // Flagged from an alert that is not one of alice's (none exists here): refused, nothing stored or pushed.
+    const unknownAlert = await call('alice', 'POST', '/reports', {
+      ...body,
+      alertId: 'al-1',
+      alertType: 'poorNetwork',
+    });
+    expect(unknownAlert).toMatchObject({ status: 404, body: { code: 'ALERT_NOT_FOUND' } });
     const created = await call('alice', 'POST', '/reports', body, { 'idempotency-key': 'first-report' });
     expect(created.status).toBe(201);
-    expect(created.body.report).toMatchObject({ agent: 'alice', team: 'blue', alert: { id: 'al-1', verified: false } });
+    expect(created.body.report).toMatchObject({ agent: 'alice', team: 'blue', alert: null });
 
     const live = await sam.waitFor((f) => f.type === 'report');
     expect(live.report).toEqual(created.body.report);

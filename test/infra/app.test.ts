@@ -332,7 +332,10 @@ describe('configured variants', () => {
     const arn = 'arn:aws:kinesis:eu-west-2:123456789012:stream/connect-agent-events';
     const s = synthApp({ agentEventStreamArn: arn });
 
-    s.statefulTemplate.resourceCountIs('AWS::Kinesis::Stream', 0);
+    // Only the telemetry stream (always created: nothing outside the app writes to it).
+    expect(resourcesOf(s.statefulTemplate, 'AWS::Kinesis::Stream').map(([id]) => id)).toEqual([
+      expect.stringMatching(/^Telemetry/),
+    ]);
     s.apiTemplate.hasOutput('AgentEventStreamName', { Value: 'connect-agent-events' });
   });
 

@@ -2,6 +2,15 @@ import fc from 'fast-check';
 import * as z from 'zod';
 import { heartbeatConfigBodySchema, listHeartbeatsQuerySchema } from '../../functions/domain/heartbeat-schemas.ts';
 import {
+  alertParamsSchema,
+  alertQuerySchema,
+  EMPTY,
+  hasSomething,
+  alertIdSchema as storedAlertIdSchema,
+  telemetryBodySchema,
+  telemetryFields,
+} from '../../functions/domain/alerts/schemas.ts';
+import {
   agentBodySchema,
   agentParamsSchema as directoryParamsSchema,
   idempotencyKeySchema,
@@ -95,6 +104,10 @@ export const HTTP_SCHEMAS: Readonly<Record<string, HttpSchemas>> = {
   HttpHeartbeatConfigGet: {},
   HttpHeartbeatConfigPut: { body: heartbeatConfigBodySchema },
   HttpHeartbeatsList: { query: listHeartbeatsQuerySchema },
+  HttpTelemetryPost: { body: telemetryBodySchema },
+  HttpAlertsMine: {},
+  HttpAlertAck: { params: alertParamsSchema },
+  HttpAlertsQuery: { query: alertQuerySchema },
 };
 
 /** Frames of each action, built like the handlers build them (`frameSchema`). */
@@ -113,6 +126,8 @@ export const WS_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   monitor: frameSchema('monitor', { agent: agentIdSchema }),
   unmonitor: frameSchema('unmonitor', { agent: agentIdSchema }),
   reportIssue: reportFrameSchema,
+  telemetry: frameSchema('telemetry', telemetryFields).refine(hasSomething, EMPTY),
+  ackAlert: frameSchema('ackAlert', { alertId: storedAlertIdSchema }),
 };
 
 export interface HttpTarget {

@@ -12,6 +12,17 @@ describe('tenant settings', () => {
       general: { timeZone: 'UTC' },
       messaging: { cleardownHour: 3, maxTextLength: 2000 },
       status: { inactivityWindowSeconds: 60, logRetentionDays: 30 },
+      alerts: {
+        enabled: true,
+        retentionDays: 90,
+        poorNetworkMos: 3.5,
+        poorNetworkSeconds: 15,
+        highCpuPercent: 90,
+        highCpuSeconds: 30,
+        lowMemoryPercent: 10,
+        lowMemorySeconds: 30,
+        selfHelp: {},
+      },
       reports: { retentionDays: 90 },
     });
   });

@@ -1,0 +1,90 @@
+import type { Notifier } from '../notifier.ts';
+import type { StatusFeed } from '../status-ports.ts';
+import type { EvidencePoint, TelemetryState, Threshold } from './rules.ts';
+import type { AlertQuery, AlertState, RuleId, SelfHelp } from './schemas.ts';
+
+/** Why an alert stopped being active. */
+export type ClearedBy = 'agent' | 'next-contact' | 'session-end';
+
+/** One alert: raised once per rule per contact, explainable (rule, threshold, evidence), acknowledged or not. */
+export interface Alert {
+  readonly tenant: string;
+  readonly agent: string;
+  readonly id: string;
+  readonly rule: RuleId;
+  readonly contactId: string;
+  /** The agent's team when raised (admins query by team). */
+  readonly team?: string;
+  readonly state: AlertState;
+  /** ISO 8601: the sample that completed the first breach. */
+  readonly raisedAt: string;
+  /** ISO 8601: the first bad sample of the first breach. */
+  readonly breachStartedAt: string;
+  readonly threshold: Threshold;
+  /** The newest points of the breach windows (at most MAX_EVIDENCE), oldest first; times as ISO 8601. */
+  readonly evidence: ReadonlyArray<EvidencePoint & { at?: string }>;
+  /** How many breaches of the contact fired this alert (later ones add their evidence). */
+  readonly breaches: number;
+  readonly updatedAt: string;
+  readonly acknowledgedBy?: string;
+  readonly acknowledgedAt?: string;
+  readonly clearedAt?: string;
+  readonly clearedBy?: ClearedBy;
+  /** Epoch seconds after which the record is deleted (tenant retention). */
+  readonly expiresAt: number;
+}
+
+export interface AlertPage {
+  readonly items: Alert[];
+  readonly cursor?: string;
+}
+
+/** Alert records (single table, TTL retention). */
+export interface AlertStore {
+  /** Stores a new alert; false when it exists already (a retried batch), which is then left as it is. */
+  raise(alert: Alert): Promise<boolean>;
+  /** Adds a later breach's evidence (capped) and counts it; the updated alert, or undefined if it does not exist. */
+  addEvidence(
+    tenant: string,
+    agent: string,
+    id: string,
+    evidence: Alert['evidence'],
+    atIso: string,
+  ): Promise<Alert | undefined>;
+  get(tenant: string, agent: string, id: string): Promise<Alert | undefined>;
+  /** active → `to`, conditionally: exactly one of concurrent callers wins; the others get the alert as it is. */
+  close(
+    tenant: string,
+    agent: string,
+    id: string,
+    change: { to: Exclude<AlertState, 'active'>; by: ClearedBy; atIso: string; user?: string },
+  ): Promise<{ won: boolean; alert: Alert | undefined }>;
+  /** The agent's alerts raised at or after `fromIso`, oldest first. */
+  listForAgent(tenant: string, agent: string, fromIso: string): Promise<Alert[]>;
+  /** Admin query: by agent or team or the whole tenant, in a period, optionally one state; paginated. */
+  query(tenant: string, query: AlertQuery & { from: string; to: string }): Promise<AlertPage>;
+}
+
+/** Per-agent breach state (persisted on transitions only). */
+export interface TelemetryStateStore {
+  getMany(tenant: string, agents: readonly string[]): Promise<Map<string, TelemetryState>>;
+  /** Writes if the stored version is still `state.version` (0 = none); false when another writer came first. */
+  save(tenant: string, agent: string, state: TelemetryState): Promise<boolean>;
+}
+
+/** Whether the tenant has a Connect instance bound: then only Connect's agent events say who is on a contact. */
+export interface ConnectBinding {
+  isBound(tenant: string): Promise<boolean>;
+}
+
+/** Pushes: THE notifier (mirrors to silent monitors) and the tenant status feed. */
+export interface AlertPushes {
+  readonly notifier: Notifier;
+  readonly feed: StatusFeed;
+}
+
+/** What agents, monitors and the feed are shown of an alert (with the self-help content while it is active). */
+export function alertView(alert: Alert, selfHelp?: SelfHelp) {
+  const { tenant: _t, expiresAt: _e, ...view } = alert;
+  return selfHelp && alert.state === 'active' ? { ...view, selfHelp } : view;
+}

@@ -1,0 +1,175 @@
+import type { Clock } from '../clock.ts';
+import { epochSeconds } from '../clock.ts';
+import type { AgentStatus } from '../status.ts';
+import type { StatusStore } from '../status-ports.ts';
+import type { SettingsReader } from '../status-service.ts';
+import { activeContact } from './gating.ts';
+import {
+  type Alert,
+  type AlertPushes,
+  type AlertStore,
+  alertView,
+  type ConnectBinding,
+  type TelemetryStateStore,
+} from './model.ts';
+import { emptyState, evaluate, type Finding, type TelemetryState, type Windows } from './rules.ts';
+import { toSamples } from './samples.ts';
+import { type AlertSettings, DEFAULT_SELF_HELP, type TelemetryRecord } from './schemas.ts';
+
+/** What the processor remembers of an agent between batches (per execution environment). */
+export interface AgentMemory {
+  state: TelemetryState;
+  windows: Windows;
+}
+
+export interface ProcessorDeps extends AlertPushes {
+  readonly alerts: AlertStore;
+  readonly states: TelemetryStateStore;
+  /** The status records the agent-event consumer keeps: the one source of "on an active contact". */
+  readonly statuses: Pick<StatusStore, 'getMany'>;
+  readonly connect: ConnectBinding;
+  readonly settings: SettingsReader;
+  readonly clock: Clock;
+  /** Breach state and evidence windows by tenant + agent, kept across batches of this environment. */
+  readonly memory: Map<string, AgentMemory>;
+  readonly warn?: (message: string, details: Record<string, unknown>) => void;
+}
+
+/** A batch's shared reads: settings, Connect binding and status per tenant/agent, read once for all its records. */
+export interface BatchContext {
+  readonly settings: Map<string, AlertSettings>;
+  readonly bound: Map<string, boolean>;
+  readonly statuses: Map<string, AgentStatus | undefined>;
+}
+
+export type RecordOutcome = 'disabled' | 'gated' | 'evaluated' | 'raised';
+
+const key = (tenant: string, agent: string) => `${tenant}\u0000${agent}`;
+
+/** Reads what the batch's records need, one request per tenant and kind; memory is filled for unknown agents. */
+export async function prepareBatch(deps: ProcessorDeps, records: readonly TelemetryRecord[]): Promise<BatchContext> {
+  const byTenant = new Map<string, Set<string>>();
+  for (const r of records) {
+    let agents = byTenant.get(r.tenant);
+    if (!agents) {
+      agents = new Set();
+      byTenant.set(r.tenant, agents);
+    }
+    agents.add(r.agent);
+  }
+  const ctx: BatchContext = { settings: new Map(), bound: new Map(), statuses: new Map() };
+  await Promise.all(
+    [...byTenant].map(async ([tenant, agentSet]) => {
+      const settings = (await deps.settings.get(tenant)).alerts;
+      ctx.settings.set(tenant, settings);
+      // Switched off: nothing more is read for the tenant, its records are dropped.
+      if (!settings.enabled) return;
+      const agents = [...agentSet];
+      const unknown = agents.filter((a) => !deps.memory.has(key(tenant, a)));
+      const [bound, statuses, states] = await Promise.all([
+        deps.connect.isBound(tenant),
+        deps.statuses.getMany(tenant, agents),
+        unknown.length > 0 ? deps.states.getMany(tenant, unknown) : Promise.resolve(new Map<string, TelemetryState>()),
+      ]);
+      ctx.bound.set(tenant, bound);
+      for (const a of agents) ctx.statuses.set(key(tenant, a), statuses.get(a));
+      for (const a of unknown) deps.memory.set(key(tenant, a), { state: states.get(a) ?? emptyState(), windows: {} });
+    }),
+  );
+  return ctx;
+}
+
+/** Thrown when another processor wrote the agent's state first: the record is retried with the state re-read. */
+export class StateContendedError extends Error {}
+
+/**
+ * One telemetry record: gated on the agent's active contact, evaluated against the agent's breach state, alerts
+ * raised or updated and pushed, the state persisted only if a transition happened.
+ */
+export async function processRecord(
+  deps: ProcessorDeps,
+  ctx: BatchContext,
+  record: TelemetryRecord,
+): Promise<RecordOutcome> {
+  const { tenant, agent } = record;
+  const settings = ctx.settings.get(tenant);
+  if (!settings?.enabled) return 'disabled';
+  const k = key(tenant, agent);
+  const status = ctx.statuses.get(k);
+  const contactId = activeContact(status, ctx.bound.get(tenant) ?? false, record.contactId);
+  let memory = deps.memory.get(k);
+  if (!memory) {
+    memory = { state: emptyState(), windows: {} };
+    deps.memory.set(k, memory);
+  }
+  const findings: Finding[] = [];
+  const before = memory.state.version;
+  try {
+    const { dirty } = evaluate(
+      memory.state,
+      memory.windows,
+      contactId === undefined ? [] : toSamples(record),
+      contactId,
+      settings,
+      findings,
+    );
+    for (const finding of findings) await publish(deps, settings, status, record, finding);
+    if (dirty && !(await deps.states.save(tenant, agent, memory.state)))
+      throw new StateContendedError(`Telemetry state of ${agent} changed concurrently`);
+    if (dirty) memory.state.version = before + 1;
+  } catch (error) {
+    // The in-memory state ran ahead of what is stored: forget it, so the retried record is evaluated again from the
+    // stored state (a raised alert is then found stored, never raised twice).
+    deps.memory.delete(k);
+    throw error;
+  }
+  if (findings.length > 0) return 'raised';
+  return contactId === undefined ? 'gated' : 'evaluated';
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+async function publish(
+  deps: ProcessorDeps,
+  settings: AlertSettings,
+  status: AgentStatus | undefined,
+  record: TelemetryRecord,
+  finding: Finding,
+): Promise<void> {
+  const { tenant, agent } = record;
+  const evidence = finding.evidence.map((p) => ({ ...p, at: iso(p.t) }));
+  let alert: Alert | undefined;
+  if (finding.kind === 'raise') {
+    const now = deps.clock.now();
+    alert = {
+      tenant,
+      agent,
+      id: finding.alertId,
+      rule: finding.rule,
+      contactId: finding.contactId,
+      ...(status?.team ? { team: status.team } : {}),
+      state: 'active',
+      raisedAt: iso(finding.at),
+      breachStartedAt: iso(finding.since),
+      threshold: finding.threshold,
+      evidence,
+      breaches: 1,
+      updatedAt: iso(now),
+      expiresAt: epochSeconds(now) + settings.retentionDays * 86_400,
+    };
+    // A retried batch finds its alert stored already: it is not raised (nor pushed) a second time.
+    if (!(await deps.alerts.raise(alert))) return;
+  } else {
+    alert = await deps.alerts.addEvidence(tenant, agent, finding.alertId, evidence, iso(deps.clock.now()));
+    // Acknowledged or cleared alerts take the evidence silently: the agent said "seen" already.
+    if (alert?.state !== 'active') return;
+  }
+  const selfHelp = settings.selfHelp[finding.rule] ?? DEFAULT_SELF_HELP[finding.rule];
+  const frame = { type: 'alert', alert: alertView(alert, selfHelp) };
+  // Pushes are best effort: the alert is stored and the agent's list shows it.
+  for (const outcome of await Promise.allSettled([
+    deps.notifier.toUser(tenant, agent, frame),
+    deps.feed.publish(tenant, { ...frame, agent }),
+  ]))
+    if (outcome.status === 'rejected') deps.warn?.('alert push failed', { error: String(outcome.reason) });
+}

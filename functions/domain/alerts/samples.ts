@@ -1,0 +1,109 @@
+import { estimateMos, lossPercent } from './mos.ts';
+import { type MicCode, NET_STRIDE, SYS_STRIDE, type TelemetryBody, type TelemetryRecord } from './schemas.ts';
+
+/**
+ * One second of an agent's telemetry: network figures with the estimated MOS, CPU, available memory, microphone. A
+ * field is absent when nothing reported it.
+ */
+export interface Sample {
+  /** Epoch ms of the start of the second. */
+  t: number;
+  mos?: number;
+  lossPercent?: number;
+  rttMs?: number;
+  jitterMs?: number;
+  cpuPercent?: number;
+  memoryAvailablePercent?: number;
+  /** Why the microphone is unusable (`microphone_not_shared`, `permission-denied`), or `granted`. */
+  microphone?: MicCode;
+}
+
+const MIC_ERRORS = new Set(['microphone_not_shared']);
+const toMs = (ts: string | number): number => (typeof ts === 'number' ? ts : Date.parse(ts));
+const second = (ms: number): number => ms - (ms % 1000);
+const orMissing = (v: number | null | undefined) => (v == null ? -1 : v);
+
+/**
+ * The ingest's half: a client batch (softphone stats per stream per second, errors, permission, CPU/memory) merged
+ * into the stream record's per-second arrays. Lost and counted packets add up over both streams; jitter is the worse
+ * stream's; RTT comes from `audio_output`, the only stream that has it.
+ */
+export function compactBatch(body: TelemetryBody, receivedAt: number): Pick<TelemetryRecord, 'n' | 's' | 'm'> {
+  const net = new Map<number, [number, number, number, number]>();
+  for (const stat of body.stats) {
+    const t = second(toMs(stat.timestamp));
+    let acc = net.get(t);
+    if (!acc) {
+      acc = [0, 0, -1, -1];
+      net.set(t, acc);
+    }
+    acc[0] += stat.packetsLost ?? 0;
+    acc[1] += stat.packetsCount ?? 0;
+    if (stat.jitterBufferMillis != null) acc[2] = Math.max(acc[2], stat.jitterBufferMillis);
+    if (stat.roundTripTimeMillis != null) acc[3] = Math.max(acc[3], stat.roundTripTimeMillis);
+  }
+  const n: number[] = [];
+  for (const [t, acc] of [...net].sort((a, b) => a[0] - b[0])) n.push(t, ...acc);
+  const s: number[] = [];
+  for (const sys of body.system)
+    s.push(
+      second(toMs(sys.timestamp)),
+      orMissing(sys.cpuUsedPercent),
+      orMissing(sys.memoryTotal),
+      orMissing(sys.memoryAvailable),
+    );
+  const m: Array<[number, MicCode]> = [];
+  for (const error of body.errors)
+    if (MIC_ERRORS.has(error.errorType))
+      m.push([second(error.timestamp === undefined ? receivedAt : toMs(error.timestamp)), 'microphone_not_shared']);
+  // `prompt` says nothing yet: the browser will ask when the softphone starts.
+  const permission = body.permission;
+  if (permission && permission.microphone !== 'prompt')
+    m.push([second(toMs(permission.timestamp)), permission.microphone === 'denied' ? 'permission-denied' : 'granted']);
+  return { n, s, m };
+}
+
+/**
+ * The processor's half: the record's seconds as samples, oldest first, with loss % and the E-model MOS computed per
+ * second. A second without packets has no network figure; a missing RTT or jitter counts as 0, so a figure the client
+ * did not report never invents an alert.
+ */
+export function toSamples(record: TelemetryRecord): Sample[] {
+  const { n, s: sys, m } = record;
+  const out: Sample[] = [];
+  const bySecond = new Map<number, Sample>();
+  const at = (t: number): Sample => {
+    let sample = bySecond.get(t);
+    if (!sample) {
+      sample = { t };
+      bySecond.set(t, sample);
+      out.push(sample);
+    }
+    return sample;
+  };
+  for (let i = 0; i + NET_STRIDE <= n.length; i += NET_STRIDE) {
+    const loss = lossPercent(Math.max(0, n[i + 1] as number), Math.max(0, n[i + 2] as number));
+    if (loss === undefined) continue;
+    const sample = at(n[i] as number);
+    const jitter = Math.max(0, n[i + 3] as number);
+    const rtt = Math.max(0, n[i + 4] as number);
+    sample.lossPercent = loss;
+    sample.jitterMs = jitter;
+    sample.rttMs = rtt;
+    sample.mos = estimateMos(rtt, jitter, loss);
+  }
+  for (let i = 0; i + SYS_STRIDE <= sys.length; i += SYS_STRIDE) {
+    const cpu = sys[i + 1] as number;
+    const total = sys[i + 2] as number;
+    const available = sys[i + 3] as number;
+    if (cpu < 0 && (total <= 0 || available < 0)) continue;
+    const sample = at(sys[i] as number);
+    if (cpu >= 0) sample.cpuPercent = cpu;
+    if (total > 0 && available >= 0) sample.memoryAvailablePercent = (available / total) * 100;
+  }
+  for (const [t, code] of m) at(t).microphone = code;
+  // Usually already in order (one record = consecutive seconds); sort only when it is not.
+  for (let i = 1; i < out.length; i++)
+    if ((out[i] as Sample).t < (out[i - 1] as Sample).t) return out.sort((a, b) => a.t - b.t);
+  return out;
+}

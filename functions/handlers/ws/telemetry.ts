@@ -1,0 +1,19 @@
+import { ingestDeps } from '#composition/alerts-ingest.ts';
+import { ingestTelemetry } from '#domain/alerts/ingest.ts';
+import { EMPTY, hasSomething, telemetryFields } from '#domain/alerts/schemas.ts';
+import { frameSchema, wsAction } from '#shared/ws.ts';
+
+const deps = ingestDeps();
+
+/**
+ * `{"action":"telemetry","contactId","stats":[…softphone stats…],"errors"?,"system"?,"permission"?}` →
+ * `{"type":"telemetry","accepted":n,"dropped":false}`. A `softphone_stats` event's data spreads in unchanged.
+ */
+export const handler = wsAction(
+  {
+    roles: ['agent'],
+    action: 'send telemetry',
+    body: frameSchema('telemetry', telemetryFields).refine(hasSomething, EMPTY),
+  },
+  async ({ principal, body }) => ({ type: 'telemetry', ...(await ingestTelemetry(deps, principal, body)) }),
+);

@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoAlertStore } from '../../functions/adapters/alert-repository.ts';
+import { DynamoTelemetryStateStore } from '../../functions/adapters/telemetry-state-repository.ts';
+import type { Alert } from '../../functions/domain/alerts/model.ts';
+import { emptyState } from '../../functions/domain/alerts/rules.ts';
+import { ManualClock } from '../support/alerts-memory.ts';
+import { startTestDynamo, type TestDynamo } from '../support/dynalite.ts';
+
+const NOW = Date.parse('2026-03-02T10:00:00Z');
+const clock = new ManualClock(NOW);
+let db: TestDynamo;
+let store: DynamoAlertStore;
+
+beforeAll(async () => {
+  db = await startTestDynamo();
+  store = new DynamoAlertStore(db.client, db.table, clock);
+});
+afterAll(async () => {
+  await db?.close();
+});
+
+function alert(tenant: string, agent: string, minutesAgo: number, extra: Partial<Alert> = {}): Alert {
+  const at = NOW - minutesAgo * 60_000;
+  const id = `${at}.poorNetwork.c-${agent}-${minutesAgo}`;
+  return {
+    tenant,
+    agent,
+    id,
+    rule: 'poorNetwork',
+    contactId: `c-${agent}-${minutesAgo}`,
+    team: 'blue',
+    state: 'active',
+    raisedAt: new Date(at).toISOString(),
+    breachStartedAt: new Date(at - 15_000).toISOString(),
+    threshold: { metric: 'mos', operator: '<', value: 3.5, seconds: 15 },
+    evidence: [{ t: at, at: new Date(at).toISOString(), mos: 3.1 }],
+    breaches: 1,
+    updatedAt: new Date(at).toISOString(),
+    expiresAt: Math.floor(NOW / 1000) + 86_400,
+    ...extra,
+  };
+}
+
+describe('alert repository on dynalite', () => {
+  it('raises once per id and maps every field back', async () => {
+    const a = alert('acme', 'alice', 5);
+    expect(await store.raise(a)).toBe(true);
+    expect(await store.raise({ ...a, breaches: 9 })).toBe(false);
+    expect(await store.get('acme', 'alice', a.id)).toEqual(a);
+    expect(await store.get('globex', 'alice', a.id)).toBeUndefined();
+  });
+
+  it('closes conditionally: the first close wins, later ones see the result', async () => {
+    const a = alert('acme', 'alice', 6);
+    await store.raise(a);
+    const at = new Date(NOW).toISOString();
+    const first = await store.close('acme', 'alice', a.id, {
+      to: 'acknowledged',
+      by: 'agent',
+      atIso: at,
+      user: 'alice',
+    });
+    const second = await store.close('acme', 'alice', a.id, { to: 'not-acknowledged', by: 'next-contact', atIso: at });
+    expect(first).toMatchObject({
+      won: true,
+      alert: { state: 'acknowledged', acknowledgedBy: 'alice', acknowledgedAt: at },
+    });
+    expect(second).toMatchObject({ won: false, alert: { state: 'acknowledged' } });
+    expect(await store.close('acme', 'alice', 'nope', { to: 'acknowledged', by: 'agent', atIso: at })).toEqual({
+      won: false,
+      alert: undefined,
+    });
+  });
+
+  it('adds later evidence, capped at 60 points, and counts breaches', async () => {
+    const a = alert('acme', 'alice', 7);
+    await store.raise(a);
+    const points = Array.from({ length: 70 }, (_, i) => ({ t: i, mos: 3 }));
+    const updated = await store.addEvidence('acme', 'alice', a.id, points, new Date(NOW).toISOString());
+    expect(updated?.breaches).toBe(2);
+    expect(updated?.evidence).toHaveLength(60);
+    expect(updated?.evidence.at(-1)).toEqual({ t: 69, mos: 3 });
+  });
+
+  it('queries by agent, team, tenant, period and state with paginated Queries, never across tenants', async () => {
+    for (let m = 100; m < 110; m++)
+      await store.raise(alert('q', m % 2 ? 'amy' : 'ben', m, m % 2 ? {} : { team: 'red' }));
+    await store.raise(alert('q', 'amy', 300)); // outside the period below
+    await store.raise(alert('q-other', 'amy', 101));
+    await store.raise(alert('q', 'amy', 102, { state: 'acknowledged', id: 'x', contactId: 'cx' }));
+    const period = { from: new Date(NOW - 120 * 60_000).toISOString(), to: new Date(NOW).toISOString(), limit: 50 };
+
+    const byAgent = await store.query('q', { ...period, agent: 'amy' });
+    expect(byAgent.items.map((a) => a.agent)).toEqual(Array(5).fill('amy'));
+    expect(byAgent.items.map((a) => a.raisedAt)).toEqual([...byAgent.items.map((a) => a.raisedAt)].sort().reverse());
+
+    expect((await store.query('q', { ...period, team: 'red' })).items.map((a) => a.agent)).toEqual(
+      Array(5).fill('ben'),
+    );
+    expect((await store.query('q', period)).items).toHaveLength(10);
+    expect((await store.query('q', { ...period, state: 'acknowledged' })).items).toHaveLength(0);
+
+    // Pages of 4 cover the 10 alerts exactly once.
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.query('q', { ...period, limit: 4, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.items.map((a) => a.id));
+      cursor = page.cursor;
+    } while (cursor);
+    expect(new Set(seen).size).toBe(10);
+    expect(seen).toHaveLength(10);
+
+    // A cursor of one tenant's listing is refused for another's.
+    const first = await store.query('q', { ...period, limit: 2 });
+    await expect(store.query('q-other', { ...period, limit: 2, cursor: first.cursor })).rejects.toMatchObject({
+      statusCode: 400,
+    });
+  });
+
+  it('hides expired alerts (dynalite has no TTL deletion, DynamoDB deletes lazily)', async () => {
+    await store.raise(alert('ttl', 'amy', 1, { expiresAt: Math.floor(NOW / 1000) - 1 }));
+    const period = { from: new Date(NOW - 3_600_000).toISOString(), to: new Date(NOW).toISOString(), limit: 50 };
+    expect((await store.query('ttl', period)).items).toEqual([]);
+    expect(await store.listForAgent('ttl', 'amy', period.from)).toEqual([]);
+  });
+});
+
+describe('telemetry state store on dynalite', () => {
+  it('writes conditionally on the version it read', async () => {
+    const states = new DynamoTelemetryStateStore(db.client, db.table, clock);
+    const state = { ...emptyState(), contactId: 'c-1', lastT: 5, breaches: { poorNetwork: { since: 3 } } };
+    expect(await states.save('acme', 'alice', state)).toBe(true);
+    // A second writer that read version 0 too loses.
+    expect(await states.save('acme', 'alice', state)).toBe(false);
+    const read = (await states.getMany('acme', ['alice', 'bob'])).get('alice');
+    expect(read).toEqual({ ...state, version: 1 });
+    expect(await states.save('acme', 'alice', { ...state, version: 1, lastT: 9 })).toBe(true);
+    expect((await states.getMany('globex', ['alice'])).size).toBe(0);
+  });
+});

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { estimateMos, lossPercent } from '../../functions/domain/alerts/mos.ts';
+import { toSamples } from '../../functions/domain/alerts/samples.ts';
+import { type TelemetryRecord, telemetryRecordSchema } from '../../functions/domain/alerts/schemas.ts';
+import { secondOfStats, telemetryRecord } from '../support/telemetry.ts';
+
+describe('MOS estimate (simplified E-model)', () => {
+  it('scores a perfect network ≈ 4.43', () => {
+    expect(estimateMos(0, 0, 0)).toBeCloseTo(4.4333, 3);
+  });
+
+  it('crosses 3.5 at ≈ 10 % loss with 50 ms RTT and 5 ms jitter', () => {
+    expect(estimateMos(50, 5, 9.9)).toBeGreaterThan(3.5);
+    expect(estimateMos(50, 5, 10.1)).toBeLessThan(3.5);
+  });
+
+  it('crosses 3.5 between 370 and 380 ms RTT without loss', () => {
+    expect(estimateMos(370, 0, 0)).toBeGreaterThan(3.5);
+    expect(estimateMos(380, 0, 0)).toBeLessThan(3.5);
+  });
+
+  it('uses the long-latency branch from 160 ms effective latency and floors R at 6.52 or 0', () => {
+    // L = 150 + 10 = 160: R = 94.768 − 40/10 = 90.768
+    const r = 90.768;
+    expect(estimateMos(150, 0, 0)).toBeCloseTo(1 + 0.035 * r + 0.000007 * r * (r - 60) * (100 - r), 10);
+    // Loss above R/2.5 zeroes R: MOS = 1.
+    expect(estimateMos(0, 0, 50)).toBe(1);
+  });
+
+  it('computes loss over lost + counted packets, and no figure without packets', () => {
+    expect(lossPercent(5, 45)).toBe(10);
+    expect(lossPercent(0, 0)).toBeUndefined();
+  });
+});
+
+describe('samples from a softphone batch', () => {
+  const parse = (fields: Record<string, unknown>): TelemetryRecord =>
+    telemetryRecordSchema.parse(telemetryRecord('acme', 'alice', fields));
+
+  it('merges both streams of a second into one sample with loss, worse jitter, RTT and MOS', () => {
+    const t = Date.parse('2026-03-02T10:00:00.250Z');
+    const [s, ...rest] = toSamples(parse({ stats: secondOfStats(t, { lossPercent: 20, rttMs: 80, jitterMs: 12 }) }));
+    expect(rest).toEqual([]);
+    expect(s?.t).toBe(Date.parse('2026-03-02T10:00:00.000Z'));
+    // 13 of 63 packets of the output stream lost, none of 50 on input: 13 / 113.
+    expect(s?.lossPercent).toBeCloseTo((13 / 113) * 100, 6);
+    expect(s?.rttMs).toBe(80);
+    expect(s?.jitterMs).toBe(12);
+    expect(s?.mos).toBeCloseTo(estimateMos(80, 12, (13 / 113) * 100), 10);
+  });
+
+  it('accepts the library as it is: null fields on the first sample, epoch-ms timestamps, unknown fields', () => {
+    const t = Date.parse('2026-03-02T10:00:00Z');
+    const first = {
+      softphoneStreamType: 'audio_output',
+      timestamp: t,
+      packetsLost: null,
+      packetsCount: null,
+      audioLevel: null,
+      jitterBufferMillis: null,
+      roundTripTimeMillis: null,
+      somethingNew: 1,
+    };
+    expect(toSamples(parse({ stats: [first, ...secondOfStats(t + 1000)] })).map((s) => s.t)).toEqual([t + 1000]);
+  });
+
+  it('reads mic errors, a denied permission, CPU and available memory %', () => {
+    const t = Date.parse('2026-03-02T10:00:00Z');
+    const samples = toSamples(
+      parse({
+        errors: [{ errorType: 'microphone_not_shared', errorMessage: 'denied', timestamp: new Date(t).toISOString() }],
+        permission: { microphone: 'denied', timestamp: t + 1000 },
+        system: [{ timestamp: t + 2000, cpuUsedPercent: 95, memoryTotal: 8e9, memoryAvailable: 4e8 }],
+      }),
+    );
+    expect(samples).toEqual([
+      { t, microphone: 'microphone_not_shared' },
+      { t: t + 1000, microphone: 'permission-denied' },
+      { t: t + 2000, cpuPercent: 95, memoryAvailablePercent: 5 },
+    ]);
+  });
+});
