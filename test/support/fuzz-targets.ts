@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import * as z from 'zod';
-import { heartbeatConfigBodySchema, listHeartbeatsQuerySchema } from '../../functions/domain/heartbeat-schemas.ts';
 import {
   alertParamsSchema,
   alertQuerySchema,
@@ -10,6 +9,7 @@ import {
   telemetryBodySchema,
   telemetryFields,
 } from '../../functions/domain/alerts/schemas.ts';
+import { heartbeatConfigBodySchema, listHeartbeatsQuerySchema } from '../../functions/domain/heartbeat-schemas.ts';
 import {
   agentBodySchema,
   agentParamsSchema as directoryParamsSchema,
