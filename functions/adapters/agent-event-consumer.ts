@@ -4,21 +4,10 @@ import { type AgentEventDeps, applyAgentEvent, type TenantLookups, tenantOf } fr
 import { type AgentEvent, agentEventSchema } from '#domain/agent-events.ts';
 import type { AgentStatus } from '#domain/status.ts';
 import { logger } from '#shared/powertools.ts';
+import { type Decoded, decodeKinesisRecord } from './kinesis-record.ts';
 
-type Parsed = { ok: true; event: AgentEvent } | { ok: false; reason: string };
-
-function parse(record: KinesisStreamRecord): Parsed {
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(record.kinesis.data, 'base64').toString('utf8'));
-  } catch {
-    return { ok: false, reason: 'not JSON' };
-  }
-  const result = agentEventSchema.safeParse(json);
-  if (result.success) return { ok: true, event: result.data };
-  const issue = result.error.issues[0];
-  return { ok: false, reason: issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid' };
-}
+type Parsed = Decoded<AgentEvent>;
+const parse = (record: KinesisStreamRecord): Parsed => decodeKinesisRecord(record, agentEventSchema);
 
 /** Counts per outcome of one batch (logged; the benchmark reads them). */
 export type BatchStats = Record<string, number>;
@@ -59,18 +48,18 @@ export function agentEventConsumer(deps: AgentEventDeps, onBatch?: (stats: Batch
         return;
       }
       try {
-        const outcome = await applyAgentEvent(deps, item.event, cache, undefined, tenants);
+        const outcome = await applyAgentEvent(deps, item.value, cache, undefined, tenants);
         count(outcome);
         if (outcome === 'unknown-instance')
           logger.warn('Agent event of a Connect instance bound to no tenant skipped (an operator binds it)', {
-            instanceArn: item.event.InstanceARN,
+            instanceArn: item.value.InstanceARN,
           });
       } catch (error) {
         failedEarlier = true;
         count('failed');
         logger.error('Agent event failed; will be retried', {
           sequenceNumber: record.kinesis.sequenceNumber,
-          eventId: item.event.EventId,
+          eventId: item.value.EventId,
           error: error as Error,
         });
         throw error;
@@ -98,10 +87,10 @@ async function prefetch(
     const byTenant = new Map<string, Set<string>>();
     for (const p of parsed) {
       if (!p.ok) continue;
-      const tenant = await tenantOf(deps, tenants, p.event.InstanceARN);
+      const tenant = await tenantOf(deps, tenants, p.value.InstanceARN);
       if (!tenant) continue;
       const agents = byTenant.get(tenant) ?? new Set<string>();
-      agents.add(p.event.CurrentAgentSnapshot.Configuration.Username);
+      agents.add(p.value.CurrentAgentSnapshot.Configuration.Username);
       byTenant.set(tenant, agents);
     }
     for (const [tenant, agents] of byTenant) {

@@ -3,22 +3,13 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisSt
 import { type ProcessorDeps, prepareBatch, processRecord } from '#domain/alerts/processor.ts';
 import { type TelemetryRecord, telemetryRecordSchema } from '#domain/alerts/schemas.ts';
 import { logger } from '#shared/powertools.ts';
+import { type Decoded, decodeKinesisRecord } from './kinesis-record.ts';
 
-type Parsed = { ok: true; record: TelemetryRecord } | { ok: false; reason: string };
+type Parsed = Decoded<TelemetryRecord>;
 
 /** base64 → JSON → zod: the whole decode of one Kinesis record (the benchmark measures it alone too). */
-export function decodeTelemetry(record: KinesisStreamRecord): Parsed {
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(record.kinesis.data, 'base64').toString('utf8'));
-  } catch {
-    return { ok: false, reason: 'not JSON' };
-  }
-  const result = telemetryRecordSchema.safeParse(json);
-  if (result.success) return { ok: true, record: result.data };
-  const issue = result.error.issues[0];
-  return { ok: false, reason: issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid' };
-}
+export const decodeTelemetry = (record: KinesisStreamRecord): Parsed =>
+  decodeKinesisRecord(record, telemetryRecordSchema);
 
 export type TelemetryBatchStats = Record<string, number>;
 
@@ -38,7 +29,7 @@ export function telemetryConsumer(deps: ProcessorDeps, onBatch?: (stats: Telemet
     for (const r of event.Records) {
       const p = decodeTelemetry(r);
       parsed.set(r.kinesis.sequenceNumber, p);
-      if (p.ok) good.push(p.record);
+      if (p.ok) good.push(p.value);
     }
     const stats: TelemetryBatchStats = {};
     const count = (k: string) => {
@@ -68,14 +59,14 @@ export function telemetryConsumer(deps: ProcessorDeps, onBatch?: (stats: Telemet
         return;
       }
       try {
-        count(await processRecord(deps, ctx, item.record));
+        count(await processRecord(deps, ctx, item.value));
       } catch (error) {
         failedEarlier = true;
         count('failed');
         logger.error('Telemetry record failed; will be retried', {
           sequenceNumber: record.kinesis.sequenceNumber,
-          tenant: item.record.tenant,
-          agent: item.record.agent,
+          tenant: item.value.tenant,
+          agent: item.value.agent,
           error: error as Error,
         });
         throw error;
