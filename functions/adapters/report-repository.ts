@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { counterName } from '#domain/agent-stats.ts';
 import type { Clock } from '#domain/clock.ts';
 import { epochSeconds } from '#domain/clock.ts';
 import {
@@ -12,10 +12,11 @@ import {
   type ReportRepository,
   type ReportSeverity,
 } from '#domain/report-model.ts';
+import { type AgentStatsCounters, writeFact } from './agent-stats-repository.ts';
 import { type Item, queryPage } from './dynamo.ts';
 
 /**
- * Issue reports, two items each, so that every filter is a Query on a partition of its own (no Scan):
+ * Issue reports, two items each (written in one transaction), so that every filter is a Query on a partition of its own (no Scan):
  *
  *   report    pk T#<t>#REPORT#<id>   sk REPORT             the report; its conditional put is the idempotency check
  *             gsi1 T#<t>#REPORTS#AGENT#<agent> / <reportedAt>#<id>          → by agent (an agent's own list)
@@ -137,12 +138,17 @@ export class DynamoReportRepository implements ReportRepository {
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly clock: Clock,
+    /** The dashboard's counters, written in the report's transaction (none: not counted). */
+    private readonly counters?: AgentStatsCounters,
   ) {}
 
   async create(report: IssueReport): Promise<IssueReport | undefined> {
-    try {
-      await this.client.send(
-        new PutCommand({
+    // Both items (and the dashboard's counters) in one transaction: a report is never listed by one partition and
+    // missing from another, and a retry whose condition fails writes — and counts — nothing.
+    const day = this.counters && (await this.counters.dayOf(report.tenant, Date.parse(report.reportedAt)));
+    const written = await writeFact(this.client, [
+      {
+        Put: {
           TableName: this.table,
           Item: {
             pk: reportPk(report.tenant, report.id),
@@ -157,36 +163,36 @@ export class DynamoReportRepository implements ReportRepository {
           ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now',
           ExpressionAttributeNames: { '#ttl': 'ttl' },
           ExpressionAttributeValues: { ':now': epochSeconds(this.clock.now()) },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const existing = await this.get(report.tenant, report.id);
-      if (!existing) throw error;
-      // A first attempt that died between its two writes is completed by its retry (the put is idempotent).
-      await this.putTimeline(existing);
-      return existing;
-    }
-    await this.putTimeline(report);
-    return undefined;
-  }
-
-  private async putTimeline(report: IssueReport): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: {
-          pk: timelinePk(report.tenant),
-          sk: sortKey(report),
-          kind: 'report-timeline',
-          ...attributes(report),
-          gsi1pk: byPk(report.tenant, 'CATEGORY', report.category),
-          gsi1sk: sortKey(report),
-          gsi2pk: byPk(report.tenant, 'SEVERITY', report.severity),
-          gsi2sk: sortKey(report),
         },
-      }),
-    );
+      },
+      {
+        Put: {
+          TableName: this.table,
+          Item: {
+            pk: timelinePk(report.tenant),
+            sk: sortKey(report),
+            kind: 'report-timeline',
+            ...attributes(report),
+            gsi1pk: byPk(report.tenant, 'CATEGORY', report.category),
+            gsi1sk: sortKey(report),
+            gsi2pk: byPk(report.tenant, 'SEVERITY', report.severity),
+            gsi2sk: sortKey(report),
+          },
+        },
+      },
+      ...(this.counters && day
+        ? [
+            this.counters.increment(report.tenant, report.agent, day, [
+              counterName.reportCategory(report.category),
+              counterName.reportSeverity(report.severity),
+            ]),
+          ]
+        : []),
+    ]);
+    if (written) return undefined;
+    const existing = await this.get(report.tenant, report.id);
+    if (!existing) throw new Error(`Report ${report.id} exists but cannot be read`);
+    return existing;
   }
 
   async get(tenant: string, id: string): Promise<IssueReport | undefined> {

@@ -1,4 +1,4 @@
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDirectoryRepository } from '../../functions/adapters/directory-repository.ts';
 import { DynamoReportRepository } from '../../functions/adapters/report-repository.ts';
@@ -149,19 +149,26 @@ describe('report repository on dynalite', () => {
     ).rejects.toMatchObject({ code: 'BAD_CURSOR' });
   });
 
-  it('stores a report once per id and completes a first attempt that stopped halfway', async () => {
+  it('stores a report and its time-line copy in one transaction; a retry of the id writes nothing', async () => {
     const r = { ...report(100), requestHash: 'first' };
+    sent.length = 0;
     expect(await repo.create(r)).toBeUndefined();
-    // The first attempt died after its first write: the time-line copy is missing.
-    await db.client.send(
-      new DeleteCommand({ TableName: db.table, Key: { pk: 'T#acme#REPORTS', sk: `${r.reportedAt}#${r.id}` } }),
-    );
-    const again = await repo.create({ ...r, requestHash: 'second', reportedAt: '2026-12-01T00:00:00.000Z' });
-    expect(again).toMatchObject({ id: r.id, requestHash: 'first', reportedAt: r.reportedAt });
+    // One request writes both items: there is no moment at which one exists without the other.
+    expect(sent).toEqual(['TransactWriteCommand']);
     const timeline = await db.client.send(
       new GetCommand({ TableName: db.table, Key: { pk: 'T#acme#REPORTS', sk: `${r.reportedAt}#${r.id}` } }),
     );
     expect(timeline.Item?.ttl).toBe(r.expiresAt);
+
+    sent.length = 0;
+    const again = await repo.create({ ...r, requestHash: 'second', reportedAt: '2026-12-01T00:00:00.000Z' });
+    expect(again).toMatchObject({ id: r.id, requestHash: 'first', reportedAt: r.reportedAt });
+    // The retry's transaction was cancelled by the report's condition (its second time-line copy was not written).
+    expect(sent).toEqual(['TransactWriteCommand', 'GetCommand']);
+    const retried = await db.client.send(
+      new GetCommand({ TableName: db.table, Key: { pk: 'T#acme#REPORTS', sk: `2026-12-01T00:00:00.000Z#${r.id}` } }),
+    );
+    expect(retried.Item).toBeUndefined();
     expect((await all('acme', { category: r.category })).filter((x) => x.id === r.id)).toHaveLength(1);
   });
 
