@@ -1,10 +1,12 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { counterName } from '#domain/agent-stats.ts';
 import type { Alert, AlertPage, AlertStore, ClearedBy } from '#domain/alerts/model.ts';
 import { MAX_EVIDENCE, type Threshold } from '#domain/alerts/rules.ts';
 import type { AlertQuery, AlertState, RuleId } from '#domain/alerts/schemas.ts';
 import type { Clock } from '#domain/clock.ts';
 import { epochSeconds } from '#domain/clock.ts';
+import { type AgentStatsCounters, writeFact } from './agent-stats-repository.ts';
 import { type Item, queryAll, queryPage } from './dynamo.ts';
 
 /**
@@ -91,18 +93,19 @@ export class DynamoAlertStore implements AlertStore {
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly clock: Clock,
+    /** The dashboard's counters, written in the same transaction as a raise or a close (none: not counted). */
+    private readonly counters?: AgentStatsCounters,
   ) {}
 
   async raise(alert: Alert): Promise<boolean> {
-    try {
-      await this.client.send(
-        new PutCommand({ TableName: this.table, Item: toItem(alert), ConditionExpression: 'attribute_not_exists(pk)' }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    const put = { TableName: this.table, Item: toItem(alert), ConditionExpression: 'attribute_not_exists(pk)' };
+    if (!this.counters) return writeFact(this.client, [{ Put: put }]);
+    // The raise day is kept on the alert: its closing counts on the same day, whatever the time zone is by then.
+    const day = await this.counters.dayOf(alert.tenant, Date.parse(alert.raisedAt));
+    return writeFact(this.client, [
+      { Put: { ...put, Item: { ...put.Item, statsDay: day } } },
+      this.counters.increment(alert.tenant, alert.agent, day, [counterName.alert(alert.rule, 'raised')]),
+    ]);
   }
 
   async get(tenant: string, agent: string, id: string): Promise<Alert | undefined> {
@@ -153,6 +156,7 @@ export class DynamoAlertStore implements AlertStore {
     id: string,
     change: { to: Exclude<AlertState, 'active'>; by: ClearedBy; atIso: string; user?: string },
   ): Promise<{ won: boolean; alert: Alert | undefined }> {
+    if (this.counters) return this.closeCounted(this.counters, tenant, agent, id, change);
     const acknowledged = change.to === 'acknowledged';
     try {
       const out = await this.client.send(
@@ -180,6 +184,65 @@ export class DynamoAlertStore implements AlertStore {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       return { won: false, alert: await this.get(tenant, agent, id) };
     }
+  }
+
+  /**
+   * `close` with the dashboard's counter: the alert is read first (its raise day and rule name the counter), then
+   * closed under the same condition as without counters, in one transaction with the counter's increment.
+   */
+  private async closeCounted(
+    counters: AgentStatsCounters,
+    tenant: string,
+    agent: string,
+    id: string,
+    change: { to: Exclude<AlertState, 'active'>; by: ClearedBy; atIso: string; user?: string },
+  ): Promise<{ won: boolean; alert: Alert | undefined }> {
+    const key = { pk: agentPk(tenant, agent), sk: sk(id) };
+    const out = await this.client.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }));
+    const current = out.Item && this.live(out.Item) ? toAlert(out.Item) : undefined;
+    if (current?.state !== 'active') return { won: false, alert: current };
+    const day =
+      typeof out.Item?.statsDay === 'string'
+        ? out.Item.statsDay
+        : await counters.dayOf(tenant, Date.parse(current.raisedAt));
+    const acknowledged = change.to === 'acknowledged';
+    const user = change.user ?? agent;
+    const won = await writeFact(this.client, [
+      {
+        Update: {
+          TableName: this.table,
+          Key: key,
+          UpdateExpression: `SET #state = :to, clearedAt = :at, clearedBy = :by, updatedAt = :at${
+            acknowledged ? ', acknowledgedBy = :user, acknowledgedAt = :at' : ''
+          }`,
+          ConditionExpression: '#state = :active AND #ttl > :now',
+          ExpressionAttributeNames: { '#state': 'state', '#ttl': 'ttl' },
+          ExpressionAttributeValues: {
+            ':to': change.to,
+            ':at': change.atIso,
+            ':by': change.by,
+            ':active': 'active',
+            ':now': epochSeconds(this.clock.now()),
+            ...(acknowledged ? { ':user': user } : {}),
+          },
+        },
+      },
+      counters.increment(tenant, agent, day, [
+        counterName.alert(current.rule, acknowledged ? 'acknowledged' : 'notAcknowledged'),
+      ]),
+    ]);
+    if (!won) return { won: false, alert: await this.get(tenant, agent, id) };
+    return {
+      won: true,
+      alert: {
+        ...current,
+        state: change.to,
+        clearedAt: change.atIso,
+        clearedBy: change.by,
+        updatedAt: change.atIso,
+        ...(acknowledged ? { acknowledgedBy: user, acknowledgedAt: change.atIso } : {}),
+      },
+    };
   }
 
   async listForAgent(tenant: string, agent: string, fromIso: string): Promise<Alert[]> {

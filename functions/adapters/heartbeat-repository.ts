@@ -6,6 +6,7 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { counterName, type LastHeartbeat } from '#domain/agent-stats.ts';
 import { epochSeconds } from '#domain/clock.ts';
 import {
   type AgentCandidate,
@@ -17,6 +18,7 @@ import {
 } from '#domain/heartbeat-model.ts';
 import type { FinishFields, HeartbeatConfigStore, HeartbeatStore } from '#domain/heartbeats.ts';
 import type { StatusStore } from '#domain/status-ports.ts';
+import { type AgentStatsCounters, writeFact } from './agent-stats-repository.ts';
 import { batchGetAll, type Item, queryAll, queryPage } from './dynamo.ts';
 import { presenceKey } from './status-repository.ts';
 
@@ -79,7 +81,22 @@ export class DynamoHeartbeatStore implements HeartbeatStore {
     private readonly table: string,
     private readonly statuses: Pick<StatusStore, 'list'>,
     private readonly clock: { now(): number },
+    /** The dashboard's counters, written in the transaction that finishes a test (none: not counted). */
+    private readonly counters?: AgentStatsCounters,
   ) {}
+
+  /** The start day's result counter and latest result (a test counts on the day it started, as `list` reads). */
+  private async resultCounter(counters: AgentStatsCounters, h: Heartbeat, fields: FinishFields) {
+    const day = await counters.dayOf(h.tenant, Date.parse(h.startedAt));
+    const last: LastHeartbeat = {
+      id: h.id,
+      state: fields.state,
+      startedAt: h.startedAt,
+      finishedAt: fields.finishedAt,
+      ...(fields.outcome?.mos === undefined ? {} : { mos: fields.outcome.mos }),
+    };
+    return counters.increment(h.tenant, h.agent, day, [counterName.heartbeat(fields.state)], last);
+  }
 
   async candidates(tenant: string): Promise<AgentCandidate[]> {
     const available = [];
@@ -218,29 +235,26 @@ export class DynamoHeartbeatStore implements HeartbeatStore {
   }
 
   async finish(heartbeat: Heartbeat, fields: FinishFields, retest = false): Promise<{ won: boolean }> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: heartbeatKey(heartbeat),
-          UpdateExpression: `SET #state = :s, finishedAt = :f${fields.outcome ? ', outcome = :o' : ''}${
-            fields.reason ? ', reason = :r' : ''
-          } REMOVE gsi2pk, gsi2sk`,
-          ConditionExpression: `#state IN (${LIVE.join(', ')})`,
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: {
-            ...LIVE_VALUES,
-            ':s': fields.state,
-            ':f': fields.finishedAt,
-            ...(fields.outcome ? { ':o': fields.outcome } : {}),
-            ...(fields.reason ? { ':r': fields.reason } : {}),
-          },
-        }),
-      );
-    } catch (error) {
-      if (isConditionFailure(error)) return { won: false };
-      throw error;
-    }
+    const update = {
+      TableName: this.table,
+      Key: heartbeatKey(heartbeat),
+      UpdateExpression: `SET #state = :s, finishedAt = :f${fields.outcome ? ', outcome = :o' : ''}${
+        fields.reason ? ', reason = :r' : ''
+      } REMOVE gsi2pk, gsi2sk`,
+      ConditionExpression: `#state IN (${LIVE.join(', ')})`,
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: {
+        ...LIVE_VALUES,
+        ':s': fields.state,
+        ':f': fields.finishedAt,
+        ...(fields.outcome ? { ':o': fields.outcome } : {}),
+        ...(fields.reason ? { ':r': fields.reason } : {}),
+      },
+    };
+    // The result counts on the dashboard in the same transaction: a second finish (a retried outcome, the timeout
+    // sweep racing the flow) fails the state condition and counts nothing.
+    const counted = this.counters && (await this.resultCounter(this.counters, heartbeat, fields));
+    if (!(await writeFact(this.client, [{ Update: update }, ...(counted ? [counted] : [])]))) return { won: false };
     try {
       await this.client.send(
         new UpdateCommand({

@@ -20,6 +20,7 @@ import {
   settingsRepository,
   subscriptionStore,
 } from '#shared/runtime.ts';
+import { agentStatsCounters } from './agent-stats.ts';
 import { once } from './once.ts';
 
 /**
@@ -49,7 +50,7 @@ export const settings = once<SettingsReader>(() => {
   const get = cachedPerTenant<TenantSettings>((t) => settingsRepository().get(t), SETTINGS_CACHE_MS, clock);
   return { get };
 });
-export const alertStore = once(() => new DynamoAlertStore(documentClient(), mainTable(), clock));
+export const alertStore = once(() => new DynamoAlertStore(documentClient(), mainTable(), clock, agentStatsCounters()));
 const statusStore = once(() => new DynamoStatusStore(documentClient(), mainTable(), clock));
 /**
  * "The tenant has a Connect instance" is the operator's binding (the same store the agent-event consumer and the

@@ -13,6 +13,7 @@ import { loadEnv } from '#shared/env.ts';
 import { logger } from '#shared/powertools.ts';
 import { clock, documentClient, mainTable, notifier, settingsRepository } from '#shared/runtime.ts';
 import { bindingStore, connectInstances } from '#shared/status-runtime.ts';
+import { agentStatsCounters } from './agent-stats.ts';
 import { once } from './once.ts';
 
 /**
@@ -28,6 +29,7 @@ const heartbeatStore = once(
       mainTable(),
       new DynamoStatusStore(documentClient(), mainTable(), clock),
       clock,
+      agentStatsCounters(),
     ),
 );
 

@@ -12,6 +12,7 @@ import {
   settingsRepository,
   subscriptionStore,
 } from '#shared/runtime.ts';
+import { agentStatsCounters } from './agent-stats.ts';
 import { alertLookup } from './alerts.ts';
 import { once } from './once.ts';
 
@@ -20,7 +21,9 @@ import { once } from './once.ts';
  * — no `@connections` endpoint, no feed, so their functions need neither `WS_ENDPOINT` nor the grant; creating a
  * report also reads the directory, the status and the settings, and pushes to the tenant's live feed.
  */
-export const reportRepository = once(() => new DynamoReportRepository(documentClient(), mainTable(), clock));
+export const reportRepository = once(
+  () => new DynamoReportRepository(documentClient(), mainTable(), clock, agentStatsCounters()),
+);
 
 export const reportReadDeps = once<ReportReadDeps>(() => ({ reports: reportRepository() }));
 
