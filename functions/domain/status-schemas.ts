@@ -73,7 +73,8 @@ const isoInstant = z.iso.datetime({ offset: true }).refine((value) => {
   return Number.isFinite(ms) && inRange(new Date(ms).toISOString().slice(0, 10));
 }, rangeMessage);
 export const logQuerySchema = z.object({ from: isoInstant.optional(), to: isoInstant.optional() });
-const isoDate = z.iso.date().refine(inRange, rangeMessage);
+/** A local date (YYYY-MM-DD) within the years reports cover. */
+export const isoDate = z.iso.date().refine(inRange, rangeMessage);
 export const workloadQuerySchema = z.object({ from: isoDate, to: isoDate });
 
 /** PUT /connect/status-map: the tenant admin's part of the Connect configuration (never the instance). */

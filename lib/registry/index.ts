@@ -1,4 +1,5 @@
 import { alertHandlers } from './alerts.ts';
+import { dashboardHandlers } from './dashboard.ts';
 import { foundationHandlers } from './foundation.ts';
 import { heartbeatHandlers } from './heartbeats.ts';
 import { messagingHandlers } from './messaging.ts';
@@ -19,6 +20,7 @@ export const HANDLERS: readonly HandlerDefinition[] = [
   ...alertHandlers,
   ...reportHandlers,
   ...heartbeatHandlers,
+  ...dashboardHandlers,
 ];
 
 export function handlerByName(name: string): HandlerDefinition {

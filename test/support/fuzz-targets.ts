@@ -9,6 +9,7 @@ import {
   telemetryBodySchema,
   telemetryFields,
 } from '../../functions/domain/alerts/schemas.ts';
+import { dashboardQuerySchema } from '../../functions/domain/dashboard-schemas.ts';
 import { heartbeatConfigBodySchema, listHeartbeatsQuerySchema } from '../../functions/domain/heartbeat-schemas.ts';
 import {
   agentBodySchema,
@@ -108,6 +109,7 @@ export const HTTP_SCHEMAS: Readonly<Record<string, HttpSchemas>> = {
   HttpAlertsMine: {},
   HttpAlertAck: { params: alertParamsSchema },
   HttpAlertsQuery: { query: alertQuerySchema },
+  HttpDashboardAgents: { query: dashboardQuerySchema },
 };
 
 /** Frames of each action, built like the handlers build them (`frameSchema`). */
