@@ -69,7 +69,15 @@ export class AgentStatsCounters {
     counters: readonly string[],
     last?: LastHeartbeat,
   ): TransactItem {
-    const names: Record<string, string> = { '#ttl': 'ttl', '#day': 'day' };
+    // Every attribute through a placeholder: `agent`, `day`, `ttl` and others are DynamoDB reserved words.
+    const names: Record<string, string> = {
+      '#ttl': 'ttl',
+      '#day': 'day',
+      '#kind': 'kind',
+      '#tenant': 'tenant',
+      '#agent': 'agent',
+    };
+    if (last) names['#last'] = 'hbLast';
     counters.forEach((c, i) => {
       names[`#c${i}`] = c;
     });
@@ -78,8 +86,8 @@ export class AgentStatsCounters {
       Update: {
         TableName: this.table,
         Key: statsKey(tenant, agent, day),
-        UpdateExpression: `ADD ${counters.map((_, i) => `#c${i} :one`).join(', ')} SET kind = :k, tenant = :t, agent = :a, #day = :d, #ttl = if_not_exists(#ttl, :ttl)${
-          last ? ', hbLast = :last' : ''
+        UpdateExpression: `ADD ${counters.map((_, i) => `#c${i} :one`).join(', ')} SET #kind = :k, #tenant = :t, #agent = :a, #day = :d, #ttl = if_not_exists(#ttl, :ttl)${
+          last ? ', #last = :last' : ''
         }`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: {
