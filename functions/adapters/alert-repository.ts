@@ -48,6 +48,8 @@ function toItem(a: Alert): Item {
   };
 }
 
+type CloseChange = { to: Exclude<AlertState, 'active'>; by: ClearedBy; atIso: string; user?: string };
+
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 function toThreshold(v: unknown): Threshold {
@@ -154,36 +156,40 @@ export class DynamoAlertStore implements AlertStore {
     tenant: string,
     agent: string,
     id: string,
-    change: { to: Exclude<AlertState, 'active'>; by: ClearedBy; atIso: string; user?: string },
+    change: CloseChange,
   ): Promise<{ won: boolean; alert: Alert | undefined }> {
     if (this.counters) return this.closeCounted(this.counters, tenant, agent, id, change);
-    const acknowledged = change.to === 'acknowledged';
     try {
       const out = await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: agentPk(tenant, agent), sk: sk(id) },
-          UpdateExpression: `SET #state = :to, clearedAt = :at, clearedBy = :by, updatedAt = :at${
-            acknowledged ? ', acknowledgedBy = :user, acknowledgedAt = :at' : ''
-          }`,
-          ConditionExpression: '#state = :active AND #ttl > :now',
-          ExpressionAttributeNames: { '#state': 'state', '#ttl': 'ttl' },
-          ExpressionAttributeValues: {
-            ':to': change.to,
-            ':at': change.atIso,
-            ':by': change.by,
-            ':active': 'active',
-            ':now': epochSeconds(this.clock.now()),
-            ...(acknowledged ? { ':user': change.user ?? agent } : {}),
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
+        new UpdateCommand({ ...this.closeUpdate(tenant, agent, id, change), ReturnValues: 'ALL_NEW' }),
       );
       return { won: true, alert: out.Attributes ? toAlert(out.Attributes) : undefined };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       return { won: false, alert: await this.get(tenant, agent, id) };
     }
+  }
+
+  /** active → `change.to`, only while the alert is active and not expired. */
+  private closeUpdate(tenant: string, agent: string, id: string, change: CloseChange) {
+    const acknowledged = change.to === 'acknowledged';
+    return {
+      TableName: this.table,
+      Key: { pk: agentPk(tenant, agent), sk: sk(id) },
+      UpdateExpression: `SET #state = :to, clearedAt = :at, clearedBy = :by, updatedAt = :at${
+        acknowledged ? ', acknowledgedBy = :user, acknowledgedAt = :at' : ''
+      }`,
+      ConditionExpression: '#state = :active AND #ttl > :now',
+      ExpressionAttributeNames: { '#state': 'state', '#ttl': 'ttl' },
+      ExpressionAttributeValues: {
+        ':to': change.to,
+        ':at': change.atIso,
+        ':by': change.by,
+        ':active': 'active',
+        ':now': epochSeconds(this.clock.now()),
+        ...(acknowledged ? { ':user': change.user ?? agent } : {}),
+      },
+    };
   }
 
   /**
@@ -195,7 +201,7 @@ export class DynamoAlertStore implements AlertStore {
     tenant: string,
     agent: string,
     id: string,
-    change: { to: Exclude<AlertState, 'active'>; by: ClearedBy; atIso: string; user?: string },
+    change: CloseChange,
   ): Promise<{ won: boolean; alert: Alert | undefined }> {
     const key = { pk: agentPk(tenant, agent), sk: sk(id) };
     const out = await this.client.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }));
@@ -208,25 +214,7 @@ export class DynamoAlertStore implements AlertStore {
     const acknowledged = change.to === 'acknowledged';
     const user = change.user ?? agent;
     const won = await writeFact(this.client, [
-      {
-        Update: {
-          TableName: this.table,
-          Key: key,
-          UpdateExpression: `SET #state = :to, clearedAt = :at, clearedBy = :by, updatedAt = :at${
-            acknowledged ? ', acknowledgedBy = :user, acknowledgedAt = :at' : ''
-          }`,
-          ConditionExpression: '#state = :active AND #ttl > :now',
-          ExpressionAttributeNames: { '#state': 'state', '#ttl': 'ttl' },
-          ExpressionAttributeValues: {
-            ':to': change.to,
-            ':at': change.atIso,
-            ':by': change.by,
-            ':active': 'active',
-            ':now': epochSeconds(this.clock.now()),
-            ...(acknowledged ? { ':user': user } : {}),
-          },
-        },
-      },
+      { Update: this.closeUpdate(tenant, agent, id, change) },
       counters.increment(tenant, agent, day, [
         counterName.alert(current.rule, acknowledged ? 'acknowledged' : 'notAcknowledged'),
       ]),
