@@ -1,4 +1,4 @@
-import { dashboardDeps } from '#composition/agent-stats.ts';
+import { dashboardDeps } from '#composition/dashboard.ts';
 import { agentDashboard } from '#domain/dashboard.ts';
 import { dashboardQuerySchema } from '#domain/dashboard-schemas.ts';
 import { authedRoute } from '#shared/http.ts';
