@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { estimateMos } from '../../functions/domain/heartbeat-model.ts';
 import { ConnectApiError, type ConnectOperation } from './connect-emulator.ts';
 import { invoke, type LambdaHandler } from './lambda.ts';
-import type { EmulatorLog } from './scheduler-emulator.ts';
+import { LOCAL_ACCOUNT, type LocalLog } from './local-aws.ts';
 
 /**
  * The Connect emulator's call simulator: an admitted `StartOutboundVoiceContact` plays out as a real test call would.
@@ -29,7 +29,7 @@ export interface CallSimulatorOptions {
   readonly timings?: Partial<Timings>;
   readonly region?: string;
   readonly account?: string;
-  readonly log: EmulatorLog;
+  readonly log: LocalLog;
 }
 
 interface Timings {
@@ -70,7 +70,7 @@ export class CallSimulator {
   constructor(private readonly opts: CallSimulatorOptions) {
     this.timings = { ...DEFAULT_TIMINGS, ...opts.timings };
     this.region = opts.region ?? 'us-east-1';
-    this.account = opts.account ?? '000000000000';
+    this.account = opts.account ?? LOCAL_ACCOUNT;
   }
 
   /** The contact-flow Lambda the simulated flow invokes (the registry's `connect-flow` function). */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { guardEmulator } from './emulator-guard.ts';
 import { BadJsonBody, closeServer, listen, readJsonObject, sendJson } from './http-util.ts';
-import type { EmulatorLog } from './scheduler-emulator.ts';
+import { consoleLog, LOCAL_ACCOUNT, type LocalLog } from './local-aws.ts';
 
 /**
  * A local stand-in for the Amazon Connect API operations the backend calls, as `@aws-sdk/client-connect` sends them
@@ -47,10 +47,8 @@ export interface ConnectOperation {
   ) => Record<string, unknown>;
 }
 
-const ACCOUNT = '000000000000';
-
 const contactArn = (region: string, instanceId: string, contactId: string) =>
-  `arn:aws:connect:${region}:${ACCOUNT}:instance/${instanceId}/contact/${contactId}`;
+  `arn:aws:connect:${region}:${LOCAL_ACCOUNT}:instance/${instanceId}/contact/${contactId}`;
 
 /** The operations emulated out of the box (paths checked against the client's protocol code). */
 export const defaultConnectOperations: readonly ConnectOperation[] = [
@@ -103,7 +101,7 @@ export interface ConnectEmulatorOptions {
    * Not a Connect API (unsigned; loopback only).
    */
   simulator?: { control(body: Record<string, unknown>): unknown; calls(): unknown };
-  log?: EmulatorLog;
+  log?: LocalLog;
 }
 
 export interface ConnectEmulator {
@@ -159,10 +157,7 @@ export async function startConnectEmulator(opts: ConnectEmulatorOptions): Promis
   const burst = opts.burst ?? 5;
   const region = opts.region ?? 'us-east-1';
   const instances = opts.instanceIds ? new Set(opts.instanceIds) : undefined;
-  const log: EmulatorLog =
-    opts.log ??
-    ((level, message, data) =>
-      console[level === 'info' ? 'log' : level](`[connect] ${message}`, data ? JSON.stringify(data) : ''));
+  const log = opts.log ?? consoleLog('connect');
 
   const byName = new Map<string, ConnectOperation>();
   for (const op of [...defaultConnectOperations, ...(opts.operations ?? [])]) byName.set(op.name, op);
