@@ -1,4 +1,5 @@
 import { isTimeZone } from '../../functions/domain/zoned-time.ts';
+import { RestJsonError } from './http-util.ts';
 import { atInstant, type Expression, nextCron, parseExpression } from './schedule-expression.ts';
 
 /**
@@ -36,17 +37,7 @@ export interface Schedule {
   nextFireAt: number | undefined;
 }
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export const validation = (message: string) => new ApiError(400, 'ValidationException', message);
+export const validation = (message: string) => new RestJsonError(400, 'ValidationException', message);
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -1,11 +1,18 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { guardEmulator } from './emulator-guard.ts';
-import { BadJsonBody, closeServer, listen, readJsonObject, sendJson } from './http-util.ts';
+import {
+  BadJsonBody,
+  closeServer,
+  listen,
+  RestJsonError,
+  readJsonObject,
+  sendJson,
+  sendRestJsonError,
+} from './http-util.ts';
 import { invoke, type LambdaHandler } from './lambda.ts';
 import { consoleLog, LOCAL_ACCOUNT, type LocalLog } from './local-aws.ts';
 import {
-  ApiError,
   DEFAULT_GROUP,
   firstFireAt,
   followingFireAt,
@@ -85,7 +92,7 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
 
   function find(groupName: string, name: string): Schedule {
     const s = schedules.get(keyOf(groupName, name));
-    if (!s) throw new ApiError(404, 'ResourceNotFoundException', `Schedule ${name} does not exist.`);
+    if (!s) throw new RestJsonError(404, 'ResourceNotFoundException', `Schedule ${name} does not exist.`);
     return s;
   }
 
@@ -96,7 +103,7 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
     if (existing) {
       // An SDK retry of a create that did succeed carries the same ClientToken: answer as the first call did.
       if (s.clientToken !== undefined && existing.clientToken === s.clientToken) return existing;
-      throw new ApiError(409, 'ConflictException', `Schedule ${name} already exists.`);
+      throw new RestJsonError(409, 'ConflictException', `Schedule ${name} already exists.`);
     }
     s.nextFireAt = firstFireAt(s, now);
     schedules.set(keyOf(s.groupName, name), s);
@@ -201,7 +208,7 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
   async function route(method: string, url: URL, body: Record<string, unknown>): Promise<Record<string, unknown>> {
     if (url.pathname === '/schedules' && method === 'GET') return listSchedules(url.searchParams);
     const m = /^\/schedules\/([^/]+)$/.exec(url.pathname);
-    if (!m?.[1]) throw new ApiError(404, 'UnknownOperationException', `${method} ${url.pathname} is not emulated`);
+    if (!m?.[1]) throw new RestJsonError(404, 'UnknownOperationException', `${method} ${url.pathname} is not emulated`);
     const name = decodeURIComponent(m[1]);
     const group = url.searchParams.get('groupName') ?? DEFAULT_GROUP;
     switch (method) {
@@ -219,7 +226,7 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
         if (saved.delete(keyOf(group, name))) persist();
         return {};
       default:
-        throw new ApiError(404, 'UnknownOperationException', `${method} ${url.pathname} is not emulated`);
+        throw new RestJsonError(404, 'UnknownOperationException', `${method} ${url.pathname} is not emulated`);
     }
   }
 
@@ -231,12 +238,7 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
       const url = new URL(req.url ?? '/', 'http://localhost');
       sendJson(res, 200, await route(req.method ?? 'GET', url, body));
     } catch (err) {
-      if (err instanceof ApiError) {
-        sendJson(res, err.status, { Message: err.message }, err.type);
-      } else {
-        log('error', 'internal error', { error: String(err) });
-        sendJson(res, 500, { Message: 'internal error' }, 'InternalServerException');
-      }
+      sendRestJsonError(res, err, log, 'InternalServerException');
     }
   }
 
