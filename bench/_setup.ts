@@ -1,3 +1,4 @@
+import { callApi } from '../test/support/e2e.ts';
 import { type RuntimeProcess, startRuntimeProcess } from '../test/support/runtime.ts';
 
 /** Shared set-up of the benchmarks that drive the local runtime as a separate process, the way clients would. */
@@ -12,13 +13,8 @@ export async function api(
   path: string,
   body?: unknown,
 ): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${rt.http}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  const res = await callApi(rt.http, token, method, path, body);
+  return { status: res.status, body: (res.body as Record<string, unknown> | undefined) ?? {} };
 }
 
 /** Imports agents into the directory through the admin API, 1,000 per call (the route's limit). */

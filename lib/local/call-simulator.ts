@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { estimateMos } from '../../functions/domain/heartbeat-model.ts';
-import { ConnectApiError, type ConnectOperation } from './connect-emulator.ts';
+import type { ConnectOperation } from './connect-emulator.ts';
+import { RestJsonError } from './http-util.ts';
 import { invoke, type LambdaHandler } from './lambda.ts';
-import type { EmulatorLog } from './scheduler-emulator.ts';
+import { LOCAL_ACCOUNT, type LocalLog } from './local-aws.ts';
 
 /**
  * The Connect emulator's call simulator: an admitted `StartOutboundVoiceContact` plays out as a real test call would.
@@ -29,7 +30,7 @@ export interface CallSimulatorOptions {
   readonly timings?: Partial<Timings>;
   readonly region?: string;
   readonly account?: string;
-  readonly log: EmulatorLog;
+  readonly log: LocalLog;
 }
 
 interface Timings {
@@ -70,7 +71,7 @@ export class CallSimulator {
   constructor(private readonly opts: CallSimulatorOptions) {
     this.timings = { ...DEFAULT_TIMINGS, ...opts.timings };
     this.region = opts.region ?? 'us-east-1';
-    this.account = opts.account ?? '000000000000';
+    this.account = opts.account ?? LOCAL_ACCOUNT;
   }
 
   /** The contact-flow Lambda the simulated flow invokes (the registry's `connect-flow` function). */
@@ -106,7 +107,7 @@ export class CallSimulator {
         if (known) return { ContactId: known };
         if (this.failures[0] === 'throttle') {
           this.failures.shift();
-          throw new ConnectApiError(429, 'TooManyRequestsException', 'Rate exceeded (simulated)');
+          throw new RestJsonError(429, 'TooManyRequestsException', 'Rate exceeded (simulated)');
         }
         const contactId = randomUUID();
         if (token) this.byToken.set(token, contactId);
@@ -141,7 +142,7 @@ export class CallSimulator {
     const mode = body.failure;
     const count = body.count === undefined ? 1 : Number(body.count);
     if (!FAILURE_MODES.includes(mode as FailureMode) || !Number.isInteger(count) || count < 1 || count > 100) {
-      throw new ConnectApiError(400, 'InvalidParameterException', `failure must be one of ${FAILURE_MODES.join(', ')}`);
+      throw new RestJsonError(400, 'InvalidParameterException', `failure must be one of ${FAILURE_MODES.join(', ')}`);
     }
     this.injectFailure(mode as FailureMode, count);
     return { pending: [...this.failures] };

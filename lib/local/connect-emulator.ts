@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { guardEmulator } from './emulator-guard.ts';
-import { BadJsonBody, closeServer, listen, readJsonObject, sendJson } from './http-util.ts';
-import type { EmulatorLog } from './scheduler-emulator.ts';
+import {
+  BadJsonBody,
+  closeServer,
+  listen,
+  RestJsonError,
+  readJsonObject,
+  sendJson,
+  sendRestJsonError,
+} from './http-util.ts';
+import { consoleLog, LOCAL_ACCOUNT, type LocalLog } from './local-aws.ts';
 
 /**
  * A local stand-in for the Amazon Connect API operations the backend calls, as `@aws-sdk/client-connect` sends them
@@ -21,17 +29,6 @@ export interface ConnectCall {
   status: number;
 }
 
-/** A modelled Connect error: the SDK maps `type` (sent as `x-amzn-errortype`) to its exception class. */
-export class ConnectApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 export interface ConnectOperation {
   /** The SDK's operation name, e.g. `PutUserStatus`. */
   readonly name: string;
@@ -40,17 +37,15 @@ export interface ConnectOperation {
   readonly path: string;
   /** Members the model marks as required; a missing one is answered with InvalidParameterException. */
   readonly required: readonly string[];
-  /** Builds the answer to an admitted call; may throw ConnectApiError. */
+  /** Builds the answer to an admitted call; may throw RestJsonError. */
   readonly respond: (
     input: Record<string, unknown>,
     ctx: { now: number; instanceId: string; region: string },
   ) => Record<string, unknown>;
 }
 
-const ACCOUNT = '000000000000';
-
 const contactArn = (region: string, instanceId: string, contactId: string) =>
-  `arn:aws:connect:${region}:${ACCOUNT}:instance/${instanceId}/contact/${contactId}`;
+  `arn:aws:connect:${region}:${LOCAL_ACCOUNT}:instance/${instanceId}/contact/${contactId}`;
 
 /** The operations emulated out of the box (paths checked against the client's protocol code). */
 export const defaultConnectOperations: readonly ConnectOperation[] = [
@@ -103,7 +98,7 @@ export interface ConnectEmulatorOptions {
    * Not a Connect API (unsigned; loopback only).
    */
   simulator?: { control(body: Record<string, unknown>): unknown; calls(): unknown };
-  log?: EmulatorLog;
+  log?: LocalLog;
 }
 
 export interface ConnectEmulator {
@@ -159,10 +154,7 @@ export async function startConnectEmulator(opts: ConnectEmulatorOptions): Promis
   const burst = opts.burst ?? 5;
   const region = opts.region ?? 'us-east-1';
   const instances = opts.instanceIds ? new Set(opts.instanceIds) : undefined;
-  const log: EmulatorLog =
-    opts.log ??
-    ((level, message, data) =>
-      console[level === 'info' ? 'log' : level](`[connect] ${message}`, data ? JSON.stringify(data) : ''));
+  const log = opts.log ?? consoleLog('connect');
 
   const byName = new Map<string, ConnectOperation>();
   for (const op of [...defaultConnectOperations, ...(opts.operations ?? [])]) byName.set(op.name, op);
@@ -184,7 +176,7 @@ export async function startConnectEmulator(opts: ConnectEmulatorOptions): Promis
     }
     if (!match) {
       log('warn', 'Connect operation not emulated', { method, path: url.pathname });
-      throw new ConnectApiError(404, 'UnknownOperationException', `${method} ${url.pathname} is not emulated`);
+      throw new RestJsonError(404, 'UnknownOperationException', `${method} ${url.pathname} is not emulated`);
     }
     const { compiled, values } = match;
     const { op } = compiled;
@@ -197,11 +189,11 @@ export async function startConnectEmulator(opts: ConnectEmulatorOptions): Promis
     try {
       const missing = op.required.filter((k) => input[k] === undefined || input[k] === '');
       if (missing.length > 0) {
-        throw new ConnectApiError(400, 'InvalidParameterException', `${op.name}: missing ${missing.join(', ')}`);
+        throw new RestJsonError(400, 'InvalidParameterException', `${op.name}: missing ${missing.join(', ')}`);
       }
       const instanceId = String(input.InstanceId);
       if (instances && !instances.has(instanceId)) {
-        throw new ConnectApiError(404, 'ResourceNotFoundException', `Instance ${instanceId} not found`);
+        throw new RestJsonError(404, 'ResourceNotFoundException', `Instance ${instanceId} not found`);
       }
       const key = `${op.name}/${instanceId}`;
       let bucket = buckets.get(key);
@@ -210,11 +202,11 @@ export async function startConnectEmulator(opts: ConnectEmulatorOptions): Promis
         buckets.set(key, bucket);
       }
       if (!bucket.take(now)) {
-        throw new ConnectApiError(429, 'TooManyRequestsException', 'Rate exceeded');
+        throw new RestJsonError(429, 'TooManyRequestsException', 'Rate exceeded');
       }
       return { status: 200, payload: op.respond(input, { now, instanceId, region }) };
     } catch (err) {
-      call.status = err instanceof ConnectApiError ? err.status : 500;
+      call.status = err instanceof RestJsonError ? err.status : 500;
       throw err;
     }
   }
@@ -237,7 +229,7 @@ export async function startConnectEmulator(opts: ConnectEmulatorOptions): Promis
         if (req.method === 'POST') {
           const controlBody = await readJsonObject(req).catch((error: unknown) => {
             throw error instanceof BadJsonBody
-              ? new ConnectApiError(400, 'InvalidRequestException', error.message)
+              ? new RestJsonError(400, 'InvalidRequestException', error.message)
               : error;
           });
           sendJson(res, 200, opts.simulator.control(controlBody));
@@ -245,17 +237,12 @@ export async function startConnectEmulator(opts: ConnectEmulatorOptions): Promis
         }
       }
       const body = await readJsonObject(req).catch((error: unknown) => {
-        throw error instanceof BadJsonBody ? new ConnectApiError(400, 'InvalidRequestException', error.message) : error;
+        throw error instanceof BadJsonBody ? new RestJsonError(400, 'InvalidRequestException', error.message) : error;
       });
       const { status, payload } = handle(req.method ?? 'GET', new URL(req.url ?? '/', 'http://localhost'), body);
       sendJson(res, status, payload);
     } catch (err) {
-      if (err instanceof ConnectApiError) {
-        sendJson(res, err.status, { Message: err.message }, err.type);
-      } else {
-        log('error', 'internal error', { error: String(err) });
-        sendJson(res, 500, { Message: 'internal error' }, 'InternalServiceException');
-      }
+      sendRestJsonError(res, err, log, 'InternalServiceException');
     }
   }
 

@@ -6,6 +6,7 @@ import { GlobalFetchJwksFetcher } from '../../functions/adapters/jwks-fetcher.ts
 import type { HttpMethod } from '../registry/types.ts';
 import { closeServer, decodeComponent, listen, readBody, requestTarget, sendJson } from './http-util.ts';
 import { invoke, type LambdaHandler } from './lambda.ts';
+import { LOCAL_ACCOUNT, type LocalLog } from './local-aws.ts';
 
 /** A route of the local HTTP API: what the registry declares, with the loaded handler. */
 export interface HttpRoute {
@@ -35,7 +36,7 @@ export interface HttpGatewayOptions {
   readonly jwt: () => { readonly issuer: string; readonly audience: string; readonly jwksUri: string };
   readonly extra?: ExtraHandler;
   /** Called for every request that reaches a route (the local runtime uses it for logging). */
-  readonly log?: (level: 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>) => void;
+  readonly log?: LocalLog;
 }
 
 export interface HttpGateway {
@@ -180,7 +181,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
       ...(route.params.length > 0 ? { pathParameters: params } : {}),
       requestContext: {
-        accountId: '000000000000',
+        accountId: LOCAL_ACCOUNT,
         apiId: 'local',
         domainName: domainOf(req.headers.host, host),
         domainPrefix: 'local',

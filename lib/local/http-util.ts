@@ -1,5 +1,6 @@
 import { Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Server as NetServer } from 'node:net';
+import type { LocalLog } from './local-aws.ts';
 
 /**
  * HTTP plumbing shared by the local emulators (Connect, Scheduler, Lambda API, the HTTP and WebSocket gateways,
@@ -116,4 +117,31 @@ export async function readJsonObject(req: IncomingMessage): Promise<Record<strin
     throw new BadJsonBody('request body must be a JSON object');
   }
   return body as Record<string, unknown>;
+}
+
+/**
+ * An error of an emulated restJson1 API (Scheduler, Connect): the SDK maps `type`, sent as `x-amzn-errortype`, to its
+ * exception class.
+ */
+export class RestJsonError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Answers a failed restJson1 request: a RestJsonError as itself, anything else logged and answered as the service's
+ * own 500 (`internalType`, e.g. `InternalServerException`).
+ */
+export function sendRestJsonError(res: ServerResponse, err: unknown, log: LocalLog, internalType: string): void {
+  if (err instanceof RestJsonError) {
+    sendJson(res, err.status, { Message: err.message }, err.type);
+  } else {
+    log('error', 'internal error', { error: String(err) });
+    sendJson(res, 500, { Message: 'internal error' }, internalType);
+  }
 }

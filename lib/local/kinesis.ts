@@ -1,7 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import type { Server } from 'node:http';
 import { createServer as createHttp2Server } from 'node:http2';
-import { createRequire } from 'node:module';
 import { connect, createServer as createNetServer, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -18,29 +16,20 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+// Typed in types/local-emulators.d.ts. Its server's close() takes a required callback (it closes LevelDB).
+import kinesalite from 'kinesalite';
 import { guardEmulator, isLoopbackAddress } from './emulator-guard.ts';
 import { closeServer, listen } from './http-util.ts';
 import { coalescePutRecord } from './kinesis-coalescer.ts';
 import { invoke, type LambdaHandler } from './lambda.ts';
-import type { EmulatorLog } from './scheduler-emulator.ts';
+import { consoleLog, LOCAL_ACCOUNT, type LocalLog } from './local-aws.ts';
 
 /**
  * Local Kinesis: kinesalite as the stream store, and a poller that plays the Lambda event source mapping (batches,
  * partial batch responses, bisect on error, retry limit with an on-failure discard) against local handlers.
  */
 
-const ACCOUNT = '000000000000';
 const DEFAULT_REGION = 'us-east-1';
-
-interface KinesaliteOptions {
-  path?: string;
-  createStreamMs?: number;
-  deleteStreamMs?: number;
-  updateStreamMs?: number;
-  shardLimit?: number;
-}
-// kinesalite is CommonJS without type definitions; its server's close() takes a required callback (it closes LevelDB).
-const kinesalite = createRequire(import.meta.url)('kinesalite') as (opts: KinesaliteOptions) => Server;
 
 /**
  * A Kinesis client for a local endpoint, with dummy credentials and the HTTP/1.1 handler: kinesalite's own protocol,
@@ -79,7 +68,7 @@ export async function startKinesis(opts: {
   /** LevelDB directory; undefined keeps everything in memory. */
   dataDir?: string;
   streams: Array<{ name: string; shards: number }>;
-  log?: EmulatorLog;
+  log?: LocalLog;
 }): Promise<LocalKinesis> {
   const log = opts.log ?? defaultLog;
   const host = opts.host ?? '127.0.0.1';
@@ -184,9 +173,7 @@ async function waitActive(client: KinesisClient, streamName: string): Promise<{ 
   throw new Error(`stream ${streamName} did not become ACTIVE`);
 }
 
-function defaultLog(level: 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>): void {
-  console[level === 'info' ? 'log' : level](`[kinesis] ${message}`, data ? JSON.stringify(data) : '');
-}
+const defaultLog = consoleLog('kinesis');
 
 // ---------------------------------------------------------------------------------------------------------------
 // Poller: the local event source mapping
@@ -213,7 +200,7 @@ export interface KinesisPollerOptions {
    * 'LATEST' to skip them.
    */
   startingPosition?: 'TRIM_HORIZON' | 'LATEST';
-  log?: EmulatorLog;
+  log?: LocalLog;
   /** Called for a record given up on after `maxRetries` retries (what AWS would send to the on-failure destination). */
   onDiscard?: (record: KinesisStreamRecord, reason: string) => void;
 }
@@ -262,8 +249,8 @@ export async function startKinesisPoller(opts: KinesisPollerOptions): Promise<Ki
   const retryDelayMs = opts.retryDelayMs ?? 200;
   const startingPosition = opts.startingPosition ?? 'TRIM_HORIZON';
   const log = opts.log ?? defaultLog;
-  const eventSourceARN = `arn:aws:kinesis:${region}:${ACCOUNT}:stream/${opts.streamName}`;
-  const invokeIdentityArn = `arn:aws:iam::${ACCOUNT}:role/${opts.consumer.name}`;
+  const eventSourceARN = `arn:aws:kinesis:${region}:${LOCAL_ACCOUNT}:stream/${opts.streamName}`;
+  const invokeIdentityArn = `arn:aws:iam::${LOCAL_ACCOUNT}:role/${opts.consumer.name}`;
   const client = localKinesisClient(opts.endpoint, region);
   const abort = new AbortController();
   let stopped = false;

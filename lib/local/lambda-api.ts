@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { guardEmulator } from './emulator-guard.ts';
 import { closeServer, listen, readBody, sendJson } from './http-util.ts';
 import { invoke, type LambdaHandler } from './lambda.ts';
+import type { LocalLog } from './local-aws.ts';
 
 export interface LambdaApiOptions {
   readonly port: number;
@@ -17,7 +18,7 @@ export interface LambdaApiOptions {
   readonly asyncRetries?: number;
   /** Delay before each retry; Lambda waits about a minute, then two. @default [1000, 2000] */
   readonly retryDelaysMs?: readonly number[];
-  readonly log?: (level: 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>) => void;
+  readonly log?: LocalLog;
   /** An async event that failed every attempt (Lambda's on-failure destination). */
   readonly onFailure?: (functionName: string, event: unknown, error: unknown) => void;
   /**

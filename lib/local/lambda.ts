@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import type { FunctionIsolation } from './function-isolation.ts';
+import { LOCAL_ACCOUNT } from './local-aws.ts';
 
 /** What a Lambda entry module exports. */
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
@@ -17,7 +18,7 @@ export function lambdaContext(functionName: string, timeoutMs = 10_000, signal?:
     callbackWaitsForEmptyEventLoop: false,
     functionName,
     functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    invokedFunctionArn: `arn:aws:lambda:local:${LOCAL_ACCOUNT}:function:${functionName}`,
     memoryLimitInMB: '256',
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,

@@ -15,6 +15,7 @@ import { createLocalIssuer, type LocalIssuer, type TokenRequest } from './issuer
 import { startKinesis, startKinesisPoller } from './kinesis.ts';
 import { type LambdaHandler, loadFunction } from './lambda.ts';
 import { startLambdaApi } from './lambda-api.ts';
+import { LOCAL_ACCOUNT, type LocalLog } from './local-aws.ts';
 import { startSchedulerEmulator } from './scheduler-emulator.ts';
 import { startTtlSweeper } from './ttl-sweeper.ts';
 import { startWsGateway, type WsRoute } from './ws-gateway.ts';
@@ -22,7 +23,7 @@ import { startWsGateway, type WsRoute } from './ws-gateway.ts';
 export const ROOT_DIR = fileURLToPath(new URL('../..', import.meta.url));
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-export type RuntimeLog = (level: 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>) => void;
+export type RuntimeLog = LocalLog;
 
 export interface RuntimeOptions {
   readonly host: string;
@@ -133,7 +134,6 @@ export interface LocalRuntime {
 
 export const LOCAL_STAGE = 'local';
 export const LOCAL_REGION = 'us-east-1';
-export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_CONNECT_INSTANCE_ID = '00000000-0000-4000-8000-000000000000';
 export const localInstanceArn = (id: string) => `arn:aws:connect:${LOCAL_REGION}:${LOCAL_ACCOUNT}:instance/${id}`;
 export const LOCAL_CONNECT_INSTANCE_ARN = localInstanceArn(LOCAL_CONNECT_INSTANCE_ID);

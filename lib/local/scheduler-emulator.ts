@@ -1,9 +1,26 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { isTimeZone, type LocalDateTime, localParts, localToInstant } from '../../functions/domain/zoned-time.ts';
 import { guardEmulator } from './emulator-guard.ts';
-import { BadJsonBody, closeServer, listen, readJsonObject, sendJson } from './http-util.ts';
+import {
+  BadJsonBody,
+  closeServer,
+  listen,
+  RestJsonError,
+  readJsonObject,
+  sendJson,
+  sendRestJsonError,
+} from './http-util.ts';
 import { invoke, type LambdaHandler } from './lambda.ts';
+import { consoleLog, LOCAL_ACCOUNT, type LocalLog } from './local-aws.ts';
+import {
+  DEFAULT_GROUP,
+  firstFireAt,
+  followingFireAt,
+  keyOf,
+  type Schedule,
+  scheduleFromBody,
+  validation,
+} from './schedule-definition.ts';
 
 /**
  * A local stand-in for the EventBridge Scheduler API: the subset of restJson1 operations that
@@ -11,8 +28,6 @@ import { invoke, type LambdaHandler } from './lambda.ts';
  * invokes local Lambda handlers. Schedules live in memory: the local runtime re-defines the deploy-time schedules at
  * every start; schedules created through the API are also saved to `stateFile` when one is given.
  */
-
-export type EmulatorLog = (level: 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>) => void;
 
 export interface SchedulerEmulatorOptions {
   port: number;
@@ -33,7 +48,7 @@ export interface SchedulerEmulatorOptions {
    * as EventBridge keeps them; `define()`d ones are re-defined at every start and not saved. @default none (memory)
    */
   stateFile?: string;
-  log?: EmulatorLog;
+  log?: LocalLog;
 }
 
 export interface ScheduleSummaryView {
@@ -61,368 +76,23 @@ export interface SchedulerEmulator {
   close(): Promise<void>;
 }
 
-const MINUTE = 60_000;
-const HOUR = 3_600_000;
-const DAY = 86_400_000;
-const ACCOUNT = '000000000000';
-const DEFAULT_GROUP = 'default';
 /** AWS retries a failed Lambda target up to 185 times over 24 h; locally a few quick retries show the failure sooner. */
 const LOCAL_RETRY_CAP = 3;
-
-// ---------------------------------------------------------------------------------------------------------------
-// Schedule expressions
-// ---------------------------------------------------------------------------------------------------------------
-
-export class ScheduleExpressionError extends Error {
-  override readonly name = 'ScheduleExpressionError';
-}
-
-interface CronSpec {
-  minutes: number[];
-  hours: number[];
-  daysOfMonth: Set<number> | 'any';
-  lastDayOfMonth: boolean;
-  months: Set<number>;
-  daysOfWeek: Set<number> | 'any'; // 1 = SUN … 7 = SAT, as AWS counts
-  years: Set<number> | 'any';
-}
-
-type Expression =
-  | { kind: 'at'; local: LocalDateTime }
-  | { kind: 'rate'; periodMs: number }
-  | { kind: 'cron'; cron: CronSpec };
-
-const MONTH_NAMES = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
-const DAY_NAMES = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
-const MIN_YEAR = 1970;
-const MAX_YEAR = 2199;
-
-function parseCronField(text: string, min: number, max: number, names?: string[]): Set<number> {
-  const values = new Set<number>();
-  const atom = (s: string): number => {
-    const upper = s.toUpperCase();
-    const named = names ? names.indexOf(upper) : -1;
-    if (named >= 0) return named + min;
-    if (!/^\d+$/.test(s)) throw new ScheduleExpressionError(`invalid cron value '${s}'`);
-    const n = Number(s);
-    if (n < min || n > max) throw new ScheduleExpressionError(`cron value ${n} outside ${min}-${max}`);
-    return n;
-  };
-  for (const item of text.split(',')) {
-    const [range = '', stepText] = item.split('/');
-    let from: number;
-    let to: number;
-    if (range === '*') {
-      from = min;
-      to = max;
-    } else if (range.includes('-')) {
-      const [a = '', b = ''] = range.split('-');
-      from = atom(a);
-      to = atom(b);
-      if (from > to) throw new ScheduleExpressionError(`cron range '${range}' runs backwards`);
-    } else {
-      from = atom(range);
-      // `a/n` means "from a to the end of the field, every n" (as in `0/15`).
-      to = stepText === undefined ? from : max;
-    }
-    const step = stepText === undefined ? 1 : Number(stepText);
-    if (!Number.isInteger(step) || step < 1) throw new ScheduleExpressionError(`invalid cron step '${stepText}'`);
-    for (let v = from; v <= to; v += step) values.add(v);
-  }
-  return values;
-}
-
-function parseCron(body: string): CronSpec {
-  const fields = body.trim().split(/\s+/);
-  if (fields.length !== 6) throw new ScheduleExpressionError('cron() needs 6 fields: min hour dom month dow year');
-  const [min = '', hour = '', dom = '', month = '', dow = '', year = ''] = fields;
-  // AWS: one of day-of-month and day-of-week must be '?', the other one decides.
-  if ((dom === '?') === (dow === '?')) {
-    throw new ScheduleExpressionError("exactly one of day-of-month and day-of-week must be '?'");
-  }
-  const lastDayOfMonth = dom.toUpperCase() === 'L';
-  return {
-    minutes: [...parseCronField(min, 0, 59)].sort((a, b) => a - b),
-    hours: [...parseCronField(hour, 0, 23)].sort((a, b) => a - b),
-    daysOfMonth: dom === '?' || lastDayOfMonth ? 'any' : parseCronField(dom, 1, 31),
-    lastDayOfMonth,
-    months: parseCronField(month, 1, 12, MONTH_NAMES),
-    daysOfWeek: dow === '?' ? 'any' : parseCronField(dow, 1, 7, DAY_NAMES),
-    years: year === '*' ? 'any' : parseCronField(year, MIN_YEAR, MAX_YEAR),
-  };
-}
-
-function parseExpression(expression: string): Expression {
-  const m = /^(at|rate|cron)\((.*)\)$/.exec(expression.trim());
-  if (!m) throw new ScheduleExpressionError(`unsupported schedule expression '${expression}'`);
-  const [, kind, body = ''] = m;
-  if (kind === 'at') {
-    const at = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})$/.exec(body.trim());
-    if (!at) throw new ScheduleExpressionError('at() needs yyyy-mm-ddThh:mm:ss');
-    const [y, mo, d, h, mi, s] = at.slice(1).map(Number) as [number, number, number, number, number, number];
-    const check = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
-    if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) {
-      throw new ScheduleExpressionError(`at(${body}) is not a valid date and time`);
-    }
-    return { kind: 'at', local: { year: y, month: mo, day: d, hour: h, minute: mi, second: s } };
-  }
-  if (kind === 'rate') {
-    const rate = /^(\d+)\s+(minute|minutes|hour|hours|day|days)$/.exec(body.trim());
-    if (!rate) throw new ScheduleExpressionError('rate() needs "<positive integer> minutes|hours|days"');
-    const n = Number(rate[1]);
-    if (n < 1) throw new ScheduleExpressionError('rate() value must be positive');
-    const unit = rate[2]?.startsWith('minute') ? MINUTE : rate[2]?.startsWith('hour') ? HOUR : DAY;
-    // AWS: a rate in days is a fixed 24 h duration, not "same wall time tomorrow" across DST.
-    return { kind: 'rate', periodMs: n * unit };
-  }
-  return { kind: 'cron', cron: parseCron(body) };
-}
-
-function atInstant(local: LocalDateTime, timeZone: string): number {
-  // A one-time schedule fires even when its wall time falls in a spring-forward gap: moved forward past the gap.
-  return localToInstant(local, timeZone, 'shift-forward');
-}
-
-function cronDayMatches(cron: CronSpec, dayUtc: Date): boolean {
-  const year = dayUtc.getUTCFullYear();
-  const month = dayUtc.getUTCMonth() + 1;
-  const day = dayUtc.getUTCDate();
-  if (cron.years !== 'any' && !cron.years.has(year)) return false;
-  if (!cron.months.has(month)) return false;
-  if (cron.lastDayOfMonth) return new Date(Date.UTC(year, month, 0)).getUTCDate() === day;
-  if (cron.daysOfMonth !== 'any' && !cron.daysOfMonth.has(day)) return false;
-  if (cron.daysOfWeek !== 'any' && !cron.daysOfWeek.has(dayUtc.getUTCDay() + 1)) return false;
-  return true;
-}
-
-function nextCron(cron: CronSpec, timeZone: string, afterMs: number): number | undefined {
-  // Walk local calendar days from the day before `afterMs` (zones reach UTC-12..UTC+14), trying each matching
-  // minute in order. AWS semantics across DST: a wall time inside the spring-forward gap is skipped; a wall time that
-  // occurs twice when clocks fall back fires once, at its first occurrence.
-  const start = localParts(afterMs, timeZone);
-  const lastYear = cron.years === 'any' ? MAX_YEAR : Math.max(...cron.years);
-  for (let day = Date.UTC(start.year, start.month - 1, start.day) - DAY; ; day += DAY) {
-    const date = new Date(day);
-    if (date.getUTCFullYear() > lastYear) return undefined;
-    if (!cronDayMatches(cron, date)) continue;
-    for (const hour of cron.hours) {
-      for (const minute of cron.minutes) {
-        const wallAsUtc = day + hour * HOUR + minute * MINUTE;
-        // The instant lies within [wall - 14 h, wall + 12 h]: skip wall times that cannot be after `afterMs`.
-        if (wallAsUtc + 12 * HOUR <= afterMs) continue;
-        const local = {
-          year: date.getUTCFullYear(),
-          month: date.getUTCMonth() + 1,
-          day: date.getUTCDate(),
-          hour,
-          minute,
-        };
-        const first = localToInstant(local, timeZone, 'skip');
-        if (first !== undefined && first > afterMs) return first;
-      }
-    }
-  }
-}
-
-/**
- * The first time strictly after `afterMs` at which `expression` fires, evaluated in `timezone`; undefined when it
- * never fires again (a past `at()`, a cron whose years are over). For `rate()` this is simply `afterMs + period`.
- * Throws ScheduleExpressionError for an invalid expression or time zone.
- */
-export function nextFireTime(expression: string, timezone: string, afterMs: number): number | undefined {
-  if (!isTimeZone(timezone)) throw new ScheduleExpressionError(`unknown time zone '${timezone}'`);
-  const parsed = parseExpression(expression);
-  switch (parsed.kind) {
-    case 'at': {
-      const t = atInstant(parsed.local, timezone);
-      return t > afterMs ? t : undefined;
-    }
-    case 'rate':
-      return afterMs + parsed.periodMs;
-    case 'cron':
-      return nextCron(parsed.cron, timezone, afterMs);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Schedules
-// ---------------------------------------------------------------------------------------------------------------
-
-interface Target {
-  Arn: string;
-  RoleArn: string;
-  Input?: string;
-  RetryPolicy?: { MaximumRetryAttempts?: number; MaximumEventAgeInSeconds?: number };
-  [key: string]: unknown;
-}
-
-interface Schedule {
-  name: string;
-  groupName: string;
-  expression: string;
-  parsed: Expression;
-  timezone: string;
-  startDate: number | undefined;
-  endDate: number | undefined;
-  description: string | undefined;
-  state: 'ENABLED' | 'DISABLED';
-  target: Target;
-  flexibleTimeWindow: { Mode: string; MaximumWindowInMinutes?: number };
-  actionAfterCompletion: 'NONE' | 'DELETE';
-  kmsKeyArn: string | undefined;
-  clientToken: string | undefined;
-  creationDate: number;
-  lastModificationDate: number;
-  nextFireAt: number | undefined;
-}
-
-class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-const validation = (message: string) => new ApiError(400, 'ValidationException', message);
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function optString(body: Record<string, unknown>, key: string): string | undefined {
-  const v = body[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw validation(`${key} must be a string`);
-  return v;
-}
-
-/** restJson1 sends timestamps as epoch seconds; accept ISO strings as well for hand-written requests. */
-function optDate(body: Record<string, unknown>, key: string): number | undefined {
-  const v = body[key];
-  if (v === undefined || v === null) return undefined;
-  const ms = typeof v === 'number' ? v * 1000 : typeof v === 'string' ? Date.parse(v) : Number.NaN;
-  if (!Number.isFinite(ms)) throw validation(`${key} is not a timestamp`);
-  return ms;
-}
-
-/** Validates a CreateSchedule/UpdateSchedule body (minus Name) into a schedule, without its fire time. */
-function scheduleFromBody(name: string, body: Record<string, unknown>, now: number): Schedule {
-  if (!/^[0-9a-zA-Z\-_.]{1,64}$/.test(name)) throw validation(`invalid schedule name '${name}'`);
-  const expression = optString(body, 'ScheduleExpression');
-  if (!expression) throw validation('ScheduleExpression is required');
-  const timezone = optString(body, 'ScheduleExpressionTimezone') ?? 'UTC';
-  if (!isTimeZone(timezone)) throw validation(`invalid ScheduleExpressionTimezone '${timezone}'`);
-  let parsed: Expression;
-  try {
-    parsed = parseExpression(expression);
-  } catch (err) {
-    throw validation(`invalid ScheduleExpression '${expression}': ${(err as Error).message}`);
-  }
-  const target = body.Target;
-  if (!isRecord(target) || typeof target.Arn !== 'string' || typeof target.RoleArn !== 'string') {
-    throw validation('Target with Arn and RoleArn is required');
-  }
-  if (target.Input !== undefined && typeof target.Input !== 'string') throw validation('Target.Input must be a string');
-  const ftw = body.FlexibleTimeWindow;
-  if (!isRecord(ftw) || (ftw.Mode !== 'OFF' && ftw.Mode !== 'FLEXIBLE')) {
-    throw validation('FlexibleTimeWindow.Mode must be OFF or FLEXIBLE');
-  }
-  const state = optString(body, 'State') ?? 'ENABLED';
-  if (state !== 'ENABLED' && state !== 'DISABLED') throw validation('State must be ENABLED or DISABLED');
-  const action = optString(body, 'ActionAfterCompletion') ?? 'NONE';
-  if (action !== 'NONE' && action !== 'DELETE') throw validation('ActionAfterCompletion must be NONE or DELETE');
-  const startDate = optDate(body, 'StartDate');
-  const endDate = optDate(body, 'EndDate');
-  if (startDate !== undefined && endDate !== undefined && endDate <= startDate) {
-    throw validation('EndDate must be after StartDate');
-  }
-  return {
-    name,
-    groupName: optString(body, 'GroupName') ?? DEFAULT_GROUP,
-    expression,
-    parsed,
-    timezone,
-    startDate,
-    endDate,
-    description: optString(body, 'Description'),
-    state,
-    target: target as Target,
-    flexibleTimeWindow: ftw as Schedule['flexibleTimeWindow'],
-    actionAfterCompletion: action,
-    kmsKeyArn: optString(body, 'KmsKeyArn'),
-    clientToken: optString(body, 'ClientToken'),
-    creationDate: now,
-    lastModificationDate: now,
-    nextFireAt: undefined,
-  };
-}
-
-/** When a freshly created/updated/enabled schedule fires first. */
-function firstFireAt(s: Schedule, now: number): number | undefined {
-  if (s.state === 'DISABLED') return undefined;
-  let next: number | undefined;
-  switch (s.parsed.kind) {
-    case 'at':
-      // StartDate/EndDate do not apply to one-time schedules (AWS ignores them). A time already past fires at the
-      // next tick rather than never: a caller that scheduled "in 1 s" must not lose its timer to a slow request.
-      return atInstant(s.parsed.local, s.timezone);
-    case 'rate': {
-      // AWS: without StartDate a rate schedule starts invoking immediately; with one, it fires first at StartDate
-      // and then every period from there.
-      const period = s.parsed.periodMs;
-      const anchor = s.startDate;
-      next = anchor === undefined ? now : anchor + Math.ceil(Math.max(0, now - anchor) / period) * period;
-      break;
-    }
-    case 'cron':
-      // `- 1` so that a cron minute equal to "now" (or to StartDate) still counts.
-      next = nextCron(s.parsed.cron, s.timezone, Math.max(now, s.startDate ?? now) - 1);
-      break;
-  }
-  return next !== undefined && s.endDate !== undefined && next > s.endDate ? undefined : next;
-}
-
-/** The fire time after one that just happened; missed occurrences (clock jumped) are skipped, not replayed. */
-function followingFireAt(s: Schedule, firedAt: number, now: number): number | undefined {
-  let next: number | undefined;
-  switch (s.parsed.kind) {
-    case 'at':
-      return undefined;
-    case 'rate': {
-      const period = s.parsed.periodMs;
-      next = firedAt + period;
-      if (next <= now) next += Math.ceil((now - next + 1) / period) * period;
-      break;
-    }
-    case 'cron':
-      next = nextCron(s.parsed.cron, s.timezone, Math.max(firedAt, now));
-      break;
-  }
-  return next !== undefined && s.endDate !== undefined && next > s.endDate ? undefined : next;
-}
-
-const keyOf = (groupName: string, name: string) => `${groupName}/${name}`;
 
 export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Promise<SchedulerEmulator> {
   const clock = opts.clock ?? { now: () => Date.now() };
   const region = opts.region ?? 'us-east-1';
   const retryDelayMs = opts.retryDelayMs ?? 200;
-  const log: EmulatorLog =
-    opts.log ??
-    ((level, message, data) =>
-      console[level === 'info' ? 'log' : level](`[scheduler] ${message}`, data ? JSON.stringify(data) : ''));
+  const log = opts.log ?? consoleLog('scheduler');
   const schedules = new Map<string, Schedule>();
   const inFlight = new Set<Promise<unknown>>();
 
   const arnOf = (s: { groupName: string; name: string }) =>
-    `arn:aws:scheduler:${region}:${ACCOUNT}:schedule/${s.groupName}/${s.name}`;
+    `arn:aws:scheduler:${region}:${LOCAL_ACCOUNT}:schedule/${s.groupName}/${s.name}`;
 
   function find(groupName: string, name: string): Schedule {
     const s = schedules.get(keyOf(groupName, name));
-    if (!s) throw new ApiError(404, 'ResourceNotFoundException', `Schedule ${name} does not exist.`);
+    if (!s) throw new RestJsonError(404, 'ResourceNotFoundException', `Schedule ${name} does not exist.`);
     return s;
   }
 
@@ -433,7 +103,7 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
     if (existing) {
       // An SDK retry of a create that did succeed carries the same ClientToken: answer as the first call did.
       if (s.clientToken !== undefined && existing.clientToken === s.clientToken) return existing;
-      throw new ApiError(409, 'ConflictException', `Schedule ${name} already exists.`);
+      throw new RestJsonError(409, 'ConflictException', `Schedule ${name} already exists.`);
     }
     s.nextFireAt = firstFireAt(s, now);
     schedules.set(keyOf(s.groupName, name), s);
@@ -538,7 +208,7 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
   async function route(method: string, url: URL, body: Record<string, unknown>): Promise<Record<string, unknown>> {
     if (url.pathname === '/schedules' && method === 'GET') return listSchedules(url.searchParams);
     const m = /^\/schedules\/([^/]+)$/.exec(url.pathname);
-    if (!m?.[1]) throw new ApiError(404, 'UnknownOperationException', `${method} ${url.pathname} is not emulated`);
+    if (!m?.[1]) throw new RestJsonError(404, 'UnknownOperationException', `${method} ${url.pathname} is not emulated`);
     const name = decodeURIComponent(m[1]);
     const group = url.searchParams.get('groupName') ?? DEFAULT_GROUP;
     switch (method) {
@@ -556,7 +226,7 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
         if (saved.delete(keyOf(group, name))) persist();
         return {};
       default:
-        throw new ApiError(404, 'UnknownOperationException', `${method} ${url.pathname} is not emulated`);
+        throw new RestJsonError(404, 'UnknownOperationException', `${method} ${url.pathname} is not emulated`);
     }
   }
 
@@ -568,12 +238,7 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
       const url = new URL(req.url ?? '/', 'http://localhost');
       sendJson(res, 200, await route(req.method ?? 'GET', url, body));
     } catch (err) {
-      if (err instanceof ApiError) {
-        sendJson(res, err.status, { Message: err.message }, err.type);
-      } else {
-        log('error', 'internal error', { error: String(err) });
-        sendJson(res, 500, { Message: 'internal error' }, 'InternalServerException');
-      }
+      sendRestJsonError(res, err, log, 'InternalServerException');
     }
   }
 
@@ -661,7 +326,11 @@ export async function startSchedulerEmulator(opts: SchedulerEmulatorOptions): Pr
         ScheduleExpression: input.expression,
         ScheduleExpressionTimezone: input.timezone,
         // Deploy-time schedules get their role from CDK; the emulator never checks it.
-        Target: { Arn: input.targetArn, RoleArn: `arn:aws:iam::${ACCOUNT}:role/local-scheduler`, Input: input.input },
+        Target: {
+          Arn: input.targetArn,
+          RoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/local-scheduler`,
+          Input: input.input,
+        },
         FlexibleTimeWindow: { Mode: 'OFF' },
       });
     },

@@ -1,6 +1,7 @@
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { batchWriteAll } from '../../functions/adapters/dynamo.ts';
 import type { TableDefinition } from '../tables.ts';
+import type { LocalLog } from './local-aws.ts';
 
 /**
  * dynalite has no TTL: this emulates DynamoDB's background deletion of expired items. It is part of the emulated
@@ -46,7 +47,7 @@ export function startTtlSweeper(
   client: DynamoDBDocumentClient,
   tables: ReadonlyArray<{ name: string; def: TableDefinition }>,
   intervalMs: number,
-  log: (level: 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>) => void,
+  log: LocalLog,
 ): () => void {
   let running = false;
   const timer = setInterval(() => {

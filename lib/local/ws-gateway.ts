@@ -5,6 +5,7 @@ import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { guardEmulator } from './emulator-guard.ts';
 import { closeServer, listen, readBody, requestTarget, sendJson } from './http-util.ts';
 import { invoke, type LambdaHandler } from './lambda.ts';
+import { LOCAL_ACCOUNT, type LocalLog } from './local-aws.ts';
 
 /**
  * A local API Gateway WebSocket API plus its `@connections` management API, on one port. It runs the very handler
@@ -16,8 +17,6 @@ export interface WsRoute {
   readonly name: string;
   readonly handler: LambdaHandler;
 }
-
-export type WsGatewayLog = (level: 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>) => void;
 
 export interface WsGatewayOptions {
   /** 0 = a random free port. */
@@ -37,7 +36,7 @@ export interface WsGatewayOptions {
   /** @default 2 hours (API Gateway's maximum connection duration) */
   readonly maxConnectionMs?: number;
   /** One line per refusal or error; silent when absent. */
-  readonly log?: WsGatewayLog;
+  readonly log?: LocalLog;
   /** False while the functions are still loading: upgrades are refused 503 with `Retry-After`. @default always ready */
   readonly ready?: () => boolean;
 }
@@ -266,7 +265,7 @@ export function startWsGateway(options: WsGatewayOptions): Promise<WsGateway> {
   const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const maxConnectionMs = options.maxConnectionMs ?? DEFAULT_MAX_CONNECTION_MS;
-  const log: WsGatewayLog = options.log ?? (() => undefined);
+  const log: LocalLog = options.log ?? (() => undefined);
   const apiId = awsLikeId().slice(0, 10).toLowerCase();
 
   const connections = new Map<string, Connection>();
@@ -449,7 +448,7 @@ export function startWsGateway(options: WsGatewayOptions): Promise<WsGateway> {
     if (token === undefined || token === '') {
       throw new Refusal(401, jsonMessage('Unauthorized'), 'identity source token is missing');
     }
-    const methodArn = `arn:aws:execute-api:local:000000000000:${apiId}/${stage}/$connect`;
+    const methodArn = `arn:aws:execute-api:local:${LOCAL_ACCOUNT}:${apiId}/${stage}/$connect`;
     const event = {
       type: 'REQUEST',
       methodArn,

@@ -1,10 +1,11 @@
-import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localKinesisClient } from '../../lib/local/kinesis.ts';
 import { agentEvent } from '../support/agent-events.ts';
+import { callApi, closeSockets, openSocket, writeAgentEvents } from '../support/e2e.ts';
 import { type RuntimeProcess, startRuntimeProcess } from '../support/runtime.ts';
 import { secondOfStats } from '../support/telemetry.ts';
-import { type Frame, TestClient } from '../support/ws-client.ts';
+import type { Frame, TestClient } from '../support/ws-client.ts';
 
 const INSTANCE_ID = '7a1e8d7a-1111-4222-8333-444455556666';
 const INSTANCE = `arn:aws:connect:us-east-1:000000000000:instance/${INSTANCE_ID}`;
@@ -20,20 +21,10 @@ describe('telemetry alerts end to end', () => {
   const open: TestClient[] = [];
   let admin: string;
 
-  const api = async (token: string, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${rt.http}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
-  const connect = async (user: string, role: 'agent' | 'supervisor') => {
-    const client = await TestClient.connect(rt.ws, await rt.token({ tenant: 'acme', user, role }));
-    open.push(client);
-    return client;
-  };
+  const api = (token: string, method: string, path: string, body?: unknown) =>
+    callApi(rt.http, token, method, path, body);
+  const connect = async (user: string, role: 'agent' | 'supervisor') =>
+    openSocket(open, rt.ws, await rt.token({ tenant: 'acme', user, role }));
   // Agent events from ten minutes ago on: the session began before any telemetry sample.
   let clock = Date.now() - 600_000;
   const connectEvent = (
@@ -44,12 +35,7 @@ describe('telemetry alerts end to end', () => {
     return agentEvent({ instanceArn: INSTANCE, user: 'alice', type, at: new Date(clock), team: 'blue', contacts });
   };
   const putAgentEvents = async (records: Record<string, unknown>[]) => {
-    const out = await kinesis.send(
-      new PutRecordsCommand({
-        StreamName: 'agent-events',
-        Records: records.map((r) => ({ Data: Buffer.from(JSON.stringify(r)), PartitionKey: String(r.AgentARN) })),
-      }),
-    );
+    const out = await writeAgentEvents(kinesis, records);
     expect(out.FailedRecordCount ?? 0).toBe(0);
   };
   const waitForStatus = async (status: string) => {
@@ -61,12 +47,7 @@ describe('telemetry alerts end to end', () => {
 
   beforeAll(async () => {
     rt = await startRuntimeProcess({ SEED: 'none', CONNECT_INSTANCES: INSTANCE_ID });
-    kinesis = new KinesisClient({
-      endpoint: rt.kinesis,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
-      requestHandler: new NodeHttpHandler(),
-    });
+    kinesis = localKinesisClient(rt.kinesis);
     admin = await rt.token({ tenant: 'acme', user: 'ada', role: 'admin' });
     // The deployment's operator binds the instance to the tenant: from then on Connect decides the active contact.
     const operator = await rt.token({ tenant: 'ops', user: 'olga', role: 'agent', groups: ['operator'] });
@@ -76,7 +57,7 @@ describe('telemetry alerts end to end', () => {
     await api(admin, 'PUT', '/directory/agents/alice', { displayName: 'Alice Smith', team: 'blue' });
   });
   afterAll(async () => {
-    await Promise.all(open.map((c) => c.close()));
+    await closeSockets(open);
     kinesis?.destroy();
     await rt?.stop();
   });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeSockets, openSocket } from '../support/e2e.ts';
 import { type RuntimeProcess, startRuntimeProcess } from '../support/runtime.ts';
-import { TestClient } from '../support/ws-client.ts';
+import type { TestClient } from '../support/ws-client.ts';
 
 /**
  * Auto-Offline through `npm start`: the deploy-time `rate(1 minute)` schedule runs in the Scheduler emulator; each run
@@ -22,18 +23,15 @@ describe('auto-Offline end to end', () => {
     expect(res.status).toBe(200);
   });
   afterAll(async () => {
-    await Promise.all(open.map((c) => c.close()));
+    await closeSockets(open);
     await rt?.stop();
   });
 
   it('sets a silent agent Offline within seconds of the window and leaves a pinging one alone', {
     timeout: 200_000,
   }, async () => {
-    const connect = async (user: string, role: 'agent' | 'supervisor') => {
-      const client = await TestClient.connect(rt.ws, await rt.token({ tenant: 'acme', user, role }));
-      open.push(client);
-      return client;
-    };
+    const connect = async (user: string, role: 'agent' | 'supervisor') =>
+      openSocket(open, rt.ws, await rt.token({ tenant: 'acme', user, role }));
     const sam = await connect('sam', 'supervisor');
     await sam.request({ action: 'subscribeStatus' });
     const quiet = await connect('quiet', 'agent');

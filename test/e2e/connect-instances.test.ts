@@ -1,7 +1,8 @@
-import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localKinesisClient } from '../../lib/local/kinesis.ts';
 import { agentEvent } from '../support/agent-events.ts';
+import { callApi, writeAgentEvents } from '../support/e2e.ts';
 import { type RuntimeProcess, startRuntimeProcess } from '../support/runtime.ts';
 
 const ID_A = 'aaaaaaaa-1111-4222-8333-444455556666';
@@ -21,22 +22,10 @@ describe('Connect instance ownership end to end', () => {
   let kinesis: KinesisClient;
   const tokens: Record<string, string> = {};
 
-  const api = async (who: string, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${rt.http}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${tokens[who]}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const api = (who: string, method: string, path: string, body?: unknown) =>
+    callApi(rt.http, tokens[who], method, path, body);
   const events = async (records: Record<string, unknown>[]) => {
-    const out = await kinesis.send(
-      new PutRecordsCommand({
-        StreamName: 'agent-events',
-        Records: records.map((r) => ({ Data: Buffer.from(JSON.stringify(r)), PartitionKey: String(r.AgentARN) })),
-      }),
-    );
+    const out = await writeAgentEvents(kinesis, records);
     expect(out.FailedRecordCount ?? 0).toBe(0);
   };
   const login = (instanceArn: string, user: string, at = new Date()) =>
@@ -54,12 +43,7 @@ describe('Connect instance ownership end to end', () => {
 
   beforeAll(async () => {
     rt = await startRuntimeProcess({ SEED: 'none', CONNECT_INSTANCES: [ID_A, ID_B, ID_C].join(',') });
-    kinesis = new KinesisClient({
-      endpoint: rt.kinesis,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
-      requestHandler: new NodeHttpHandler(),
-    });
+    kinesis = localKinesisClient(rt.kinesis);
     const sign = (tenant: string, user: string, role: 'agent' | 'supervisor' | 'admin', groups?: string[]) =>
       rt.token({ tenant, user, role, ...(groups ? { groups } : {}) });
     tokens.operator = await sign('ops', 'olga', 'agent', ['operator']);

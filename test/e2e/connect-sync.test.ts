@@ -1,8 +1,9 @@
-import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { type KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localKinesisClient } from '../../lib/local/kinesis.ts';
 import { agentEvent } from '../support/agent-events.ts';
+import { callApi, closeSockets } from '../support/e2e.ts';
 import { type RuntimeProcess, startRuntimeProcess } from '../support/runtime.ts';
 import { TestClient } from '../support/ws-client.ts';
 
@@ -24,15 +25,8 @@ describe('statuses set in the backend reach Connect', () => {
   let reasonId = '';
   const token = (user: string, role: 'agent' | 'supervisor' | 'admin') => rt.token({ tenant: 'acme', user, role });
 
-  const api = async (auth: string, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${rt.http}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${auth}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const api = (auth: string, method: string, path: string, body?: unknown) =>
+    callApi(rt.http, auth, method, path, body);
   const sent = async () =>
     (
       (await (await fetch(`${rt.connect}/_local/calls?operation=PutUserStatus`)).json()) as {
@@ -44,14 +38,12 @@ describe('statuses set in the backend reach Connect', () => {
 
   beforeAll(async () => {
     rt = await startRuntimeProcess({ SEED: 'none', CONNECT_INSTANCES: INSTANCE_ID });
-    const credentials = { accessKeyId: 'x', secretAccessKey: 'y' };
-    kinesis = new KinesisClient({
-      endpoint: rt.kinesis,
+    kinesis = localKinesisClient(rt.kinesis);
+    lambda = new LambdaClient({
+      endpoint: rt.lambda,
       region: 'us-east-1',
-      credentials,
-      requestHandler: new NodeHttpHandler(),
+      credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
     });
-    lambda = new LambdaClient({ endpoint: rt.lambda, region: 'us-east-1', credentials });
     const operator = await rt.token({ tenant: 'ops', user: 'olga', role: 'agent', groups: ['operator'] });
     expect(
       (await api(operator, 'PUT', '/operator/tenants/acme/connect-instance', { instanceArn: INSTANCE })).status,
@@ -87,7 +79,7 @@ describe('statuses set in the backend reach Connect', () => {
     reasonId = reason.body.id;
   });
   afterAll(async () => {
-    await Promise.all(open.map((c) => c.close()));
+    await closeSockets(open);
     kinesis?.destroy();
     lambda?.destroy();
     await rt?.stop();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CONNECT_INSTANCE_ARN } from '../../lib/local/runtime.ts';
+import { callApi, closeSockets } from '../support/e2e.ts';
 import { type RuntimeProcess, startRuntimeProcess } from '../support/runtime.ts';
 import { type Frame, TestClient } from '../support/ws-client.ts';
 
@@ -14,15 +15,8 @@ describe('heartbeats end to end', () => {
   const open: TestClient[] = [];
   const tokens: Record<string, string> = {};
 
-  const api = async (who: string, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${rt.http}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${tokens[who]}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const api = (who: string, method: string, path: string, body?: unknown) =>
+    callApi(rt.http, tokens[who], method, path, body);
   const available = async (who: string) => {
     const client = await TestClient.connect(rt.ws, tokens[who]);
     open.push(client);
@@ -57,7 +51,7 @@ describe('heartbeats end to end', () => {
     );
   });
   afterAll(async () => {
-    await Promise.all(open.map((c) => c.close()));
+    await closeSockets(open);
     await rt?.stop();
   });
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TokenRequest } from '../../lib/local/issuer.ts';
+import { callApi, closeSockets, openSocket } from '../support/e2e.ts';
 import { type RuntimeProcess, startRuntimeProcess } from '../support/runtime.ts';
 import { type Frame, RefusedError, TestClient } from '../support/ws-client.ts';
 
@@ -15,20 +16,9 @@ describe('tokens, sockets and monitoring end to end', () => {
   const open: TestClient[] = [];
 
   const token = (request: Omit<TokenRequest, 'tenant'>) => rt.token({ tenant: 'acme', ...request });
-  const api = async (bearer: string, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${rt.http}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
-  const connect = async (bearer: string) => {
-    const client = await TestClient.connect(rt.ws, bearer);
-    open.push(client);
-    return client;
-  };
+  const api = (bearer: string, method: string, path: string, body?: unknown) =>
+    callApi(rt.http, bearer, method, path, body);
+  const connect = (bearer: string) => openSocket(open, rt.ws, bearer);
   const refusal = (bearer: string) =>
     TestClient.connect(rt.ws, bearer).then(
       (c) => {
@@ -50,7 +40,7 @@ describe('tokens, sockets and monitoring end to end', () => {
     expect(imported.status).toBe(200);
   });
   afterAll(async () => {
-    await Promise.all(open.map((c) => c.close()));
+    await closeSockets(open);
     await rt?.stop();
   });
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callApi, closeSockets, openSocket } from '../support/e2e.ts';
 import { type RuntimeProcess, startRuntimeProcess } from '../support/runtime.ts';
 import { type Frame, TestClient } from '../support/ws-client.ts';
 
@@ -8,26 +9,10 @@ describe('coaching messages end to end', () => {
   const open: TestClient[] = [];
   let supervisorToken: string;
 
-  const api = async (
-    token: string,
-    method: string,
-    path: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ) => {
-    const res = await fetch(`${rt.http}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
-  const connect = async (user: string, role: 'agent' | 'supervisor' = 'agent') => {
-    const client = await TestClient.connect(rt.ws, await rt.token({ tenant: 'acme', user, role }));
-    open.push(client);
-    return client;
-  };
+  const api = (token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+    callApi(rt.http, token, method, path, body, headers);
+  const connect = async (user: string, role: 'agent' | 'supervisor' = 'agent') =>
+    openSocket(open, rt.ws, await rt.token({ tenant: 'acme', user, role }));
 
   beforeAll(async () => {
     rt = await startRuntimeProcess({ SEED: 'none' });
@@ -51,7 +36,7 @@ describe('coaching messages end to end', () => {
     await api(otherAdmin, 'PUT', '/directory/agents/alice', { displayName: 'Other Alice', team: 'blue' });
   });
   afterAll(async () => {
-    await Promise.all(open.map((c) => c.close()));
+    await closeSockets(open);
     await rt?.stop();
   });
 

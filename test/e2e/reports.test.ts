@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeSockets } from '../support/e2e.ts';
 import { type RuntimeProcess, startRuntimeProcess } from '../support/runtime.ts';
 import { type Frame, TestClient } from '../support/ws-client.ts';
 
@@ -49,7 +50,7 @@ describe('issue reports end to end', () => {
     });
   });
   afterAll(async () => {
-    await Promise.all(open.map((c) => c.close()));
+    await closeSockets(open);
     await rt?.stop();
   });
 

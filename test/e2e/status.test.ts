@@ -1,9 +1,10 @@
-import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localKinesisClient } from '../../lib/local/kinesis.ts';
 import { agentEvent } from '../support/agent-events.ts';
+import { callApi, closeSockets, openSocket, writeAgentEvents } from '../support/e2e.ts';
 import { type RuntimeProcess, startRuntimeProcess } from '../support/runtime.ts';
-import { type Frame, TestClient } from '../support/ws-client.ts';
+import type { Frame, TestClient } from '../support/ws-client.ts';
 
 const INSTANCE_ID = '9d1e8d7a-1111-4222-8333-444455556666';
 const INSTANCE = `arn:aws:connect:us-east-1:000000000000:instance/${INSTANCE_ID}`;
@@ -14,29 +15,14 @@ describe('agent status end to end', () => {
   let kinesis: KinesisClient;
   const open: TestClient[] = [];
 
-  const api = async (token: string, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${rt.http}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
-  const connect = async (user: string, role: 'agent' | 'supervisor') => {
-    const client = await TestClient.connect(rt.ws, await rt.token({ tenant: 'acme', user, role }));
-    open.push(client);
-    return client;
-  };
+  const api = (token: string, method: string, path: string, body?: unknown) =>
+    callApi(rt.http, token, method, path, body);
+  const connect = async (user: string, role: 'agent' | 'supervisor') =>
+    openSocket(open, rt.ws, await rt.token({ tenant: 'acme', user, role }));
 
   beforeAll(async () => {
     rt = await startRuntimeProcess({ SEED: 'none', CONNECT_INSTANCES: INSTANCE_ID });
-    kinesis = new KinesisClient({
-      endpoint: rt.kinesis,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
-      requestHandler: new NodeHttpHandler(),
-    });
+    kinesis = localKinesisClient(rt.kinesis);
     const admin = await rt.token({ tenant: 'acme', user: 'ada', role: 'admin' });
     // The operator binds the deployment's instance to the tenant.
     const operator = await rt.token({ tenant: 'ops', user: 'olga', role: 'agent', groups: ['operator'] });
@@ -47,18 +33,13 @@ describe('agent status end to end', () => {
     await api(admin, 'PUT', '/directory/agents/bob', { displayName: 'Bob Jones', team: 'blue' });
   });
   afterAll(async () => {
-    await Promise.all(open.map((c) => c.close()));
+    await closeSockets(open);
     kinesis?.destroy();
     await rt?.stop();
   });
 
   const put = async (records: Record<string, unknown>[]) => {
-    const out = await kinesis.send(
-      new PutRecordsCommand({
-        StreamName: 'agent-events',
-        Records: records.map((r) => ({ Data: Buffer.from(JSON.stringify(r)), PartitionKey: String(r.AgentARN) })),
-      }),
-    );
+    const out = await writeAgentEvents(kinesis, records);
     expect(out.FailedRecordCount ?? 0).toBe(0);
   };
 

@@ -12,12 +12,8 @@ import {
 } from '@aws-sdk/client-scheduler';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LambdaHandler } from '../../lib/local/lambda.ts';
-import {
-  nextFireTime,
-  ScheduleExpressionError,
-  type SchedulerEmulator,
-  startSchedulerEmulator,
-} from '../../lib/local/scheduler-emulator.ts';
+import { nextFireTime, ScheduleExpressionError } from '../../lib/local/schedule-expression.ts';
+import { type SchedulerEmulator, startSchedulerEmulator } from '../../lib/local/scheduler-emulator.ts';
 
 const utc = (iso: string) => Date.parse(iso);
 const TARGET_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:Reminder';

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { LOCAL_ACCOUNT } from '../../lib/local/local-aws.ts';
 
 /** Amazon Connect Agent Event Stream records, as Connect writes them to Kinesis (shapes from Connect's docs). */
 export interface AgentEventInput {
@@ -19,7 +20,7 @@ export function agentEvent(input: AgentEventInput): Record<string, unknown> {
   const status = input.status ?? { name: 'Available', type: 'ROUTABLE' };
   return {
     AgentARN: agentArn,
-    AWSAccountId: '000000000000',
+    AWSAccountId: LOCAL_ACCOUNT,
     EventId: input.eventId ?? randomUUID(),
     EventTimestamp: input.at.toISOString(),
     EventType: input.type,

@@ -1,6 +1,7 @@
 import type { Principal } from '../../functions/domain/principal.ts';
 import type { HttpEvent } from '../../functions/shared/http.ts';
 import type { WsEvent } from '../../functions/shared/ws.ts';
+import { LOCAL_ACCOUNT } from '../../lib/local/local-aws.ts';
 
 /** Claims as API Gateway's HTTP JWT authorizer hands them over (strings; lists as "[a b]"). */
 export function claimsOf(p: Principal): Record<string, string> {
@@ -35,7 +36,7 @@ export function httpEvent(options: {
     ...(options.query ? { queryStringParameters: options.query } : {}),
     ...(options.params ? { pathParameters: options.params } : {}),
     requestContext: {
-      accountId: '000000000000',
+      accountId: LOCAL_ACCOUNT,
       apiId: 'test',
       domainName: 'test.local',
       domainPrefix: 'test',

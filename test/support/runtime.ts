@@ -3,17 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalIssuer, type TokenRequest } from '../../lib/local/issuer.ts';
-import { issuerKeyFile, RANDOM_PORTS, ROOT_DIR } from '../../lib/local/runtime.ts';
+import { issuerKeyFile, type LocalRuntime, RANDOM_PORTS, ROOT_DIR } from '../../lib/local/runtime.ts';
 
-export interface RuntimeProcess {
-  readonly http: string;
-  readonly ws: string;
-  readonly wsManagement: string;
-  readonly dynamodb: string;
-  readonly lambda: string;
-  readonly scheduler: string;
-  readonly connect: string;
-  readonly kinesis: string;
+/** The runtime's URLs as its banner prints them (the issuer's base URL in place of its JWKS URL), and its process. */
+export interface RuntimeProcess extends Omit<LocalRuntime['urls'], 'jwks'> {
   readonly issuer: string;
   readonly dataDir: string;
   /** Output so far (for assertion messages). */
