@@ -53,8 +53,8 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
   }
 
   async feed(tenant: string): Promise<Subscription[]> {
-    // Strongly consistent: the feed consumer reads it per batch, and a connection that subscribed (then read its
-    // snapshot) must get every change committed after that.
+    // Strongly consistent (monitors too): the feed consumer reads them per batch, and a connection that subscribed
+    // (then read its snapshot) must get every change committed after that.
     return this.live(feedPk(tenant), true);
   }
 
@@ -80,7 +80,7 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
   }
 
   async monitors(tenant: string): Promise<Subscription[]> {
-    return this.live(monitorsPk(tenant));
+    return this.live(monitorsPk(tenant), true);
   }
 
   async removeConnection(tenant: string, connectionId: string): Promise<void> {

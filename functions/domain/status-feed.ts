@@ -14,8 +14,7 @@ export interface FeedRecord {
   readonly event: ServerEvent;
   /**
    * Set when the event is also the agent's own (a status change): the agent's connections — its other tabs — and the
-   * supervisors silently monitoring it get it too. Within one batch only the agent's newest such event is sent: its
-   * own console shows a state, not a history.
+   * supervisors silently monitoring it get it too, each event in order (a widget may show "ringing" before "in call").
    */
   readonly agent?: string;
 }
@@ -36,8 +35,11 @@ export interface TenantDelivery {
   readonly tenant: string;
   /** The frames every feed subscriber of the tenant receives, in this order. */
   readonly frames: readonly FeedFrame[];
-  /** The agents' own events (the newest per agent). */
-  readonly own: readonly Delivery[];
+  /**
+   * The agents' own events in rounds: round k holds the k-th event of every agent that has one. Rounds go one after
+   * the other, so each agent gets its events in order while different agents are pushed side by side.
+   */
+  readonly own: readonly (readonly Delivery[])[];
 }
 
 /**
@@ -48,25 +50,26 @@ export function planFeedDelivery(
   records: readonly FeedRecord[],
   maxBytes: number = MAX_FEED_FRAME_BYTES,
 ): TenantDelivery[] {
-  const byTenant = new Map<string, { events: ServerEvent[]; own: Map<string, ServerEvent> }>();
+  const byTenant = new Map<string, { events: ServerEvent[]; own: Delivery[][]; count: Map<string, number> }>();
   for (const record of records) {
     let entry = byTenant.get(record.tenant);
     if (!entry) {
-      entry = { events: [], own: new Map() };
+      entry = { events: [], own: [], count: new Map() };
       byTenant.set(record.tenant, entry);
     }
     entry.events.push(record.event);
     if (record.agent) {
-      // Re-inserting moves the agent to the end: deliveries follow the order of each agent's newest event.
-      entry.own.delete(record.agent);
-      entry.own.set(record.agent, record.event);
+      const k = entry.count.get(record.agent) ?? 0;
+      entry.count.set(record.agent, k + 1);
+      let round = entry.own[k];
+      if (!round) {
+        round = [];
+        entry.own.push(round);
+      }
+      round.push({ user: record.agent, event: record.event });
     }
   }
-  return [...byTenant].map(([tenant, { events, own }]) => ({
-    tenant,
-    frames: chunkFrames(events, maxBytes),
-    own: [...own].map(([user, event]) => ({ user, event })),
-  }));
+  return [...byTenant].map(([tenant, { events, own }]) => ({ tenant, frames: chunkFrames(events, maxBytes), own }));
 }
 
 const ENVELOPE_BYTES = Buffer.byteLength(JSON.stringify({ type: 'feed', events: [] }));
@@ -114,11 +117,12 @@ export async function deliverFeedBatch(
   const failedTenants = new Set<string>();
   let frames = 0;
   const own = async (plan: TenantDelivery) => {
-    if (plan.own.length === 0) return;
-    try {
-      await ports.toAgents(plan.tenant, plan.own);
-    } catch (error) {
-      ports.warn?.('Own status push failed', { tenant: plan.tenant, error: String(error) });
+    for (const round of plan.own) {
+      try {
+        await ports.toAgents(plan.tenant, round);
+      } catch (error) {
+        ports.warn?.('Own status push failed', { tenant: plan.tenant, error: String(error) });
+      }
     }
   };
   const feed = async (plan: TenantDelivery) => {

@@ -5,7 +5,7 @@ import { DynamoConnectBindingStore } from '#adapters/connect-binding-repository.
 import { ConnectStatusPort, SdkConnectStatusClient } from '#adapters/connect-status-sync.ts';
 import { DynamoSyncQueue } from '#adapters/connect-sync-queue.ts';
 import { DynamoDirectoryRepository } from '#adapters/directory-repository.ts';
-import { DynamoSubscriptionStore, FeedConnections } from '#adapters/monitoring-notifier.ts';
+import { DynamoSubscriptionStore, FeedConnections, MonitoringNotifier } from '#adapters/monitoring-notifier.ts';
 import { InProcessDomainEvents } from '#adapters/status-domain-events.ts';
 import { KinesisStatusFeed } from '#adapters/status-feed-stream.ts';
 import {
@@ -28,6 +28,7 @@ import { logger } from './powertools.ts';
 import {
   clock,
   connectionGateway,
+  connectionNotifier,
   documentClient,
   mainTable,
   notifier,
@@ -82,10 +83,15 @@ export const domainEvents = once(() => {
   return events;
 });
 
-/** What the feed consumer (StreamStatusFeed) delivers through: fresh subscriptions, @connections, THE notifier. */
-export const feedDelivery = once(
-  () => new FeedConnections(new DynamoSubscriptionStore(documentClient(), mainTable(), clock), gateway(), notifier()),
-);
+/**
+ * What the feed consumer (StreamStatusFeed) delivers through: @connections, and subscriptions read fresh per batch —
+ * feed and monitors alike (THE notifier's decorator, here without its cache): this one long-lived consumer must
+ * serve a supervisor who subscribed or started monitoring a moment ago.
+ */
+export const feedDelivery = once(() => {
+  const fresh = new DynamoSubscriptionStore(documentClient(), mainTable(), clock);
+  return new FeedConnections(fresh, gateway(), new MonitoringNotifier(connectionNotifier(), fresh, gateway()));
+});
 
 /**
  * Functions that only read statuses have no access to the feed stream, and nothing they run publishes: if something
