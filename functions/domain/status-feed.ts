@@ -79,14 +79,15 @@ function chunkFrames(events: readonly ServerEvent[], maxBytes: number): FeedFram
   let current: ServerEvent[] = [];
   let size = ENVELOPE_BYTES;
   for (const event of events) {
-    const bytes = Buffer.byteLength(JSON.stringify(event)) + 1; // + the comma
-    if (current.length > 0 && size + bytes > maxBytes) {
+    const bytes = Buffer.byteLength(JSON.stringify(event));
+    // + 1: the comma before every event but the first.
+    if (current.length > 0 && size + 1 + bytes > maxBytes) {
       frames.push({ type: 'feed', events: current });
       current = [];
       size = ENVELOPE_BYTES;
     }
+    size += (current.length > 0 ? 1 : 0) + bytes;
     current.push(event);
-    size += bytes;
   }
   if (current.length > 0) frames.push({ type: 'feed', events: current });
   return frames;
@@ -147,9 +148,19 @@ export async function deliverFeedBatch(
 }
 
 /**
- * A client's view of the feed (what a console does with `feed` frames): the latest event per agent, applied in
- * order. Exported for tests and for documentation of the contract; consoles implement the same rule.
+ * A client's view of the feed (what a console does with `feed` frames): events applied in order, per agent the one
+ * with the highest `version` kept — a change published a moment after a newer one of the same agent (two requests
+ * racing to the stream) is older news and skipped. Exported for tests and as the contract; consoles do the same.
+ * Returns the events applied.
  */
-export function applyFeedFrame(state: Map<string, ServerEvent>, frame: FeedFrame): void {
-  for (const event of frame.events) if (typeof event.agent === 'string') state.set(event.agent, event);
+export function applyFeedFrame(state: Map<string, ServerEvent>, frame: FeedFrame): ServerEvent[] {
+  const applied: ServerEvent[] = [];
+  for (const event of frame.events) {
+    if (typeof event.agent !== 'string') continue;
+    const held = state.get(event.agent)?.version;
+    if (typeof held === 'number' && typeof event.version === 'number' && event.version <= held) continue;
+    state.set(event.agent, event);
+    applied.push(event);
+  }
+  return applied;
 }

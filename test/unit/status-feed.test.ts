@@ -18,7 +18,7 @@ const AGENTS = ['a0', 'a1', 'a2', 'a3', 'a4'];
 
 /** A change as the stream carries it: `n` is the agent's own change number (1, 2, 3… in commit order). */
 function change(tenant: string, agent: string, n: number, padding = 0): FeedRecord {
-  return { tenant, agent, event: { type: 'status', agent, status: `s${n}`, n, note: 'x'.repeat(padding) } };
+  return { tenant, agent, event: { type: 'status', agent, status: `s${n}`, n, version: n, note: 'x'.repeat(padding) } };
 }
 
 /**
@@ -31,6 +31,8 @@ const scenario = fc.record({
     maxLength: 300,
   }),
   cuts: fc.array(fc.nat(300), { maxLength: 20 }),
+  /** Publish races: two changes committed a moment apart reach the stream in the other order. */
+  swaps: fc.array(fc.nat(300), { maxLength: 10 }),
   maxBytes: fc.oneof(fc.constant(96 * 1024), fc.integer({ min: 100, max: 3000 })),
 });
 
@@ -60,8 +62,16 @@ function batches<T>(items: readonly T[], cuts: readonly number[]): T[][] {
 describe('status feed coalescing (property-based)', () => {
   it('any interleaving, batching and frame cutting yields, per agent, every change in order and the last state', () => {
     fc.assert(
-      fc.property(scenario, ({ picks, cuts, maxBytes }) => {
-        const records = build(picks);
+      fc.property(scenario, ({ picks, cuts, swaps, maxBytes }) => {
+        const committed = build(picks);
+        const records = [...committed];
+        for (const at of swaps) {
+          const i = at % records.length;
+          const [x, y] = [records[i], records[i + 1]];
+          if (x && y) [records[i], records[i + 1]] = [y, x];
+        }
+        const raced = swaps.length > 0;
+        const applied = new Map<string, number[]>();
         const seen = new Map<string, number[]>();
         const state = new Map<string, Map<string, ServerEvent>>(TENANTS.map((t) => [t, new Map()]));
         const own = new Map<string, number[]>();
@@ -79,7 +89,10 @@ describe('status feed coalescing (property-based)', () => {
               // A frame never exceeds the limit, unless one event alone does (it then travels alone).
               if (frame.events.length > 1)
                 expect(Buffer.byteLength(JSON.stringify(frame))).toBeLessThanOrEqual(maxBytes);
-              applyFeedFrame(state.get(tenant) as Map<string, ServerEvent>, frame);
+              for (const e of applyFeedFrame(state.get(tenant) as Map<string, ServerEvent>, frame)) {
+                const key = `${tenant}/${String(e.agent)}`;
+                applied.set(key, [...(applied.get(key) ?? []), Number(e.version)]);
+              }
               for (const e of frame.events) {
                 const key = `${tenant}/${String(e.agent)}`;
                 seen.set(key, [...(seen.get(key) ?? []), Number(e.n)]);
@@ -94,12 +107,19 @@ describe('status feed coalescing (property-based)', () => {
         for (const tenant of TENANTS)
           for (const agent of AGENTS) {
             const key = `${tenant}/${agent}`;
-            const sent = records.filter((r) => r.tenant === tenant && r.agent === agent).map((r) => Number(r.event.n));
-            // Complete and in order: exactly the agent's changes, 1, 2, 3…
+            const mine = (list: readonly FeedRecord[]) =>
+              list.filter((r) => r.tenant === tenant && r.agent === agent).map((r) => Number(r.event.n));
+            const sent = mine(records);
+            const last = mine(committed).at(-1);
+            // Complete, in stream order: exactly the agent's changes as the stream holds them.
             expect(seen.get(key) ?? []).toEqual(sent);
-            // The console ends on the last state.
-            expect(state.get(tenant)?.get(agent)?.n).toBe(sent.at(-1));
-            // The agent's own pushes are complete and in order too.
+            // The console ends on the last committed state, whatever the batching and the races…
+            expect(state.get(tenant)?.get(agent)?.n).toBe(last);
+            // …applying newer states only, and without races every change in commit order, 1, 2, 3…
+            const steps = applied.get(key) ?? [];
+            expect(steps).toEqual([...new Set(steps)].sort((x, y) => x - y));
+            if (!raced) expect(steps).toEqual(mine(committed));
+            // The agent's own pushes are complete and in stream order too.
             expect(own.get(key) ?? []).toEqual(sent);
           }
       }),
