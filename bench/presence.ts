@@ -107,6 +107,8 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
 
   let phase: Phase | undefined;
   let subscribed = 0;
+  /** Feed events supervisors received outside the phases (the warm-up's). */
+  let warmEvents = 0;
   let lastProgress = Date.now();
 
   const onStatusEvent = (p: Phase, user: string, at: number, e: { agent?: unknown; status?: unknown }) => {
@@ -140,7 +142,10 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     }
     if (f.type === 'status-subscribed') subscribed++;
     const p = phase;
-    if (!p) return;
+    if (!p) {
+      if (f.type === 'feed' && Array.isArray(f.events) && isSupervisor.has(frame.user)) warmEvents += f.events.length;
+      return;
+    }
     if (f.type === 'error') p.errors++;
     // The gateway's answer when the integration failed, e.g. a handler past its (local: 10 s) timeout.
     else if (f.type === undefined && f.message === 'Internal server error') p.failedFrames++;
@@ -205,7 +210,10 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     await swarm.send(warm, { action: 'setStatus', status: 'away' });
     await sleep(1000);
     await swarm.send(warm, { action: 'setStatus', status: 'available' });
-    await sleep(1500);
+    // Until every supervisor has both warm-up changes (or 30 s): a late one would count in the first phase.
+    const warmDeadline = Date.now() + 30_000;
+    while (warmEvents < 2 * warm.length * supervisorCount && Date.now() < warmDeadline) await sleep(100);
+    await sleep(500);
     // …and they start the measured waves from `available` like the others start from `offline`: both are changes.
 
     // Clients ping as real ones do (≥ every 30 s): the runtime sets agents silent for the inactivity window Offline.
