@@ -1,19 +1,19 @@
 /**
- * presence: agents change status while supervisors watch the tenant status feed; the push latency from an agent's
- * change to each supervisor socket (p50/p99/max). Target: p99 ≤ 150 ms on this machine.
+ * presence: agents change status while supervisors watch the tenant status feed, at several change rates in one run
+ * (default 40 and 200 changes/s): the latency from an agent's change to each supervisor socket (p50/p99/max), the
+ * `setStatus` reply, errors, and how many @connections posts a change costs. Goals: change → supervisor p99 ≤ 300 ms,
+ * 0 errors, `setStatus` reply p99 ≤ 100 ms at both rates; `posts_per_change` far below the supervisor count.
  *
  * `npm start`'s runtime in a child process (SEED=none); every client in the swarm's child processes. Supervisors send
- * `subscribeStatus`; then agents send `setStatus` in waves (each agent once per wave, spread evenly over the wave).
- * The controller records the time of each change (Date.now(): one clock for every process of this machine); for every
- * `status` frame a supervisor receives about agent X, latency = arrival − the time of X's latest change to that
- * status. Also measured: the `status-set` reply to the agent (it is sent after every push of the change is done)
- * and the agent's own `status` push.
+ * `subscribeStatus`; then, per rate, agents send `setStatus` in waves (each agent once per wave, spread evenly over
+ * the wave). The controller records the time of each change (Date.now(): one clock for every process of this
+ * machine); for every status event a supervisor receives (inside a `feed` frame) about agent X, latency = arrival −
+ * the time of X's latest change to that status. `posts_per_change` = frames pushed to anyone (supervisors' `feed`
+ * frames and the agents' own `status` pushes) / changes — the posts the @connections API served for the feed.
  *
- * Args: --agents N (1000), --supervisors N (50), --waves N (1), --wave-ms N (25000: length of a wave),
- *       --processes N (2 swarm processes). The default pace, 40 changes/s (2,000 feed pushes/s), is several times a
- *       busy floor's (1,000 agents changing status every few minutes is 5–15 changes/s). Past ≈ 2,000–2,500
- *       @connections posts/s the single local runtime process saturates: `--waves 2 --wave-ms 5000` (200 changes/s)
- *       shows that knee. `internal_errors` counts setStatus answered "Internal server error" (local 10 s timeout).
+ * Args: --agents N (1000), --supervisors N (50), --rates 40,200 (changes/s, one phase each), --waves N (1 per rate),
+ *       --processes N (2 swarm processes). `errors` counts error frames, setStatus answered "Internal server error"
+ *       (local 10 s timeout), status events never received by a supervisor and replies never received.
  */
 
 import { LOCAL_CONNECT_INSTANCE_ARN } from '../lib/local/runtime.ts';
@@ -57,77 +57,110 @@ function stats(samples: readonly number[]) {
   };
 }
 
-export async function run(args: string[]): Promise<Record<string, unknown>> {
-  const agentCount = option(args, 'agents', 1000);
-  const supervisorCount = option(args, 'supervisors', 50);
-  const waves = option(args, 'waves', 1);
-  const waveMs = option(args, 'wave-ms', 25000);
-  const processes = option(args, 'processes', 2);
+function rateList(args: string[]): number[] {
+  const i = args.indexOf('--rates');
+  const raw = i >= 0 ? String(args[i + 1]) : '40,200';
+  const rates = raw.split(',').map(Number);
+  if (rates.length === 0 || rates.some((r) => !Number.isFinite(r) || r <= 0))
+    throw new Error('--rates must be a comma-separated list of positive changes/s, e.g. 40,200');
+  return rates;
+}
 
-  const agents = Array.from({ length: agentCount }, (_, i) => agentName(i + 1));
-  const supervisors = Array.from({ length: supervisorCount }, (_, i) => supervisorName(i + 1));
-  const isSupervisor = new Set(supervisors);
-
-  /** Changes per agent, in the order they were sent. */
-  const changes = new Map<string, Change[]>();
-  let measuring = false;
-  const pushLatency: number[] = [];
-  const ownPushLatency: number[] = [];
-  const replyLatency: number[] = [];
+/** What one rate's phase observed. */
+class Phase {
+  readonly changes = new Map<string, Change[]>();
+  readonly pushLatency: number[] = [];
+  readonly ownPushLatency: number[] = [];
+  readonly replyLatency: number[] = [];
   /** Per change (agent + index): arrivals at supervisors, to see how a change's fan-out spreads over time. */
-  const fanOut = new Map<string, { first: number; last: number; count: number }>();
-  let received = 0;
-  /** Feed frames that match no measured change, per status (warm-up leftovers, auto-Offline). */
-  const unmatched = new Map<string, number>();
-  let errors = 0;
-  let failedFrames = 0;
-  let subscribed = 0;
-  let lastProgress = Date.now();
+  readonly fanOut = new Map<string, { first: number; last: number; count: number }>();
+  received = 0;
+  /** `feed` frames at supervisors and own `status` frames at agents: one @connections post each. */
+  posts = 0;
+  feedFrames = 0;
+  /** Feed events that match no measured change, per status (warm-up leftovers, auto-Offline). */
+  readonly unmatched = new Map<string, number>();
+  errors = 0;
+  failedFrames = 0;
+  sent = 0;
 
-  const latest = (agent: string, status: string, at: number) => {
-    const list = changes.get(agent) ?? [];
+  latest(agent: string, status: string, at: number) {
+    const list = this.changes.get(agent) ?? [];
     for (let i = list.length - 1; i >= 0; i--) {
       const c = list[i];
       if (c && c.status === status && c.at <= at) return { change: c, index: i };
     }
     return undefined;
+  }
+}
+
+export async function run(args: string[]): Promise<Record<string, unknown>> {
+  const agentCount = option(args, 'agents', 1000);
+  const supervisorCount = option(args, 'supervisors', 50);
+  const waves = option(args, 'waves', 1);
+  const processes = option(args, 'processes', 2);
+  const rates = rateList(args);
+
+  const agents = Array.from({ length: agentCount }, (_, i) => agentName(i + 1));
+  const supervisors = Array.from({ length: supervisorCount }, (_, i) => supervisorName(i + 1));
+  const isSupervisor = new Set(supervisors);
+
+  let phase: Phase | undefined;
+  let subscribed = 0;
+  /** Feed events supervisors received outside the phases (the warm-up's). */
+  let warmEvents = 0;
+  let lastProgress = Date.now();
+
+  const onStatusEvent = (p: Phase, user: string, at: number, e: { agent?: unknown; status?: unknown }) => {
+    if (typeof e.agent !== 'string' || typeof e.status !== 'string') return;
+    const match = p.latest(e.agent, e.status, at);
+    if (!match) {
+      if (isSupervisor.has(user)) p.unmatched.set(e.status, (p.unmatched.get(e.status) ?? 0) + 1);
+      return;
+    }
+    const ms = at - match.change.at;
+    if (isSupervisor.has(user)) {
+      p.received++;
+      lastProgress = Date.now();
+      p.pushLatency.push(ms);
+      const key = `${e.agent}#${match.index}`;
+      const spread = p.fanOut.get(key);
+      if (spread) {
+        spread.first = Math.min(spread.first, ms);
+        spread.last = Math.max(spread.last, ms);
+        spread.count++;
+      } else p.fanOut.set(key, { first: ms, last: ms, count: 1 });
+    } else if (user === e.agent) p.ownPushLatency.push(ms);
   };
 
   const onFrame = (frame: ReceivedFrame) => {
-    let f: { type?: string; agent?: string; status?: unknown; code?: string };
+    let f: { type?: string; agent?: string; status?: unknown; events?: unknown; message?: string };
     try {
       f = JSON.parse(frame.text) as typeof f;
     } catch {
       return;
     }
     if (f.type === 'status-subscribed') subscribed++;
-    else if (f.type === 'error') errors++;
+    const p = phase;
+    if (!p) {
+      if (f.type === 'feed' && Array.isArray(f.events) && isSupervisor.has(frame.user)) warmEvents += f.events.length;
+      return;
+    }
+    if (f.type === 'error') p.errors++;
     // The gateway's answer when the integration failed, e.g. a handler past its (local: 10 s) timeout.
-    else if (f.type === undefined && (f as { message?: string }).message === 'Internal server error') failedFrames++;
-    if (!measuring) return;
-    if (f.type === 'status' && typeof f.agent === 'string' && typeof f.status === 'string') {
-      const match = latest(f.agent, f.status, frame.at);
-      if (!match) {
-        if (isSupervisor.has(frame.user)) unmatched.set(f.status, (unmatched.get(f.status) ?? 0) + 1);
-        return;
-      }
-      const ms = frame.at - match.change.at;
-      if (isSupervisor.has(frame.user)) {
-        received++;
-        lastProgress = Date.now();
-        pushLatency.push(ms);
-        const key = `${f.agent}#${match.index}`;
-        const spread = fanOut.get(key);
-        if (spread) {
-          spread.first = Math.min(spread.first, ms);
-          spread.last = Math.max(spread.last, ms);
-          spread.count++;
-        } else fanOut.set(key, { first: ms, last: ms, count: 1 });
-      } else if (frame.user === f.agent) ownPushLatency.push(ms);
+    else if (f.type === undefined && f.message === 'Internal server error') p.failedFrames++;
+    else if (f.type === 'feed' && Array.isArray(f.events)) {
+      p.posts++;
+      if (isSupervisor.has(frame.user)) p.feedFrames++;
+      for (const e of f.events as Array<{ type?: string; agent?: unknown; status?: unknown }>)
+        if (e.type === 'status') onStatusEvent(p, frame.user, frame.at, e);
+    } else if (f.type === 'status') {
+      p.posts++;
+      onStatusEvent(p, frame.user, frame.at, f);
     } else if (f.type === 'status-set' && !isSupervisor.has(frame.user)) {
       const status = (f.status as { status?: string } | undefined)?.status;
-      const match = status ? latest(frame.user, status, frame.at) : undefined;
-      if (match) replyLatency.push(frame.at - match.change.at);
+      const match = status ? p.latest(frame.user, status, frame.at) : undefined;
+      if (match) p.replyLatency.push(frame.at - match.change.at);
       lastProgress = Date.now();
     }
   };
@@ -177,108 +210,123 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     await swarm.send(warm, { action: 'setStatus', status: 'away' });
     await sleep(1000);
     await swarm.send(warm, { action: 'setStatus', status: 'available' });
-    await sleep(1000);
+    // Until every supervisor has both warm-up changes (or 30 s): a late one would count in the first phase.
+    const warmDeadline = Date.now() + 30_000;
+    while (warmEvents < 2 * warm.length * supervisorCount && Date.now() < warmDeadline) await sleep(100);
+    await sleep(500);
     // …and they start the measured waves from `available` like the others start from `offline`: both are changes.
 
-    const interval = waveMs / agentCount;
-    const rate = 1000 / interval;
-    process.stdout.write(
-      `  ${supervisorCount} supervisors subscribed; ${waves} wave(s): each of ${agentCount} agents changes once per wave, spread over ${(waveMs / 1000).toFixed(1)} s (${Math.round(rate)} changes/s, ${Math.round(rate * supervisorCount)} feed pushes/s)\n`,
-    );
     // Clients ping as real ones do (≥ every 30 s): the runtime sets agents silent for the inactivity window Offline.
     const everyone = [...supervisors, ...agents];
     keepAlive = setInterval(() => void swarm?.send(everyone, { action: 'ping' }), 25_000);
-    measuring = true;
-    let sent = 0;
-    const tStart = Date.now();
-    for (let w = 0; w < waves; w++) {
-      // A fixed shuffle per wave so that neighbours in the list do not always change together.
-      const order = agents.map((a, i) => ({ a, i, k: (i * 7919 + w * 104729) % agentCount }));
-      order.sort((x, y) => x.k - y.k);
-      const waveStart = Date.now();
-      let next = 0;
-      while (next < order.length) {
-        // Change k is due at waveStart + k × interval; every tick sends what is due (an even pace at any rate).
-        const now = Date.now();
-        const due = Math.min(order.length, Math.floor((now - waveStart) / interval) + 1);
-        if (due <= next) {
-          await sleep(Math.min(TICK_MS, Math.max(1, waveStart + next * interval - now)));
-          continue;
-        }
-        const byStatus = new Map<string, string[]>();
-        for (const { a, i } of order.slice(next, due)) {
-          const status = target(i, w);
-          byStatus.set(status, [...(byStatus.get(status) ?? []), a]);
-        }
-        next = due;
-        const sends: Promise<void>[] = [];
-        for (const [status, users] of byStatus) {
-          const at = Date.now();
-          for (const u of users) changes.set(u, [...(changes.get(u) ?? []), { status, at }]);
-          sends.push(swarm.send(users, { action: 'setStatus', status }));
-          sent += users.length;
-        }
-        await Promise.all(sends);
-      }
+    const cases: Record<string, unknown>[] = [];
+    let wave = 0;
+    for (const rate of rates) {
+      const p = new Phase();
+      phase = p;
+      const interval = 1000 / rate;
       process.stdout.write(
-        `  wave ${w + 1}/${waves} sent in ${((Date.now() - waveStart) / 1000).toFixed(1)} s; supervisor pushes so far ${received}/${sent * supervisorCount}\n`,
+        `  rate ${rate} changes/s: ${supervisorCount} supervisors subscribed; ${waves} wave(s), each of ${agentCount} agents changes once per wave (${((agentCount * interval) / 1000).toFixed(1)} s per wave)\n`,
       );
-    }
-    const sendMs = Date.now() - tStart;
+      const tStart = Date.now();
+      for (let w = 0; w < waves; w++, wave++) {
+        // A fixed shuffle per wave so that neighbours in the list do not always change together.
+        const order = agents.map((a, i) => ({ a, i, k: (i * 7919 + wave * 104729) % agentCount }));
+        order.sort((x, y) => x.k - y.k);
+        const waveStart = Date.now();
+        let next = 0;
+        while (next < order.length) {
+          // Change k is due at waveStart + k × interval; every tick sends what is due (an even pace at any rate).
+          const now = Date.now();
+          const due = Math.min(order.length, Math.floor((now - waveStart) / interval) + 1);
+          if (due <= next) {
+            await sleep(Math.min(TICK_MS, Math.max(1, waveStart + next * interval - now)));
+            continue;
+          }
+          const byStatus = new Map<string, string[]>();
+          for (const { a, i } of order.slice(next, due)) {
+            const status = target(i, wave);
+            byStatus.set(status, [...(byStatus.get(status) ?? []), a]);
+          }
+          next = due;
+          const sends: Promise<void>[] = [];
+          for (const [status, users] of byStatus) {
+            const at = Date.now();
+            for (const u of users) p.changes.set(u, [...(p.changes.get(u) ?? []), { status, at }]);
+            sends.push(swarm.send(users, { action: 'setStatus', status }));
+            p.sent += users.length;
+          }
+          await Promise.all(sends);
+        }
+        process.stdout.write(
+          `    wave ${w + 1}/${waves} sent in ${((Date.now() - waveStart) / 1000).toFixed(1)} s; supervisor events so far ${p.received}/${p.sent * supervisorCount}\n`,
+        );
+      }
+      const sendMs = Date.now() - tStart;
 
-    // Drain: until every push and reply arrived, nothing arrived for 5 s, or 120 s passed. (Replies come last: the
-    // setStatus handler answers once every push of its change is posted.)
-    const expected = sent * supervisorCount;
-    const drainDeadline = Date.now() + 120_000;
-    lastProgress = Date.now();
-    while (
-      (received < expected || replyLatency.length + failedFrames < sent) &&
-      Date.now() - lastProgress < 5_000 &&
-      Date.now() < drainDeadline
-    ) {
-      await sleep(100);
-    }
-    const allMs = Date.now() - tStart;
-    measuring = false;
+      // Drain: until every event and reply arrived, nothing arrived for 5 s, or 120 s passed.
+      const expected = p.sent * supervisorCount;
+      const drainDeadline = Date.now() + 120_000;
+      lastProgress = Date.now();
+      while (
+        (p.received < expected || p.replyLatency.length + p.failedFrames < p.sent) &&
+        Date.now() - lastProgress < 5_000 &&
+        Date.now() < drainDeadline
+      ) {
+        await sleep(100);
+      }
+      // Late stragglers of this phase (auto-Offline, …) must not count in the next one.
+      await sleep(500);
+      phase = undefined;
+      const allMs = Date.now() - tStart;
 
-    const push = stats(pushLatency);
-    const own = stats(ownPushLatency);
-    const reply = stats(replyLatency);
-    const spreads = [...fanOut.values()];
-    const first = stats(spreads.map((s) => s.first));
-    const fanSpan = stats(spreads.map((s) => s.last - s.first));
-    const round = (n: number) => Math.round(n);
-    process.stdout.write(
-      [
-        `  ${sent} changes sent in ${(sendMs / 1000).toFixed(1)} s (${round(sent / (sendMs / 1000))}/s); all pushes in after ${(allMs / 1000).toFixed(1)} s`,
-        `  supervisor pushes: ${received}/${expected} received (other feed frames: ${JSON.stringify(Object.fromEntries(unmatched))}; ${errors} error frames; ${failedFrames} setStatus answered 'Internal server error')`,
-        `  change → supervisor socket:  p50 ${push.p50} ms  p90 ${push.p90} ms  p99 ${push.p99} ms  max ${push.max} ms  (target p99 ≤ 150 ms${push.p99 <= 150 ? ', met' : ', MISSED'})`,
-        `  change → first supervisor:   p50 ${first.p50} ms  p99 ${first.p99} ms; first → last supervisor of a change: p50 ${fanSpan.p50} ms  p99 ${fanSpan.p99} ms`,
-        `  change → agent's own push:   p50 ${own.p50} ms  p99 ${own.p99} ms  (${own.count})`,
-        `  change → status-set reply:   p50 ${reply.p50} ms  p99 ${reply.p99} ms  (${reply.count}; sent after all pushes of the change)`,
-        '',
-      ].join('\n'),
-    );
-    return {
-      agents: agentCount,
-      changes: sent,
-      supervisors: supervisorCount,
-      changes_per_s: round(sent / (sendMs / 1000)),
-      expected_pushes: expected,
-      received_pushes: received,
-      p50_ms: push.p50,
-      p99_ms: push.p99,
-      max_ms: push.max,
-      first_push_p50_ms: first.p50,
-      first_push_p99_ms: first.p99,
-      fanout_span_p99_ms: fanSpan.p99,
-      own_push_p99_ms: own.p99,
-      reply_p50_ms: reply.p50,
-      reply_p99_ms: reply.p99,
-      unmatched_frames: [...unmatched.values()].reduce((a, b) => a + b, 0),
-      error_frames: errors,
-      internal_errors: failedFrames,
-    };
+      const push = stats(p.pushLatency);
+      const own = stats(p.ownPushLatency);
+      const reply = stats(p.replyLatency);
+      const spreads = [...p.fanOut.values()];
+      const first = stats(spreads.map((x) => x.first));
+      const fanSpan = stats(spreads.map((x) => x.last - x.first));
+      const round = (n: number) => Math.round(n);
+      const missing = Math.max(0, expected - p.received);
+      const noReply = Math.max(0, p.sent - p.replyLatency.length - p.failedFrames);
+      const errors = p.errors + p.failedFrames + missing + noReply;
+      const postsPerChange = p.sent > 0 ? p.posts / p.sent : Number.NaN;
+      const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
+      process.stdout.write(
+        [
+          `    ${p.sent} changes sent in ${(sendMs / 1000).toFixed(1)} s (${round(p.sent / (sendMs / 1000))}/s); all in after ${(allMs / 1000).toFixed(1)} s`,
+          `    supervisor events: ${p.received}/${expected} received in ${p.feedFrames} feed frames (other feed events: ${JSON.stringify(Object.fromEntries(p.unmatched))}); errors ${errors} (${p.errors} error frames, ${p.failedFrames} 'Internal server error', ${missing} events missing, ${noReply} replies missing) (goal 0, ${met(errors === 0)})`,
+          `    change → supervisor socket:  p50 ${push.p50} ms  p90 ${push.p90} ms  p99 ${push.p99} ms  max ${push.max} ms  (goal p99 ≤ 300 ms, ${met(push.p99 <= 300)})`,
+          `    change → first supervisor:   p50 ${first.p50} ms  p99 ${first.p99} ms; first → last supervisor of a change: p50 ${fanSpan.p50} ms  p99 ${fanSpan.p99} ms`,
+          `    change → agent's own push:   p50 ${own.p50} ms  p99 ${own.p99} ms  (${own.count})`,
+          `    change → status-set reply:   p50 ${reply.p50} ms  p99 ${reply.p99} ms  (${reply.count}; goal p99 ≤ 100 ms, ${met(reply.p99 <= 100)})`,
+          `    @connections posts per change: ${postsPerChange.toFixed(2)} (${p.posts} posts; one per supervisor per change would be ${supervisorCount + 1})`,
+          '',
+        ].join('\n'),
+      );
+      cases.push({
+        rate,
+        changes: p.sent,
+        changes_per_s: round(p.sent / (sendMs / 1000)),
+        expected_events: expected,
+        received_events: p.received,
+        feed_frames: p.feedFrames,
+        p50_ms: push.p50,
+        p99_ms: push.p99,
+        max_ms: push.max,
+        first_push_p99_ms: first.p99,
+        fanout_span_p99_ms: fanSpan.p99,
+        own_push_p99_ms: own.p99,
+        reply_p50_ms: reply.p50,
+        reply_p99_ms: reply.p99,
+        posts_per_change: Math.round(postsPerChange * 100) / 100,
+        errors,
+        error_frames: p.errors,
+        internal_errors: p.failedFrames,
+        unmatched_events: [...p.unmatched.values()].reduce((a, b) => a + b, 0),
+      });
+    }
+    return { agents: agentCount, supervisors: supervisorCount, cases };
   } finally {
     clearInterval(keepAlive);
     await swarm?.close();

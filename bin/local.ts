@@ -33,7 +33,7 @@ const lines = [
   `  Lambda Invoke     ${runtime.urls.lambda}`,
   `  Scheduler         ${runtime.urls.scheduler}`,
   `  Connect           ${runtime.urls.connect}`,
-  `  Kinesis           ${runtime.urls.kinesis}  (streams "${STREAM_NAMES.agentEvents}": Connect agent events, "${STREAM_NAMES.telemetry}": agent telemetry)`,
+  `  Kinesis           ${runtime.urls.kinesis}  (streams "${STREAM_NAMES.agentEvents}": Connect agent events, "${STREAM_NAMES.telemetry}": agent telemetry, "${STREAM_NAMES.statusFeed}": the status feed)`,
   '',
   seeded ? `  Demo tenant "${DEMO_TENANT}": ${seeded.summary}` : '  No demo data (SEED=none).',
   `  Token:  npm run token -- --tenant ${DEMO_TENANT} --user alice --role agent`,

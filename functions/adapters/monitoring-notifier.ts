@@ -3,6 +3,7 @@ import type { Clock } from '#domain/clock.ts';
 import { epochSeconds } from '#domain/clock.ts';
 import type { Subscription, SubscriptionStore } from '#domain/monitoring.ts';
 import type { Delivery, DeliveryReport, Notifier, ServerEvent } from '#domain/notifier.ts';
+import type { FeedDeliveryPorts, FeedFrame } from '#domain/status-feed.ts';
 import type { StatusFeed } from '#domain/status-ports.ts';
 import { mapLimit } from '#shared/concurrency.ts';
 import { logger } from '#shared/powertools.ts';
@@ -52,7 +53,9 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
   }
 
   async feed(tenant: string): Promise<Subscription[]> {
-    return this.live(feedPk(tenant));
+    // Strongly consistent (monitors too): the feed consumer reads them per batch, and a connection that subscribed
+    // (then read its snapshot) must get every change committed after that.
+    return this.live(feedPk(tenant), true);
   }
 
   async addMonitor(sub: Subscription & { readonly agent: string }): Promise<void> {
@@ -77,7 +80,7 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
   }
 
   async monitors(tenant: string): Promise<Subscription[]> {
-    return this.live(monitorsPk(tenant));
+    return this.live(monitorsPk(tenant), true);
   }
 
   async removeConnection(tenant: string, connectionId: string): Promise<void> {
@@ -93,9 +96,10 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
     ]);
   }
 
-  private async live(pk: string): Promise<Subscription[]> {
+  private async live(pk: string, consistent = false): Promise<Subscription[]> {
     const { items } = await queryAll(this.client, {
       TableName: this.table,
+      ...(consistent ? { ConsistentRead: true } : {}),
       KeyConditionExpression: 'pk = :pk',
       // DynamoDB deletes expired items lazily: a subscription past its connection's life is ignored.
       FilterExpression: '#ttl > :now',
@@ -186,7 +190,40 @@ async function postToSubscriptions(
   return delivered;
 }
 
-/** The tenant status feed: every status change goes to the connections that sent `subscribeStatus`. */
+/**
+ * The delivery side of the status feed stream (`deliverFeedBatch`): subscriptions read fresh from the table (never
+ * from a cache: a new subscriber must get the very next batch), frames posted in order to each connection, and the
+ * agents' own events pushed through THE notifier (so monitors see them too).
+ */
+export class FeedConnections implements FeedDeliveryPorts {
+  constructor(
+    private readonly subscriptions: SubscriptionStore,
+    private readonly gateway: ConnectionGateway,
+    private readonly notifier: Notifier,
+  ) {}
+
+  subscribers(tenant: string): Promise<Subscription[]> {
+    return this.subscriptions.feed(tenant);
+  }
+
+  async post(subs: readonly Subscription[], frames: readonly FeedFrame[]): Promise<void> {
+    // Frame by frame (almost always one): each connection gets them in order, connections side by side.
+    for (const frame of frames) await postToSubscriptions(this.gateway, this.subscriptions, subs, frame);
+  }
+
+  async toAgents(tenant: string, deliveries: readonly Delivery[]): Promise<void> {
+    await this.notifier.toEach(tenant, deliveries);
+  }
+
+  warn(message: string, details: Record<string, unknown>): void {
+    logger.warn(message, details);
+  }
+}
+
+/**
+ * Pushes straight to the feed subscribers, inside the caller's request: what reports and alerts use (one event per
+ * request, at human pace). Status changes and agent events go through the feed stream instead (FeedConnections).
+ */
 export class FeedPublisher implements StatusFeed {
   constructor(
     private readonly subscriptions: SubscriptionStore,

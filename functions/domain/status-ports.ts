@@ -164,6 +164,15 @@ export interface StatusFeed {
   publish(tenant: string, event: ServerEvent): Promise<void>;
 }
 
+/**
+ * Where status changes and agent events go: the feed stream, delivered in coalesced `feed` frames (status-feed.ts).
+ * Publishing costs one stream write, never a push: the change's request does not wait for supervisors.
+ */
+export interface StatusChangeFeed extends StatusFeed {
+  /** `agent`: the event is also the agent's own — its connections and its silent monitors get it too. */
+  publish(tenant: string, event: ServerEvent, options?: { readonly agent?: string }): Promise<void>;
+}
+
 /** Internal domain events other capabilities (alerts) subscribe to. */
 export type DomainEvent =
   | {

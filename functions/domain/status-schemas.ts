@@ -85,3 +85,15 @@ export const connectInstanceArnSchema = z
   .regex(/^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/[0-9a-f-]{36}$/, 'a Connect instance ARN');
 /** PUT /operator/tenants/{tenant}/connect-instance */
 export const bindInstanceBodySchema = z.object({ instanceArn: connectInstanceArnSchema }).strict();
+
+/**
+ * A record of the status feed stream (written by status changes and agent events, read by the feed consumer). The
+ * event is the frame subscribers get; it must have a `type`. Unknown keys of the event pass (it is our own frame).
+ */
+export const feedRecordSchema = z
+  .object({
+    tenant: z.string().min(1).max(200),
+    event: z.looseObject({ type: z.string().min(1).max(64) }),
+    agent: agentIdSchema.optional(),
+  })
+  .strict();

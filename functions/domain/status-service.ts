@@ -23,7 +23,7 @@ import type {
   PersistedEffects,
   PresenceStore,
   ReasonStore,
-  StatusFeed,
+  StatusChangeFeed,
   StatusRequest,
   StatusStore,
 } from './status-ports.ts';
@@ -50,7 +50,8 @@ export interface StatusDeps {
   readonly clock: Clock;
   /** THE notifier (a MonitoringNotifier in production): what the agent receives is mirrored to its monitors. */
   readonly notifier: Notifier;
-  readonly feed: StatusFeed;
+  /** Status changes go to the feed stream: the agent's own push and the supervisors' feed leave from there. */
+  readonly feed: StatusChangeFeed;
   readonly events: DomainEvents;
   /**
    * Present when the deployment serves Connect instances: changes not coming from Connect are queued for the
@@ -232,14 +233,13 @@ async function afterCommit(
     steps.push(['request cancel', () => cancelRequest(deps, tenant, pending, next.by ?? next.source)]);
   if (visibleChange(prev, next))
     steps.push([
-      'status push',
+      'status feed publish',
       async () => {
         const reasons = await deps.reasons.list(tenant);
         const event = statusEvent(next, prev.status, labelOf(next.status, reasons));
-        await bestEffort(deps, 'status push', [
-          deps.notifier.toUser(tenant, agent, event),
-          deps.feed.publish(tenant, event),
-        ]);
+        // One stream write: the agent's other connections, its monitors and the feed subscribers are pushed by the
+        // feed consumer, so the change is answered without waiting for any of them.
+        await deps.feed.publish(tenant, event, { agent });
       },
     ]);
   for (const [what, step] of steps) {

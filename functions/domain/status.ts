@@ -128,6 +128,11 @@ export interface StatusEvent {
   readonly pendingRequest?: string;
   readonly team?: string;
   readonly queues: readonly string[];
+  /**
+   * The record's version: it grows with every change of the agent. Two changes committed a moment apart may reach the
+   * feed stream in the other order (two requests publishing side by side), so consoles keep the highest one.
+   */
+  readonly version: number;
   readonly [key: string]: unknown;
 }
 
@@ -153,6 +158,7 @@ export function statusEvent(record: AgentStatus, previous: StatusCode, label: st
     ...(record.pendingRequest ? { pendingRequest: record.pendingRequest } : {}),
     ...(record.team ? { team: record.team } : {}),
     queues: record.queues,
+    version: record.version,
   };
 }
 

@@ -5,8 +5,9 @@ import { DynamoConnectBindingStore } from '#adapters/connect-binding-repository.
 import { ConnectStatusPort, SdkConnectStatusClient } from '#adapters/connect-status-sync.ts';
 import { DynamoSyncQueue } from '#adapters/connect-sync-queue.ts';
 import { DynamoDirectoryRepository } from '#adapters/directory-repository.ts';
-import { FeedPublisher } from '#adapters/monitoring-notifier.ts';
+import { DynamoSubscriptionStore, FeedConnections, MonitoringNotifier } from '#adapters/monitoring-notifier.ts';
 import { InProcessDomainEvents } from '#adapters/status-domain-events.ts';
+import { KinesisStatusFeed } from '#adapters/status-feed-stream.ts';
 import {
   DynamoApprovalStore,
   DynamoPresenceStore,
@@ -20,12 +21,14 @@ import type { AgentDirectory } from '#domain/directory.ts';
 import type { Principal } from '#domain/principal.ts';
 import type { TenantSettings } from '#domain/settings.ts';
 import type { SyncDeps } from '#domain/status-connect-sync.ts';
+import type { DomainEvents, StatusChangeFeed } from '#domain/status-ports.ts';
 import { type ActivityMemo, recordActivity, type SettingsReader, type StatusDeps } from '#domain/status-service.ts';
 import { loadEnv } from './env.ts';
 import { logger } from './powertools.ts';
 import {
   clock,
   connectionGateway,
+  connectionNotifier,
   documentClient,
   mainTable,
   notifier,
@@ -66,13 +69,39 @@ export const syncQueue = once(() => new DynamoSyncQueue(documentClient(), mainTa
 export const bindingStore = once(() => new DynamoConnectBindingStore(documentClient(), mainTable()));
 
 export { subscriptionStore };
-export const statusFeed = once(() => new FeedPublisher(subscriptionStore(), gateway()));
+/**
+ * The status feed stream (`STREAM_STATUS_FEED`, registry `writesStreams: ['statusFeed']`): status changes and agent
+ * events leave through it — one route to the agents' other connections, their monitors and the supervisors' feed.
+ */
+export const statusFeed = once<StatusChangeFeed>(
+  () => new KinesisStatusFeed(loadEnv({ STREAM_STATUS_FEED: z.string().min(1) }).STREAM_STATUS_FEED),
+);
 export const domainEvents = once(() => {
   const events = new InProcessDomainEvents(statusFeed());
   // Alerts: still active at the next contact offered, or at session end, they close Not Acknowledged.
   events.subscribe(onAgentEvent(alertLifecycleDeps));
   return events;
 });
+
+/**
+ * What the feed consumer (StreamStatusFeed) delivers through: @connections, and subscriptions read fresh per batch —
+ * feed and monitors alike (THE notifier's decorator, here without its cache): this one long-lived consumer must
+ * serve a supervisor who subscribed or started monitoring a moment ago.
+ */
+export const feedDelivery = once(() => {
+  const fresh = new DynamoSubscriptionStore(documentClient(), mainTable(), clock);
+  return new FeedConnections(fresh, gateway(), new MonitoringNotifier(connectionNotifier(), fresh, gateway()));
+});
+
+/**
+ * Functions that only read statuses have no access to the feed stream, and nothing they run publishes: if something
+ * ever did, it fails loudly (a registry `access` to add) rather than dropping the event.
+ */
+const readOnly = (what: string) => () => {
+  throw new Error(`This function cannot publish ${what}: it has no access to the status feed stream`);
+};
+const noFeed: StatusChangeFeed = { publish: async () => readOnly('status events')() };
+const noEvents: DomainEvents = { publish: async () => readOnly('domain events')() };
 
 /** THE notifier (composed in runtime.ts): monitors see what their agent sees. */
 export const monitoringNotifier = notifier;
@@ -109,8 +138,8 @@ export const statusDeps = once<StatusDeps>(() => {
     settings: cachedSettings(),
     clock,
     notifier: monitoringNotifier(),
-    feed: statusFeed(),
-    events: domainEvents(),
+    feed: noFeed,
+    events: noEvents,
     newId: () => randomUUID(),
     warn: (message, details) => logger.warn(message, details),
     directory: directoryRepository(),
@@ -119,14 +148,17 @@ export const statusDeps = once<StatusDeps>(() => {
 
 /**
  * What changing statuses needs: everything above plus Amazon Connect — a change is queued for the instance bound to
- * the tenant and the instance's paced worker started at once. Read at init and required (registry access
- * `connect: []` and `invokes: ['ScheduleStatusConnectSync']`), whether or not this deployment serves an instance yet.
+ * the tenant and the instance's paced worker started at once — and the feed stream, where the change is published.
+ * Read at init and required (registry access `connect: []`, `invokes: ['ScheduleStatusConnectSync']` and
+ * `writesStreams: ['statusFeed']`), whether or not this deployment serves an instance yet.
  */
 export const statusChangeDeps = once<StatusDeps>(() => {
   const worker = loadEnv({ FN_SCHEDULE_STATUS_CONNECT_SYNC: z.string().min(1) }).FN_SCHEDULE_STATUS_CONNECT_SYNC;
   const instances = connectInstances();
   return {
     ...statusDeps(),
+    feed: statusFeed(),
+    events: domainEvents(),
     // No instance configured: nothing can be bound, so no lookup per change.
     ...(instances.length > 0 ? { connect: new ConnectStatusPort(bindingStore(), new LambdaClient({}), worker) } : {}),
   };

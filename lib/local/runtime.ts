@@ -151,7 +151,16 @@ export const localHeartbeatLines = (instanceArns: readonly string[]) =>
   );
 export const SCHEDULE_GROUP = 'agent-messenger';
 /** Local names of the Kinesis streams (the CDK stack creates them, or imports Connect's). */
-export const STREAM_NAMES: Record<StreamKey, string> = { agentEvents: 'agent-events', telemetry: 'telemetry' };
+export const STREAM_NAMES: Record<StreamKey, string> = {
+  agentEvents: 'agent-events',
+  telemetry: 'telemetry',
+  statusFeed: 'status-feed',
+};
+/**
+ * How often the local event source mapping reads an idle shard of an enhanced fan-out consumer: AWS pushes records to
+ * such a consumer within ≈70 ms; a 50 ms read plays that locally (a standard consumer keeps the poller's default).
+ */
+const ENHANCED_FAN_OUT_POLL_MS = 50;
 
 const functionArn = (name: string) => `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${name}`;
 /** Where the issuer keeps its key pair, so that `npm run token` signs with the running runtime's key. */
@@ -360,6 +369,7 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
             region: LOCAL_REGION,
             consumer: { name: def.name, handler },
             batchSize: t.batchSize,
+            ...(t.enhancedFanOut ? { pollIntervalMs: ENHANCED_FAN_OUT_POLL_MS } : {}),
             // Read what is retained: producers may write before the poller has its iterators, and with a persisted
             // data directory the consumer's conditional writes make a replay harmless.
             startingPosition: 'TRIM_HORIZON',

@@ -1,13 +1,19 @@
 import type { HandlerDefinition } from './types.ts';
 
 const rw = { tables: { main: 'readwrite' } } as const;
-/** Functions whose status changes push to agents, the feed and monitors. */
+/** Functions that push to connections (subscribe replies, approval requests to supervisors). */
 const pushes = { tables: { main: 'readwrite' }, manageConnections: true } as const;
 /**
  * …and may queue PutUserStatus for the tenant's instance: they read the configured instances (`connect: []` grants no
  * Connect action — the call itself is the sync worker's) and start the worker at once with an async invoke.
  */
-const changes = { ...pushes, connect: [], invokes: ['ScheduleStatusConnectSync'] } as const;
+const changes = {
+  ...pushes,
+  connect: [],
+  invokes: ['ScheduleStatusConnectSync'],
+  // Every change is published to the status feed stream (its pushes leave from the feed consumer).
+  writesStreams: ['statusFeed'],
+} as const;
 
 /** Agent status and supervision: statuses, approvals, live feed, silent monitor, Connect agent events and sync. */
 export const statusHandlers: readonly HandlerDefinition[] = [
@@ -152,6 +158,16 @@ export const statusHandlers: readonly HandlerDefinition[] = [
     trigger: { kind: 'kinesis', stream: 'agentEvents', batchSize: 100 },
     access: changes,
     timeoutSeconds: 60,
+  },
+  {
+    name: 'StreamStatusFeed',
+    entry: 'functions/handlers/stream/status-feed.ts',
+    description: "Delivers the status feed: a tenant's changes since the last run as one frame per subscriber",
+    // Enhanced fan-out: a change reaches consoles in ≈70 ms plus the posts, where a polled shard adds up to a second.
+    trigger: { kind: 'kinesis', stream: 'statusFeed', batchSize: 1000, enhancedFanOut: true },
+    // readwrite: a 410 Gone removes that connection's subscriptions.
+    access: { tables: { main: 'readwrite' }, manageConnections: true },
+    timeoutSeconds: 30,
   },
   {
     name: 'ScheduleStatusInactivity',

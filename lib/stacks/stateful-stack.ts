@@ -144,7 +144,18 @@ export class StatefulStack extends Stack {
       shardCount: 1,
       removalPolicy: config.removalPolicy,
     });
-    this.streams = { agentEvents, telemetry };
+    // Status feed (status changes and agent events on their way to consoles): partitioned by tenant, so a tenant's
+    // changes keep their order and its consumer run sees them together. One shard takes 1,000 records/s — a floor of
+    // thousands of agents changing several times a minute; add shards for more tenants (tenants spread by key).
+    // Worth seconds: the 24 h minimum retention is plenty for retries.
+    const statusFeed = new kinesis.Stream(this, 'StatusFeed', {
+      encryption: kinesis.StreamEncryption.MANAGED,
+      retentionPeriod: Duration.hours(24),
+      streamMode: kinesis.StreamMode.PROVISIONED,
+      shardCount: 1,
+      removalPolicy: config.removalPolicy,
+    });
+    this.streams = { agentEvents, telemetry, statusFeed };
 
     const own = new Set(
       config.connectInstances

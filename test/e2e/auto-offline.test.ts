@@ -40,7 +40,7 @@ describe('auto-Offline end to end', () => {
     expect((await lively.request({ action: 'setStatus', status: 'available' })).type).toBe('status-set');
     const keepAlive = setInterval(() => lively.send({ action: 'ping' }), 5_000);
     const offline = (after: number) =>
-      sam.waitFor(
+      sam.waitForFeedEvent(
         (f) =>
           f.type === 'status' && f.agent === 'quiet' && f.status === 'offline' && Date.parse(String(f.since)) > after,
         140_000,
@@ -60,7 +60,9 @@ describe('auto-Offline end to end', () => {
       const late = Date.parse(String(second.since)) - lastActivity;
       expect(late).toBeGreaterThanOrEqual(30_000);
       expect(late).toBeLessThan(30_000 + 5_000 + 2_000 + 5_000);
-      expect(sam.frames.some((f) => f.type === 'status' && f.agent === 'lively' && f.status === 'offline')).toBe(false);
+      expect(sam.feedEvents().some((f) => f.type === 'status' && f.agent === 'lively' && f.status === 'offline')).toBe(
+        false,
+      );
     } finally {
       clearInterval(keepAlive);
     }

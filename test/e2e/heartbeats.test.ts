@@ -111,14 +111,15 @@ describe('heartbeats end to end', () => {
       outcome: { result: 'no-answer' },
     });
 
-    // Between started and finished, bob's own socket saw the call ring and connect: Connect's agent events, through
-    // the Kinesis consumer.
+    // After started, bob's own socket saw the call ring and connect: Connect's agent events, through the agent-event
+    // consumer and the status feed. (Whether they arrive before `heartbeat.finished` is not ordered: the flow's callback
+    // and Connect's agent event stream are two paths, in the cloud as here.)
+    await bob.waitFor((f) => f.type === 'status' && f.status === 'in-call', 10_000);
     const order = bob.frames.map((f) => (f.type === 'status' ? `status:${String(f.status)}` : String(f.type)));
     const at = (s: string) => order.indexOf(s);
     expect(at('heartbeat.started')).toBeGreaterThanOrEqual(0);
     expect(at('status:ringing')).toBeGreaterThan(at('heartbeat.started'));
     expect(at('status:in-call')).toBeGreaterThan(at('status:ringing'));
-    expect(at('heartbeat.finished')).toBeGreaterThan(at('status:in-call'));
     // Wrap-up, then Connect's Available with no contact ("idle"): free again.
     await bob.waitFor((f) => f.type === 'status' && f.status === 'wrap-up', 10_000);
     await bob.waitFor((f) => f.type === 'status' && f.status === 'idle' && f.source === 'connect', 10_000);

@@ -121,7 +121,7 @@ describe('tokens, sockets and monitoring end to end', () => {
     const aliceToken = await token({ user: 'alice', role: 'agent' });
     const alice = await connect(aliceToken);
     expect(await alice.request({ action: 'setStatus', status: 'available' })).toMatchObject({ type: 'status-set' });
-    await sue.waitFor((f) => f.type === 'status' && f.agent === 'alice' && f.status === 'available');
+    await sue.waitForFeedEvent((f) => f.type === 'status' && f.agent === 'alice' && f.status === 'available');
     await sue.waitFor((f) => f.type === 'monitor' && f.agent === 'alice');
 
     // Wait until both tokens have expired.

@@ -81,8 +81,8 @@ describe('agent status end to end', () => {
     ]);
 
     const isAlice = (status: string) => (f: Frame) => f.type === 'status' && f.agent === 'alice' && f.status === status;
-    await sam.waitFor(isAlice('ringing'), 15_000);
-    const inCall = await sam.waitFor(isAlice('in-call'), 15_000);
+    await sam.waitForFeedEvent(isAlice('ringing'), 15_000);
+    const inCall = await sam.waitForFeedEvent(isAlice('in-call'), 15_000);
     expect(inCall).toMatchObject({ source: 'connect', contacts: 1 });
 
     // An older event arriving late changes nothing.

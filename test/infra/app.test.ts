@@ -332,9 +332,10 @@ describe('configured variants', () => {
     const arn = 'arn:aws:kinesis:eu-west-2:123456789012:stream/connect-agent-events';
     const s = synthApp({ agentEventStreamArn: arn });
 
-    // Only the telemetry stream (always created: nothing outside the app writes to it).
+    // Only the telemetry and status feed streams (always created: nothing outside the app writes to them).
     expect(resourcesOf(s.statefulTemplate, 'AWS::Kinesis::Stream').map(([id]) => id)).toEqual([
       expect.stringMatching(/^Telemetry/),
+      expect.stringMatching(/^StatusFeed/),
     ]);
     s.apiTemplate.hasOutput('AgentEventStreamName', { Value: 'connect-agent-events' });
   });

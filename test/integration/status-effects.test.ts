@@ -158,7 +158,7 @@ describe("a status change's side effects survive a failure", () => {
       expect.arrayContaining([
         'Connect worker start failed after the status was saved',
         'session-ended event failed after the status was saved',
-        'status push failed',
+        'status feed publish failed after the status was saved',
       ]),
     );
   });

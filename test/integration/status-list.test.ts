@@ -78,10 +78,9 @@ describe('supervisor list and the directory', () => {
     await subscribeStatus({ subscriptions: h.subscriptions, clock: h.clock }, sup1, 'conn-s1', h.tokenExp());
     const { record } = (await setOwnStatus(h.deps, agent, 'available')) as { record: { team?: string } };
     expect(statusView(record as never)).toMatchObject({ team: 'blue', queues: ['sales', 'support'] });
-    for (const conn of ['conn-a1', 'conn-s1'])
-      expect(h.gateway.received(conn)).toEqual([
-        expect.objectContaining({ type: 'status', agent: 'a1', team: 'blue', queues: ['sales', 'support'] }),
-      ]);
+    const event = expect.objectContaining({ type: 'status', agent: 'a1', team: 'blue', queues: ['sales', 'support'] });
+    expect(h.gateway.received('conn-a1')).toEqual([event]);
+    expect(h.gateway.received('conn-s1')).toEqual([{ type: 'feed', events: [event] }]);
     // An admin moves the agent: the list shows it at once, the next change's event too.
     await h.directory.put(profile('a1', 'green', []));
     const page = await listAgents(listDeps(), sup1, { limit: 10 });
@@ -89,7 +88,7 @@ describe('supervisor list and the directory', () => {
       expect.objectContaining({ agent: 'a1', team: 'green', queues: [] }),
     ]);
     await setOwnStatus(h.deps, agent, 'busy');
-    expect(h.gateway.received('conn-s1').at(-1)).toMatchObject({ status: 'busy', team: 'green', queues: [] });
+    expect(h.gateway.received('conn-s1').at(-1)?.events).toMatchObject([{ status: 'busy', team: 'green', queues: [] }]);
   });
 
   it('lists agents who never set a status as Offline since they joined the directory, with a stable since', async () => {

@@ -281,9 +281,10 @@ describe('live supervision', () => {
     const serialized = JSON.stringify(agentFrames);
     for (const leak of ['monitor', 's2', 'conn-s2', 'subscri']) expect(serialized).not.toContain(leak);
 
+    // The feed's frames carry batches (here each change is a batch of its own: the harness delivers at once).
     expect(h.gateway.received('conn-s1')).toEqual([
-      expect.objectContaining({ type: 'status', agent: 'a1', status: 'available' }),
-      expect.objectContaining({ type: 'status', agent: 'a2', status: 'busy' }),
+      { type: 'feed', events: [expect.objectContaining({ type: 'status', agent: 'a1', status: 'available' })] },
+      { type: 'feed', events: [expect.objectContaining({ type: 'status', agent: 'a2', status: 'busy' })] },
     ]);
     expect(h.gateway.received('conn-s2')).toEqual([
       { type: 'monitor', agent: 'a1', event: expect.objectContaining({ type: 'status', status: 'available' }) },

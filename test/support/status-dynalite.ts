@@ -10,7 +10,7 @@ import { createDocumentClient } from '../../functions/adapters/dynamo.ts';
 import {
   CachedSubscriptionStore,
   DynamoSubscriptionStore,
-  FeedPublisher,
+  FeedConnections,
   MonitoringNotifier,
 } from '../../functions/adapters/monitoring-notifier.ts';
 import { InProcessDomainEvents } from '../../functions/adapters/status-domain-events.ts';
@@ -30,8 +30,10 @@ import type {
   GroupKind,
 } from '../../functions/domain/directory.ts';
 import { AppError } from '../../functions/domain/errors.ts';
+import type { ServerEvent } from '../../functions/domain/notifier.ts';
 import type { Principal } from '../../functions/domain/principal.ts';
-import type { DomainEvent } from '../../functions/domain/status-ports.ts';
+import { deliverFeedBatch, type FeedDeliveryPorts } from '../../functions/domain/status-feed.ts';
+import type { DomainEvent, StatusChangeFeed } from '../../functions/domain/status-ports.ts';
 import type { StatusDeps } from '../../functions/domain/status-service.ts';
 import { DEFAULT_SETTINGS, type TenantSettings } from '../../functions/shared/settings-schema.ts';
 import { addTransactions } from '../../lib/local/dynamo-transactions.ts';
@@ -200,6 +202,18 @@ export interface Harness {
 
 let ids = 0;
 
+/**
+ * The feed stream without the stream: each published record is delivered at once, as a batch of its own, by the
+ * consumer's own delivery code (the stream and its batching are covered by the e2e tests and the property test).
+ */
+function inlineFeed(ports: FeedDeliveryPorts): StatusChangeFeed {
+  return {
+    async publish(tenant: string, event: ServerEvent, options: { readonly agent?: string } = {}) {
+      await deliverFeedBatch(ports, [{ tenant, event, ...(options.agent ? { agent: options.agent } : {}) }]);
+    },
+  };
+}
+
 /** Real DynamoDB adapters on dynalite, a fake gateway (frames per connection), a fake clock and directory. */
 export function statusHarness(
   client: DynamoDBDocumentClient,
@@ -214,7 +228,8 @@ export function statusHarness(
   const settings = new Map<string, TenantSettings>();
   const connections = new DynamoConnectionRepository(client, table, clock);
   const subscriptions = new CachedSubscriptionStore(new DynamoSubscriptionStore(client, table, clock), clock);
-  const feed = new FeedPublisher(subscriptions, gateway);
+  const notifier = new MonitoringNotifier(new ConnectionNotifier(connections, gateway), subscriptions, gateway);
+  const feed = inlineFeed(new FeedConnections(new DynamoSubscriptionStore(client, table, clock), gateway, notifier));
   const domainEvents = new InProcessDomainEvents(feed);
   domainEvents.subscribe(async (e) => {
     events.push(e);
@@ -230,7 +245,7 @@ export function statusHarness(
     presence: new DynamoPresenceStore(client, table),
     settings: { get: async (tenant) => settings.get(tenant) ?? DEFAULT_SETTINGS },
     clock,
-    notifier: new MonitoringNotifier(new ConnectionNotifier(connections, gateway), subscriptions, gateway),
+    notifier,
     feed,
     events: domainEvents,
     ...(options.connect

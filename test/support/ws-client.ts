@@ -56,6 +56,18 @@ export class TestClient {
     });
   }
 
+  /** The events of every `feed` frame received so far, in order (the status feed's batches, flattened). */
+  feedEvents(): Frame[] {
+    return this.frames.flatMap((f) => (f.type === 'feed' && Array.isArray(f.events) ? (f.events as Frame[]) : []));
+  }
+
+  /** Resolves with the first event (already received or future) of a `feed` frame that matches. */
+  async waitForFeedEvent(match: (e: Frame) => boolean, timeoutMs = 5000): Promise<Frame> {
+    const inFrame = (f: Frame) => (f.type === 'feed' && Array.isArray(f.events) ? (f.events as Frame[]) : []);
+    const frame = await this.waitFor((f) => inFrame(f).some(match), timeoutMs);
+    return inFrame(frame).find(match) as Frame;
+  }
+
   /** Sends a frame with a fresh `id` and waits for the reply carrying that id. */
   async request(frame: Record<string, unknown>, timeoutMs = 5000): Promise<Frame> {
     const id = `r${Math.random().toString(36).slice(2)}`;
