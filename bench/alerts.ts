@@ -130,7 +130,7 @@ async function handlerBench(): Promise<{ handler: number; decode: number; ratio:
       const res = await handler(e, context);
       if (res.batchItemFailures.length > 0) throw new Error('handler failed records');
     }
-    raised = h.alerts.all().length;
+    raised = h.alerts.items.size;
   };
   for (let i = 0; i < 3; i++) {
     decodePass(); // warm-up: JIT, caches
@@ -300,7 +300,8 @@ async function detectBench(args: string[]) {
         );
       }
     }
-    const settle = Date.now() + 15_000;
+    // Breaches whose alert has not come by the end of streaming get 30 s more: arriving then is late, not lost.
+    const settle = Date.now() + 30_000;
     while (latencies.length < completedAt.size && Date.now() < settle) await sleep(200);
     const missed = [...completedAt.keys()].filter((u) => !alertCount.has(u));
     if (missed.length > 0) {
@@ -320,7 +321,10 @@ async function detectBench(args: string[]) {
       agents: agentCount,
       cadence_s: cadence,
       breaches: completedAt.size,
-      alerts_received: latencies.length,
+      // Every agent's call degrades once: each should be alerted exactly once.
+      alerted: [...completedAt.keys()].filter((u) => alertCount.has(u)).length,
+      late: latencies.filter((ms) => ms > 1000).length,
+      lost: missed.length,
       agents_with_duplicate_alerts: duplicates,
       detect_p50_ms: percentile(sorted, 50),
       detect_p99_ms: percentile(sorted, 99),
@@ -347,13 +351,13 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     engine_samples_per_s: Math.round(engine),
     handler_samples_per_s: Math.round(handler),
     decode_samples_per_s: Math.round(decode),
-    handler_to_decode: Number(ratio.toFixed(3)),
+    handler_vs_decode: Number(ratio.toFixed(3)),
     handler_goal_met: handler >= 200_000 && ratio >= 0.6,
   };
   if (args.includes('--skip-runtime')) return { ...figures, agents: 0 };
   const detect = await detectBench(args);
   log(
-    `  detect: ${detect.alerts_received}/${detect.breaches} breaches alerted, p50 ${detect.detect_p50_ms} ms, p99 ${detect.detect_p99_ms} ms (goal ≤ 1,000), agents alerted twice: ${detect.agents_with_duplicate_alerts}, frame errors ${detect.frame_errors}`,
+    `  detect: ${detect.alerted}/${detect.agents} agents alerted (${detect.late} later than 1 s, ${detect.lost} lost), p50 ${detect.detect_p50_ms} ms, p99 ${detect.detect_p99_ms} ms (goal ≤ 1,000), agents alerted twice: ${detect.agents_with_duplicate_alerts}, frame errors ${detect.frame_errors}`,
   );
   return { ...figures, ...detect, detect_goal_met: detect.detect_p99_ms <= 1000 };
 }
