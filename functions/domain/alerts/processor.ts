@@ -160,7 +160,7 @@ async function publish(
   agent: string,
   finding: Finding,
 ): Promise<void> {
-  const evidence = finding.evidence.map((p) => ({ ...p, at: iso(p.t) }));
+  const evidence = finding.evidence.map((p) => Object.assign({ at: iso(p.t) }, p));
   let alert: Alert | undefined;
   if (finding.kind === 'raise') {
     const now = deps.clock.now();
