@@ -111,7 +111,8 @@ export async function applyAgentEvent(
   // it). Published after the commit, a failed subscriber would fail the record, but its redelivery would find the
   // event applied and publish nothing. Before, a failure leaves the status unwritten, so the retried record offers
   // the contact again; subscribers are idempotent (an alert closes once), so a repeat records nothing twice.
-  const knownRinging = current?.currentContact && current.status === 'ringing' ? [current.currentContact.contactId] : [];
+  const knownRinging =
+    current?.currentContact && current.status === 'ringing' ? [current.currentContact.contactId] : [];
   for (const contact of offeredContacts(event, knownRinging))
     await deps.events.publish({ type: 'contact-offered', tenant, agent, contact, at });
   const result = await commitStatus(deps, tenant, agent, build, current ? { current } : {});
