@@ -55,18 +55,6 @@ function rate(ms: number, fn: () => number): number {
   return (units / elapsed) * 1000;
 }
 
-async function rateAsync(ms: number, fn: () => Promise<number>): Promise<number> {
-  for (let i = 0; i < 3; i++) await fn();
-  let units = 0;
-  const start = process.hrtime.bigint();
-  let elapsed = 0;
-  while (elapsed < ms) {
-    units += await fn();
-    elapsed = Number(process.hrtime.bigint() - start) / 1e6;
-  }
-  return (units / elapsed) * 1000;
-}
-
 /**
  * A call that degrades for 20 of every 120 seconds (MOS ≈ 2.9) and is fine otherwise — far worse than a real floor,
  * so that breaches, raises and evidence updates are part of what is measured, not an afterthought.
@@ -119,33 +107,52 @@ function handlerRecords(round: number) {
   });
 }
 
+/**
+ * The handler and the bare decode of the same records (the same exported decode, the same schema), measured in
+ * alternating passes so that load from other processes weighs on both alike; each figure is its total units over its
+ * total time.
+ */
 async function handlerBench(): Promise<{ handler: number; decode: number; ratio: number }> {
-  const rounds = 24; // 2 minutes of every agent's telemetry, replayed round by round
+  const rounds = 24; // 10 minutes of every agent's telemetry (24 batches of 25 s), replayed round by round
   const events = Array.from({ length: rounds }, (_, r) => kinesisEvent(handlerRecords(r)));
-  const samplesPerEvent = 500 * SECONDS_PER_RECORD;
-  const decode = rate(3000, () => {
+  const samplesPerPass = events.length * 500 * SECONDS_PER_RECORD;
+  const decodePass = () => {
     for (const e of events) for (const r of e.Records) if (!decodeTelemetry(r).ok) throw new Error('bad record');
-    return events.length * samplesPerEvent;
-  });
-  let h = alertHarness();
-  const reset = () => {
-    h = alertHarness();
-    for (let a = 0; a < 100; a++) h.statuses.set('bench', `agent-${a}`, 'available');
-    return telemetryConsumer(h.deps);
   };
-  let handler = reset();
-  const context = {} as Context;
-  const handled = await rateAsync(3000, async () => {
-    // A fresh state per pass over the 2 minutes: replaying them would be late samples, skipped almost for free.
-    handler = reset();
+  let raised = 0;
+  const handlerPass = async () => {
+    // A fresh state per pass over the 10 minutes: replaying them would be late samples, skipped almost for free.
+    const h = alertHarness();
+    for (let a = 0; a < 100; a++) h.statuses.set('bench', `agent-${a}`, 'available');
+    const handler = telemetryConsumer(h.deps);
+    const context = {} as Context;
     for (const e of events) {
       const res = await handler(e, context);
       if (res.batchItemFailures.length > 0) throw new Error('handler failed records');
     }
-    return events.length * samplesPerEvent;
-  });
-  if (h.alerts.all().length === 0) throw new Error('the handler bench raised no alert: it measured nothing real');
-  return { handler: handled, decode, ratio: handled / decode };
+    raised = h.alerts.items.size;
+  };
+  for (let i = 0; i < 3; i++) {
+    decodePass(); // warm-up: JIT, caches
+    await handlerPass();
+  }
+  let decodeMs = 0;
+  let handlerMs = 0;
+  let passes = 0;
+  const started = performance.now();
+  while (performance.now() - started < 8000) {
+    let t = performance.now();
+    decodePass();
+    decodeMs += performance.now() - t;
+    t = performance.now();
+    await handlerPass();
+    handlerMs += performance.now() - t;
+    passes++;
+  }
+  if (raised === 0) throw new Error('the handler bench raised no alert: it measured nothing real');
+  const decode = (passes * samplesPerPass * 1000) / decodeMs;
+  const handler = (passes * samplesPerPass * 1000) / handlerMs;
+  return { handler, decode, ratio: handler / decode };
 }
 
 async function detectBench(args: string[]) {
@@ -293,7 +300,8 @@ async function detectBench(args: string[]) {
         );
       }
     }
-    const settle = Date.now() + 15_000;
+    // Breaches whose alert has not come by the end of streaming get 30 s more: arriving then is late, not lost.
+    const settle = Date.now() + 30_000;
     while (latencies.length < completedAt.size && Date.now() < settle) await sleep(200);
     const missed = [...completedAt.keys()].filter((u) => !alertCount.has(u));
     if (missed.length > 0) {
@@ -313,7 +321,10 @@ async function detectBench(args: string[]) {
       agents: agentCount,
       cadence_s: cadence,
       breaches: completedAt.size,
-      alerts_received: latencies.length,
+      // Every agent's call degrades once: each should be alerted exactly once.
+      alerted: [...completedAt.keys()].filter((u) => alertCount.has(u)).length,
+      late: latencies.filter((ms) => ms > 1000).length,
+      lost: missed.length,
       agents_with_duplicate_alerts: duplicates,
       detect_p50_ms: percentile(sorted, 50),
       detect_p99_ms: percentile(sorted, 99),
@@ -340,13 +351,13 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     engine_samples_per_s: Math.round(engine),
     handler_samples_per_s: Math.round(handler),
     decode_samples_per_s: Math.round(decode),
-    handler_to_decode: Number(ratio.toFixed(3)),
+    handler_vs_decode: Number(ratio.toFixed(3)),
     handler_goal_met: handler >= 200_000 && ratio >= 0.6,
   };
   if (args.includes('--skip-runtime')) return { ...figures, agents: 0 };
   const detect = await detectBench(args);
   log(
-    `  detect: ${detect.alerts_received}/${detect.breaches} breaches alerted, p50 ${detect.detect_p50_ms} ms, p99 ${detect.detect_p99_ms} ms (goal ≤ 1,000), agents alerted twice: ${detect.agents_with_duplicate_alerts}, frame errors ${detect.frame_errors}`,
+    `  detect: ${detect.alerted}/${detect.agents} agents alerted (${detect.late} later than 1 s, ${detect.lost} lost), p50 ${detect.detect_p50_ms} ms, p99 ${detect.detect_p99_ms} ms (goal ≤ 1,000), agents alerted twice: ${detect.agents_with_duplicate_alerts}, frame errors ${detect.frame_errors}`,
   );
   return { ...figures, ...detect, detect_goal_met: detect.detect_p99_ms <= 1000 };
 }

@@ -85,10 +85,8 @@ export async function applyAgentEvent(
   const profileFp = JSON.stringify(profile);
   const at = new Date(ts).toISOString();
 
-  let knownRinging: string[] = [];
   const build = (cur: AgentStatus): AgentStatus | undefined => {
     if (eventVerdict(cur, event.EventId, ts) !== 'apply') return undefined;
-    knownRinging = cur.currentContact && cur.status === 'ringing' ? [cur.currentContact.contactId] : [];
     const { currentContact: _c, nextStatus: _n, by: _b, team: _t, ...rest } = cur;
     const next: AgentStatus = {
       ...rest,
@@ -109,13 +107,17 @@ export async function applyAgentEvent(
   // The directory first: if it fails, the record is not written and the retried event does it all again.
   if (cached?.profileFp !== profileFp) await deps.directory.syncFromConnect(tenant, agent, profile);
   const current = cached ?? undefined;
-  const result = await commitStatus(deps, tenant, agent, build, current ? { current } : {});
-  cache.set(key, result.record);
-  if (!result.written) return 'unchanged';
-
+  // "Contact offered" before the commit: its subscribers must not miss it (the agent's unacknowledged alerts clear on
+  // it). Published after the commit, a failed subscriber would fail the record, but its redelivery would find the
+  // event applied and publish nothing. Before, a failure leaves the status unwritten, so the retried record offers
+  // the contact again; subscribers are idempotent (an alert closes once), so a repeat records nothing twice.
+  const knownRinging =
+    current?.currentContact && current.status === 'ringing' ? [current.currentContact.contactId] : [];
   for (const contact of offeredContacts(event, knownRinging))
     await deps.events.publish({ type: 'contact-offered', tenant, agent, contact, at });
-  return 'applied';
+  const result = await commitStatus(deps, tenant, agent, build, current ? { current } : {});
+  cache.set(key, result.record);
+  return result.written ? 'applied' : 'unchanged';
 }
 
 /** Nothing a supervisor, report or the directory would notice: the write is skipped (heartbeats). */

@@ -1,6 +1,11 @@
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { agentEventConsumer } from '../../functions/adapters/agent-event-consumer.ts';
+import { DynamoAlertStore } from '../../functions/adapters/alert-repository.ts';
+import type { InProcessDomainEvents } from '../../functions/adapters/status-domain-events.ts';
+import { onAgentEvent } from '../../functions/domain/alerts/lifecycle.ts';
+import type { AlertStore } from '../../functions/domain/alerts/model.ts';
+import type { Notifier, ServerEvent } from '../../functions/domain/notifier.ts';
 import { startStatusDynamo, statusHarness } from '../support/status-dynalite.ts';
 
 const INSTANCE = 'arn:aws:connect:eu-west-2:111122223333:instance/11111111-2222-3333-4444-555555555555';
@@ -227,4 +232,96 @@ describe('agent-events consumer', () => {
 
     expect(stats).toEqual([{ 'unknown-instance': 1 }, { applied: 1 }, { 'unknown-instance': 1 }]);
   });
+});
+
+describe('agent-events consumer: an offered contact clears the unacknowledged alerts, reliably', () => {
+  it.each([
+    ['before its write lands', false],
+    ['after its write landed (a timeout)', true],
+  ] as const)(
+    'a clearing that fails %s fails the record; the retry clears the alert exactly once',
+    async (_label, afterWrite) => {
+      // Prepare: the agent on contact c0 with an active alert; clearing wired as in the functions (domain events).
+      const h = statusHarness(db.client, db.table);
+      const inst = INSTANCE.replace('5555', afterWrite ? '9992' : '9991');
+      const tenant = afterWrite ? 'tca' : 'tcb';
+      await h.bindConnect(tenant, inst);
+      const ev = (id: string, at: string, contacts: Array<{ id: string; state: string }>) => ({
+        ...event(id, at, 'STATE_CHANGE', contacts),
+        InstanceARN: inst,
+        AgentARN: `${inst}/agent/uuid-a1`,
+      });
+      const store = new DynamoAlertStore(db.client, db.table, h.clock);
+      let failures = 1;
+      const flaky: AlertStore = Object.assign(Object.create(store) as AlertStore, {
+        close: async (...args: Parameters<AlertStore['close']>) => {
+          if (failures > 0 && !afterWrite) {
+            failures--;
+            throw new Error('DynamoDB throttled (simulated)');
+          }
+          const out = await store.close(...args);
+          if (failures > 0) {
+            failures--;
+            throw new Error('socket timeout after the write (simulated)');
+          }
+          return out;
+        },
+      });
+      const cleared: ServerEvent[] = [];
+      const recorder = {
+        toUser: async (_t: string, _u: string, e: ServerEvent) => {
+          cleared.push(e);
+          return { delivered: 1, gone: 0, failed: 0, usersReached: new Set<string>() };
+        },
+      } as unknown as Notifier;
+      (h.deps.events as InProcessDomainEvents).subscribe(
+        onAgentEvent(() => ({ alerts: flaky, clock: h.clock, notifier: recorder, feed: { publish: async () => {} } })),
+      );
+      const consume = agentEventConsumer(h.deps);
+      const onCall = {
+        Records: [record('1', ev('g1', '2026-11-20T09:00:00.000Z', [{ id: 'c0', state: 'CONNECTED' }]))],
+      };
+      expect(await consume(onCall as unknown as KinesisStreamEvent, {} as Context)).toEqual({ batchItemFailures: [] });
+      const raisedAt = '2026-11-20T09:00:20.000Z';
+      await store.raise({
+        tenant,
+        agent: 'a1',
+        id: `${Date.parse(raisedAt)}.poorNetwork.c0`,
+        rule: 'poorNetwork',
+        contactId: 'c0',
+        state: 'active',
+        raisedAt,
+        breachStartedAt: '2026-11-20T09:00:05.000Z',
+        threshold: { metric: 'mos', operator: '<', value: 3.5, seconds: 15 },
+        evidence: [],
+        breaches: 1,
+        updatedAt: raisedAt,
+        expiresAt: Math.floor(h.clock.now() / 1000) + 86_400,
+      });
+      const offer = {
+        Records: [record('2', ev('g2', '2026-11-20T09:01:00.000Z', [{ id: 'c1', state: 'CONNECTING' }]))],
+      } as unknown as KinesisStreamEvent;
+
+      // Act 1: the clearing fails — the record is reported, and the offer is not applied yet.
+      const first = await consume(offer, {} as Context);
+
+      // Assess 1
+      expect(first).toEqual({ batchItemFailures: [{ itemIdentifier: '2' }] });
+      expect((await h.deps.store.get(tenant, 'a1'))?.currentContact?.contactId).toBe('c0');
+
+      // Act 2: Lambda retries the record (twice, as a later duplicate delivery would).
+      const second = await consume(offer, {} as Context);
+      const third = await consume(offer, {} as Context);
+
+      // Assess 2: cleared Not Acknowledged by the next contact, recorded and pushed once.
+      expect(second).toEqual({ batchItemFailures: [] });
+      expect(third).toEqual({ batchItemFailures: [] });
+      const alerts = await store.listForAgent(tenant, 'a1', '2026-11-20T00:00:00.000Z');
+      expect(alerts).toMatchObject([{ state: 'not-acknowledged', clearedBy: 'next-contact' }]);
+      // Pushed once when the retry closes it; when the first attempt's close landed but failed to answer, the retry
+      // finds it closed and pushes nothing (the agent's list shows it cleared) — never twice.
+      expect(cleared).toHaveLength(afterWrite ? 0 : 1);
+      expect((await h.deps.store.get(tenant, 'a1'))?.status).toBe('ringing');
+    },
+  );
 });

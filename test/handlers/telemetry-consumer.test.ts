@@ -194,6 +194,62 @@ describe('telemetry consumer (Kinesis-shaped batches, in-memory ports)', () => {
     expect(h.alerts.all()).toHaveLength(1);
   });
 
+  it("fails only the failing agent's records; the other agents' records of the batch succeed and are not raised twice on the retry", async () => {
+    const h = alertHarness();
+    h.statuses.set('acme', 'alice', 'available');
+    h.statuses.set('acme', 'bob', 'available');
+    // alice's group commits first, so her raise is the one that fails.
+    h.alerts.failNext = true;
+    const alice1 = kinesisRecord(telemetryRecord('acme', 'alice', { contactId: 'c-1', stats: degraded() }));
+    const bob = kinesisRecord(telemetryRecord('acme', 'bob', { contactId: 'c-2', stats: degraded() }));
+    const alice2 = kinesisRecord(
+      telemetryRecord('acme', 'alice', { contactId: 'c-1', stats: statsFor(T0 + 16_000, 2) }),
+    );
+    const batch = kinesisEvent([alice1, bob, alice2]);
+    const handler = telemetryConsumer(h.deps);
+
+    const first = await handler(batch, context);
+    expect(first.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([
+      alice1.kinesis.sequenceNumber,
+      alice2.kinesis.sequenceNumber,
+    ]);
+    expect(h.alerts.all().map((a) => a.agent)).toEqual(['bob']);
+
+    // Lambda redelivers from the lowest failed sequence number: bob's record comes again.
+    const retried = await handler(batch, context);
+    expect(retried.batchItemFailures).toEqual([]);
+    expect(
+      h.alerts
+        .all()
+        .map((a) => a.agent)
+        .sort(),
+    ).toEqual(['alice', 'bob']);
+    expect(h.notifier.pushes.map((p) => p.user).sort()).toEqual(['alice', 'bob']);
+  });
+
+  it('reports every record of a batch whose shared reads fail, without throwing', async () => {
+    const h = alertHarness();
+    h.statuses.set('acme', 'alice', 'available');
+    const records = [
+      kinesisRecord(telemetryRecord('acme', 'alice', { contactId: 'c-1', stats: degraded() })),
+      kinesisRecord('malformed'),
+    ];
+    const handler = telemetryConsumer({
+      ...h.deps,
+      settings: {
+        get: async () => {
+          throw new Error('ThrottlingException (simulated)');
+        },
+      },
+    });
+
+    const res = await handler(kinesisEvent(records), context);
+
+    // The malformed record is skipped (never retried); the good one is retried.
+    expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([records[0]?.kinesis.sequenceNumber]);
+    expect(h.alerts.all()).toEqual([]);
+  });
+
   it('retries a record whose state another processor moved on, without a second alert', async () => {
     const h = alertHarness();
     h.statuses.set('acme', 'alice', 'available');

@@ -1,7 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { estimateMos, lossPercent } from '../../functions/domain/alerts/mos.ts';
-import { toSamples } from '../../functions/domain/alerts/samples.ts';
-import { type TelemetryRecord, telemetryRecordSchema } from '../../functions/domain/alerts/schemas.ts';
+import { type Sample, toSamples } from '../../functions/domain/alerts/samples.ts';
+import { MIC_CODES, type TelemetryRecord, telemetryRecordSchema } from '../../functions/domain/alerts/schemas.ts';
 import { secondOfStats, telemetryRecord } from '../support/telemetry.ts';
 
 describe('MOS estimate (simplified E-model)', () => {
@@ -78,5 +79,58 @@ describe('samples from a softphone batch', () => {
       { t: t + 1000, microphone: 'permission-denied' },
       { t: t + 2000, cpuPercent: 95, memoryAvailablePercent: 5 },
     ]);
+  });
+
+  it('gives every second one sample, in order, whatever the order, gaps and repeats of the arrays', () => {
+    // The plain definition: one sample per distinct second, each array applied in turn, sorted by time.
+    const reference = (r: TelemetryRecord): Sample[] => {
+      const byT = new Map<number, Sample>();
+      const at = (t: number) => byT.get(t) ?? (byT.set(t, { t }).get(t) as Sample);
+      for (let i = 0; i + 5 <= r.n.length; i += 5) {
+        const [t, lost, counted, jitter, rtt] = r.n.slice(i, i + 5) as number[];
+        const loss = lossPercent(Math.max(0, lost as number), Math.max(0, counted as number));
+        if (loss === undefined) continue;
+        const j = Math.max(0, jitter as number);
+        const x = Math.max(0, rtt as number);
+        Object.assign(at(t as number), { lossPercent: loss, jitterMs: j, rttMs: x, mos: estimateMos(x, j, loss) });
+      }
+      for (let i = 0; i + 4 <= r.s.length; i += 4) {
+        const [t, cpu, total, available] = r.s.slice(i, i + 4) as number[];
+        if ((cpu as number) < 0 && ((total as number) <= 0 || (available as number) < 0)) continue;
+        const sample = at(t as number);
+        if ((cpu as number) >= 0) sample.cpuPercent = cpu as number;
+        if ((total as number) > 0 && (available as number) >= 0)
+          sample.memoryAvailablePercent = ((available as number) / (total as number)) * 100;
+      }
+      for (const [t, code] of r.m) at(t).microphone = code;
+      return [...byT.values()].sort((a, b) => a.t - b.t);
+    };
+    const second = fc.integer({ min: 0, max: 12 }).map((k) => 1_772_445_600_000 + k * 1000);
+    const figure = fc.integer({ min: -1, max: 60 });
+    const record = fc.record({
+      n: fc.array(fc.tuple(second, figure, figure, figure, figure), { maxLength: 12 }),
+      s: fc.array(fc.tuple(second, figure, fc.constantFrom(-1, 0, 8e9), fc.constantFrom(-1, 0, 2e9)), {
+        maxLength: 12,
+      }),
+      m: fc.array(fc.tuple(second, fc.constantFrom(...MIC_CODES)), { maxLength: 3 }),
+      sorted: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(record, ({ n, s, m, sorted }) => {
+        const order = <T extends number[]>(rows: T[]) =>
+          sorted ? [...rows].sort((a, b) => (a[0] as number) - (b[0] as number)) : rows;
+        const r: TelemetryRecord = {
+          v: 1,
+          tenant: 'acme',
+          agent: 'alice',
+          receivedAt: 0,
+          n: order(n).flat(),
+          s: order(s).flat(),
+          m,
+        };
+        expect(toSamples(r)).toEqual(reference(r));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

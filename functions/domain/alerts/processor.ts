@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.ts';
-import { epochSeconds } from '../clock.ts';
+import { epochSeconds, isoOf } from '../clock.ts';
 import type { AgentStatus } from '../status.ts';
 import type { StatusStore } from '../status-ports.ts';
 import type { SettingsReader } from '../status-service.ts';
@@ -82,62 +82,85 @@ export async function prepareBatch(deps: ProcessorDeps, records: readonly Teleme
 /** Thrown when another processor wrote the agent's state first: the record is retried with the state re-read. */
 export class StateContendedError extends Error {}
 
+/** One agent's records of a batch, evaluated: each record's outcome, and the writes and pushes still to do. */
+export interface AgentStep {
+  readonly outcomes: RecordOutcome[];
+  /** Publishes the findings in order and persists the state once; undefined when there is nothing to write. */
+  readonly commit?: () => Promise<void>;
+}
+
 /**
- * One telemetry record: gated on the agent's active contact, evaluated against the agent's breach state, alerts
- * raised or updated and pushed, the state persisted only if a transition happened.
+ * All records of one agent in a batch, in stream order, in one step. Each record is gated on the agent's active
+ * contact and evaluated against the agent's breach state — pure and in memory, so the many records that change
+ * nothing cost no promise and no write. The returned `commit` then publishes the findings in order (alerts raised or
+ * updated and pushed) and persists the state once, if any record made a transition. A failed commit forgets the
+ * agent's in-memory state and throws: the caller fails all of the agent's records, whose retry is evaluated again from
+ * the stored state (a raised alert is then found stored, never raised twice).
  */
-export async function processRecord(
-  deps: ProcessorDeps,
-  ctx: BatchContext,
-  record: TelemetryRecord,
-): Promise<RecordOutcome> {
-  const { tenant, agent } = record;
+export function evaluateAgent(deps: ProcessorDeps, ctx: BatchContext, records: readonly TelemetryRecord[]): AgentStep {
+  const first = records[0];
+  if (!first) return { outcomes: [] };
+  const { tenant, agent } = first;
   const settings = ctx.settings.get(tenant);
-  if (!settings?.enabled) return 'disabled';
+  if (!settings?.enabled) return { outcomes: records.map(() => 'disabled') };
   const k = key(tenant, agent);
   const status = ctx.statuses.get(k);
-  const contactId = activeContact(status, ctx.bound.get(tenant) ?? false, record.contactId);
+  const bound = ctx.bound.get(tenant) ?? false;
   let memory = deps.memory.get(k);
   if (!memory) {
     memory = { state: emptyState(), windows: {} };
     deps.memory.set(k, memory);
   }
   const findings: Finding[] = [];
-  const before = memory.state.version;
+  const outcomes: RecordOutcome[] = [];
+  const state = memory.state;
+  const before = state.version;
+  let dirty = false;
   try {
-    const { dirty } = evaluate(
-      memory.state,
-      memory.windows,
-      contactId === undefined ? [] : toSamples(record),
-      contactId,
-      settings,
-      findings,
-    );
-    for (const finding of findings) await publish(deps, settings, status, record, finding);
-    if (dirty && !(await deps.states.save(tenant, agent, memory.state)))
-      throw new StateContendedError(`Telemetry state of ${agent} changed concurrently`);
-    if (dirty) memory.state.version = before + 1;
+    for (const record of records) {
+      const contactId = activeContact(status, bound, record.contactId);
+      const found = findings.length;
+      const result = evaluate(
+        state,
+        memory.windows,
+        contactId === undefined ? [] : toSamples(record),
+        contactId,
+        settings,
+        findings,
+      );
+      dirty ||= result.dirty;
+      outcomes.push(findings.length > found ? 'raised' : contactId === undefined ? 'gated' : 'evaluated');
+    }
   } catch (error) {
-    // The in-memory state ran ahead of what is stored: forget it, so the retried record is evaluated again from the
-    // stored state (a raised alert is then found stored, never raised twice).
     deps.memory.delete(k);
     throw error;
   }
-  if (findings.length > 0) return 'raised';
-  return contactId === undefined ? 'gated' : 'evaluated';
+  if (!dirty && findings.length === 0) return { outcomes };
+  const commit = async () => {
+    try {
+      for (const finding of findings) await publish(deps, settings, status, tenant, agent, finding);
+      if (dirty && !(await deps.states.save(tenant, agent, state)))
+        throw new StateContendedError(`Telemetry state of ${agent} changed concurrently`);
+      if (dirty) state.version = before + 1;
+    } catch (error) {
+      deps.memory.delete(k);
+      throw error;
+    }
+  };
+  return { outcomes, commit };
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
+const iso = isoOf;
 
 async function publish(
   deps: ProcessorDeps,
   settings: AlertSettings,
   status: AgentStatus | undefined,
-  record: TelemetryRecord,
+  tenant: string,
+  agent: string,
   finding: Finding,
 ): Promise<void> {
-  const { tenant, agent } = record;
-  const evidence = finding.evidence.map((p) => ({ ...p, at: iso(p.t) }));
+  const evidence = finding.evidence.map((p) => Object.assign({ at: iso(p.t) }, p));
   let alert: Alert | undefined;
   if (finding.kind === 'raise') {
     const now = deps.clock.now();

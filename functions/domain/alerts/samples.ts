@@ -71,8 +71,27 @@ export function compactBatch(body: TelemetryBody, receivedAt: number): Pick<Tele
 export function toSamples(record: TelemetryRecord): Sample[] {
   const { n, s: sys, m } = record;
   const out: Sample[] = [];
-  const bySecond = new Map<number, Sample>();
+  // The ingest writes each array in order of seconds and the network and system arrays usually cover the same
+  // seconds, so a cursor finds each second's sample; anything else (a gap, a mic event, an unordered array) falls back
+  // to a map by second. The processor runs this for every record, hence no map in the common case.
+  let bySecond: Map<number, Sample> | undefined;
+  let cursor = 0;
   const at = (t: number): Sample => {
+    if (!bySecond) {
+      const next = out[cursor];
+      if (next !== undefined && next.t === t) {
+        cursor++;
+        return next;
+      }
+      const last = out[out.length - 1];
+      if (last === undefined || last.t < t) {
+        const sample: Sample = { t };
+        out.push(sample);
+        cursor = out.length;
+        return sample;
+      }
+      bySecond = new Map(out.map((x) => [x.t, x]));
+    }
     let sample = bySecond.get(t);
     if (!sample) {
       sample = { t };
@@ -92,6 +111,7 @@ export function toSamples(record: TelemetryRecord): Sample[] {
     sample.rttMs = rtt;
     sample.mos = estimateMos(rtt, jitter, loss);
   }
+  cursor = 0;
   for (let i = 0; i + SYS_STRIDE <= sys.length; i += SYS_STRIDE) {
     const cpu = sys[i + 1] as number;
     const total = sys[i + 2] as number;
@@ -101,6 +121,7 @@ export function toSamples(record: TelemetryRecord): Sample[] {
     if (cpu >= 0) sample.cpuPercent = cpu;
     if (total > 0 && available >= 0) sample.memoryAvailablePercent = (available / total) * 100;
   }
+  cursor = 0;
   for (const [t, code] of m) at(t).microphone = code;
   // Usually already in order (one record = consecutive seconds); sort only when it is not.
   for (let i = 1; i < out.length; i++)
