@@ -227,7 +227,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     const warm = users.slice(teamSize, 2 * teamSize);
     if (warm.length > 0)
       for (const design of ['ours', 'limit', 'baseline'] as const)
-        await runOnce(design, design === 'baseline' ? users : warm, { teams: [teams[1]] }, 'warm-up');
+        await runOnce(design, warm, { teams: [teams[1]] }, 'warm-up');
     log(`  warmed up (${ms(Date.now() - started)})`);
 
     const cases: Array<Record<string, unknown>> = [];

@@ -77,9 +77,32 @@ export class HttpConnectionGateway implements ConnectionGateway {
     ) as aws4.Request & { headers: Record<string, string> };
   }
 
+  /**
+   * Posts a frame. Throttling (429: the account's request rate is shared by every API and callback) and 5xx or network
+   * errors are retried with exponential backoff and full jitter, as the SDK's standard retry strategy would (3
+   * attempts); the request is signed again for each attempt.
+   */
   async post(connectionId: string, data: string): Promise<'sent' | 'gone'> {
+    for (let attempt = 1; ; attempt++) {
+      let status: number;
+      try {
+        status = await this.postOnce(connectionId, data);
+      } catch (error) {
+        if (attempt >= MAX_ATTEMPTS) throw error;
+        await backoff(attempt);
+        continue;
+      }
+      if (status >= 200 && status < 300) return 'sent';
+      if (status === 410) return 'gone';
+      if (attempt >= MAX_ATTEMPTS || !(status === 429 || status >= 500))
+        throw new Error(`PostToConnection answered ${status}`);
+      await backoff(attempt);
+    }
+  }
+
+  private async postOnce(connectionId: string, data: string): Promise<number> {
     const options = await this.signed(connectionId, data);
-    const status = await new Promise<number>((resolve, reject) => {
+    return new Promise<number>((resolve, reject) => {
       const req = this.send(
         {
           agent: this.agent,
@@ -102,8 +125,10 @@ export class HttpConnectionGateway implements ConnectionGateway {
       req.on('error', reject);
       req.end(data);
     });
-    if (status >= 200 && status < 300) return 'sent';
-    if (status === 410) return 'gone';
-    throw new Error(`PostToConnection answered ${status}`);
   }
 }
+
+const MAX_ATTEMPTS = 3;
+const BASE_DELAY_MS = 100;
+const backoff = (attempt: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * BASE_DELAY_MS * 2 ** (attempt - 1)));

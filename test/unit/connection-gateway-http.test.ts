@@ -70,7 +70,7 @@ describe('HttpConnectionGateway', () => {
     );
   });
 
-  it('posts the frame, and maps 410 to gone and other errors to a thrown error', async () => {
+  it('posts the frame; 410 is gone, 429 and 5xx are retried (3 attempts), other errors thrown', async () => {
     const received: Array<{ url: string; auth: string | undefined; body: string }> = [];
     const server = createServer((req: IncomingMessage, res) => {
       let body = '';
@@ -79,7 +79,17 @@ describe('HttpConnectionGateway', () => {
       });
       req.on('end', () => {
         received.push({ url: req.url ?? '', auth: req.headers.authorization, body });
-        const status = req.url?.endsWith('gone') ? 410 : req.url?.endsWith('boom') ? 500 : 200;
+        // `busy`: throttled on the first attempt only (the account rate); `boom`: always failing.
+        const busy = req.url?.endsWith('busy') && received.filter((r) => r.url.endsWith('busy')).length === 1;
+        const status = req.url?.endsWith('gone')
+          ? 410
+          : req.url?.endsWith('boom')
+            ? 500
+            : req.url?.endsWith('bad')
+              ? 400
+              : busy
+                ? 429
+                : 200;
         res.writeHead(status);
         res.end();
       });
@@ -91,6 +101,11 @@ describe('HttpConnectionGateway', () => {
       expect(await gateway.post('abc=', '{"type":"x"}')).toBe('sent');
       expect(await gateway.post('gone', '{}')).toBe('gone');
       await expect(gateway.post('boom', '{}')).rejects.toThrow('PostToConnection answered 500');
+      expect(received.filter((r) => r.url.endsWith('boom'))).toHaveLength(3);
+      expect(await gateway.post('busy', '{}')).toBe('sent');
+      expect(received.filter((r) => r.url.endsWith('busy'))).toHaveLength(2);
+      await expect(gateway.post('bad', '{}')).rejects.toThrow('PostToConnection answered 400');
+      expect(received.filter((r) => r.url.endsWith('bad'))).toHaveLength(1);
       expect(received[0]).toMatchObject({ url: '/@connections/abc%3D', body: '{"type":"x"}' });
       expect(received[0]?.auth).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/us-east-1\/execute-api\//);
     } finally {
