@@ -53,8 +53,8 @@ function open(user: string, token: string): Promise<void> {
       const text = String(data);
       if (text.startsWith(MESSAGE_PREFIX)) {
         const id = text.slice(MESSAGE_PREFIX.length, text.indexOf('"', MESSAGE_PREFIX.length));
-        let byUser = arrivals.get(id);
-        if (!byUser) arrivals.set(id, (byUser = new Map()));
+        const byUser = arrivals.get(id) ?? new Map<string, number>();
+        arrivals.set(id, byUser);
         if (!byUser.has(user)) byUser.set(user, at);
       }
       if (forward) reply({ event: 'frame', user, at, text });
