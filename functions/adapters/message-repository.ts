@@ -18,8 +18,9 @@ import { batchWriteAll, type Item, isConditionFailure, queryAll, queryPage } fro
  * Messages on the main table.
  *   message    pk = T#<tenant>#MSG#<id>   sk = #META                 gsi2pk = T#<tenant>#MSGBY#<sender>  gsi2sk = <sentAt>#<id>
  *   plan chunk pk = T#<tenant>#MSG#<id>   sk = PLAN#<planId>#<index>  (a shard's recipient snapshot, one per shard)
- *   shard run  pk = T#<tenant>#MSG#<id>   sk = SHARD#<planId>#<index> (claimed by the shard's first run; then whom its
- *                                                                     pushes reached, when, and its connection counts)
+ *   shard run  pk = T#<tenant>#MSG#<id>   sk = SHARD#<planId>#<index>          (claimed by the shard's first run)
+ *   wave       pk = T#<tenant>#MSG#<id>   sk = SHARD#<planId>#<index>#<wave>   (whom a wave's pushes reached, when,
+ *                                                                               and its connection counts)
  * Every item carries `ttl` = the tenant's next cleardown; reads ignore expired items (DynamoDB deletes lazily).
  *
  * The in-flight index: while a message is `sending` it also carries gsi1pk = MSGSENDING#<0-3> (the shard is a hash of
@@ -32,6 +33,8 @@ export const sentByPk = (tenant: string, sender: string) => `T#${tenant}#MSGBY#$
 const META = '#META';
 const planSk = (planId: string, index: number) => `PLAN#${planId}#${String(index).padStart(5, '0')}`;
 const shardSk = (planId: string, index: number) => `SHARD#${planId}#${String(index).padStart(5, '0')}`;
+const waveSk = (planId: string, index: number, wave: number) =>
+  `${shardSk(planId, index)}#${String(wave).padStart(3, '0')}`;
 
 function toOutcome(item: Item | undefined): ShardOutcome | undefined {
   if (!item || typeof item.at !== 'number') return undefined;
@@ -246,17 +249,33 @@ export class DynamoMessageRepository implements MessageRepository {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
-    const out = await this.client.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }));
-    const outcome = toOutcome(out.Item);
-    return outcome ? { first: false, outcome } : { first: false };
+    // A later run: the waves the earlier runs recorded (one Query of the shard's wave items).
+    const { items } = await queryAll(this.client, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :s)',
+      ExpressionAttributeValues: { ':pk': key.pk, ':s': `${key.sk}#` },
+      ConsistentRead: true,
+    });
+    const waves = new Map<number, ShardOutcome>();
+    for (const item of items) {
+      const outcome = toOutcome(item);
+      if (outcome) waves.set(Number(String(item.sk).slice(key.sk.length + 1)), outcome);
+    }
+    return { first: false, waves };
   }
 
-  async recordShard(record: MessageRecord, planId: string, index: number, outcome: ShardOutcome): Promise<void> {
+  async recordWave(
+    record: MessageRecord,
+    planId: string,
+    index: number,
+    wave: number,
+    outcome: ShardOutcome,
+  ): Promise<void> {
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: { pk: messagePk(record.tenant, record.id), sk: shardSk(planId, index) },
+          Key: { pk: messagePk(record.tenant, record.id), sk: waveSk(planId, index, wave) },
           UpdateExpression:
             'SET reached = :r, #at = :at, delivered = :d, gone = :g, failed = :f, kind = :kind, #ttl = :ttl',
           // The first record wins: a duplicate run that pushed again keeps the earlier delivery time and counts.

@@ -42,16 +42,17 @@ import type { SettingsRepository } from './settings.ts';
  * in parallel (Lambda async invokes). In the cloud every shard runs in its own execution environment, so a send's
  * delivery time is that of one shard, not of the whole recipient set.
  *
- * A shard: its recipients' inbox entries are written (batched), then their connections are looked up (batched) and
- * pushed, then one item records whom the pushes reached (the delivered receipts: no write per recipient), then the
- * message's checkpoint counts the shard; the shard that completes the count completes the message and tells the
- * sender. DynamoDB requests per recipient: 1/25 entry writes + 1/100 connection reads + a few per shard.
+ * A shard works in waves of 100: a wave's inbox entries are written (batched), then its connections are looked up
+ * (batched) and pushed while the next wave is written, then one item records whom the wave's pushes reached (the
+ * delivered receipts: no write per recipient); last, the message's checkpoint counts the shard, and the shard that
+ * completes the count completes the message and tells the sender. DynamoDB requests per recipient: 1/25 entry writes
+ * + 1/100 connection reads + 1/100 wave records + a few per shard and per send.
  *
  * Retries. Exactly one run of a shard is its first (a conditional claim); only that run writes entries in batches,
  * since nobody can have seen them yet. A later run — Lambda's retry of a failed shard, a re-drive — reads which entries
  * exist, adds the missing ones with conditional puts (never overwriting a cursor or a read state an agent may already
- * have), and pushes only if the shard has not recorded its pushes: a shard that failed after pushing does not push
- * again, and no agent ever gets a second entry.
+ * have), and pushes only the waves that have not recorded their pushes: a shard that failed after pushing a wave does
+ * not push that wave again, and no agent ever gets a second entry.
  */
 
 /** Sends to at most this many explicit ids, and no groups, complete inside the request (same code path). */
@@ -63,6 +64,8 @@ export const INLINE_RECIPIENT_LIMIT = 25;
  * that a 10,000-recipient send is as fast as API Gateway's account rate lets it be.
  */
 export const SHARD_SIZE = 500;
+/** Recipients per wave of a shard: pushed as soon as their entries are written (4 batch writes, 1 connection read). */
+const WAVE_SIZE = 100;
 /** Shards a coordinator without a shard dispatcher (the inline path, tests) runs at once. */
 const INLINE_SHARDS_IN_FLIGHT = 4;
 /**
@@ -245,36 +248,54 @@ export async function deliverShard(
     deps.messages.getChunk(tenant, messageId, plan.planId, index),
     deps.messages.claimShard(record, plan.planId, index),
   ]);
-  let outcome = claim.first ? undefined : claim.outcome;
-  if (!outcome) {
-    const entries = claim.first
-      ? await writeEntries(deps, record, recipients)
-      : await ensureEntries(deps, record, recipients);
-    // One call for the shard: the notifier finds every recipient's connections in batches of 100, then pushes each
-    // its own event (cursors may differ per agent).
-    const report = await deps.notifier.toEach(
-      tenant,
-      entries.map((entry) => ({ user: entry.agentId, event: messageEvent(entry) })),
+  const done = claim.first ? new Map<number, ShardOutcome>() : claim.waves;
+  const outcomes: ShardOutcome[] = [...done.values()];
+  // Waves pipeline the shard: a wave is pushed as soon as its own entries are durable, while the next wave's entries
+  // are written — the table's write time overlaps the posts instead of preceding them all.
+  const pushes: Promise<void>[] = [];
+  let failure: { error: unknown } | undefined;
+  for (const [w, wave] of chunk(recipients, WAVE_SIZE).entries()) {
+    if (done.has(w)) continue; // pushed and recorded by an earlier run: never pushed twice
+    let entries: InboxEntry[];
+    try {
+      entries = claim.first ? await writeEntries(deps, record, wave) : await ensureEntries(deps, record, wave);
+    } catch (error) {
+      failure = { error };
+      break;
+    }
+    pushes.push(
+      (async () => {
+        // The notifier finds the wave's connections (one BatchGetItem) and pushes each agent its own event.
+        const report = await deps.notifier.toEach(
+          tenant,
+          entries.map((entry) => ({ user: entry.agentId, event: messageEvent(entry) })),
+        );
+        const outcome: ShardOutcome = {
+          reached: [...report.usersReached].sort(),
+          atMs: deps.clock.now(),
+          delivered: report.delivered,
+          gone: report.gone,
+          failed: report.failed,
+        };
+        await deps.messages.recordWave(record, plan.planId, index, w, outcome);
+        outcomes.push(outcome);
+      })(),
     );
-    outcome = {
-      reached: [...report.usersReached].sort(),
-      atMs: deps.clock.now(),
-      delivered: report.delivered,
-      gone: report.gone,
-      failed: report.failed,
-    };
-    await deps.messages.recordShard(record, plan.planId, index, outcome);
   }
-  const count = await deps.messages.markShardPushed(tenant, messageId, index, deps.clock.now(), statsOf(outcome));
+  // Waves already pushing finish and record themselves before a failure is reported: their retry must skip them.
+  const settled = await Promise.allSettled(pushes);
+  if (failure) throw failure.error;
+  for (const s of settled) if (s.status === 'rejected') throw s.reason;
+  const count = await deps.messages.markShardPushed(tenant, messageId, index, deps.clock.now(), statsOf(outcomes));
   return finishIfAllPushed(deps, record, plan, count);
 }
 
-function statsOf(outcome: ShardOutcome): MessageRecord['stats'] {
+function statsOf(outcomes: readonly ShardOutcome[]): MessageRecord['stats'] {
   return {
-    reachedLive: outcome.reached.length,
-    delivered: outcome.delivered,
-    gone: outcome.gone,
-    failed: outcome.failed,
+    reachedLive: outcomes.reduce((n, o) => n + o.reached.length, 0),
+    delivered: outcomes.reduce((n, o) => n + o.delivered, 0),
+    gone: outcomes.reduce((n, o) => n + o.gone, 0),
+    failed: outcomes.reduce((n, o) => n + o.failed, 0),
   };
 }
 

@@ -158,11 +158,11 @@ export interface MessageRepository {
   getChunk(tenant: string, id: string, planId: string, index: number): Promise<Recipient[]>;
   /**
    * Claims the first run of a shard (a conditional write: exactly one run of a shard ever gets `first: true`). A later
-   * run (Lambda's retry, a re-drive) gets `first: false` and the outcome the shard recorded, if it got that far.
+   * run (Lambda's retry, a re-drive) gets `first: false` and the outcomes the shard's waves recorded so far.
    */
   claimShard(record: MessageRecord, planId: string, index: number): Promise<ShardClaim>;
-  /** Records a shard's pushes once (who was reached live, when, the connection counts); the first record wins. */
-  recordShard(record: MessageRecord, planId: string, index: number, outcome: ShardOutcome): Promise<void>;
+  /** Records the pushes of one wave of a shard once (who was reached live, when, the counts); the first record wins. */
+  recordWave(record: MessageRecord, planId: string, index: number, wave: number, outcome: ShardOutcome): Promise<void>;
   /** Who was reached live by the pushes of a message's plan, and when (epoch ms): the delivered receipts of pushes. */
   liveDeliveries(tenant: string, id: string, planId: string): Promise<Map<string, number>>;
   /**
@@ -240,7 +240,7 @@ export interface ShardDispatcher {
   dispatchShards(tenant: string, messageId: string, shards: readonly number[]): Promise<void>;
 }
 
-/** What a shard run recorded about its pushes (its delivered receipts and connection counts). */
+/** What a shard run recorded about the pushes of one wave (its delivered receipts and connection counts). */
 export interface ShardOutcome {
   /** Agents reached live on at least one connection. */
   readonly reached: readonly string[];
@@ -250,7 +250,9 @@ export interface ShardOutcome {
   readonly failed: number;
 }
 
-export type ShardClaim = { readonly first: true } | { readonly first: false; readonly outcome?: ShardOutcome };
+export type ShardClaim =
+  | { readonly first: true }
+  | { readonly first: false; readonly waves: ReadonlyMap<number, ShardOutcome> };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Pure rules
