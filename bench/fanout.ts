@@ -95,6 +95,9 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       return JSON.parse(text) as Record<string, unknown>;
     };
     const admin = await rt.token({ tenant: TENANT, user: 'bench-admin', role: 'admin' });
+    // The clients do not ping: without a long inactivity window the sweeper would set thousands of agents Offline
+    // (writes and pushes) in the middle of the measurements.
+    await call(admin, 'PATCH', '/settings', { status: { inactivityWindowSeconds: 3600 } });
     for (let i = 0; i < total; i += 1000)
       await call(admin, 'POST', '/directory/agents/import', {
         agents: users
