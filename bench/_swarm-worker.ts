@@ -22,10 +22,19 @@ interface Drop {
 interface Close {
   readonly cmd: 'close';
 }
-type Command = (Connect | Send | Drop | Close) & { readonly rid: number };
+interface Arrivals {
+  readonly cmd: 'arrivals';
+  readonly messageId: string;
+}
+type Command = (Connect | Send | Drop | Close | Arrivals) & { readonly rid: number };
 
 const sockets = new Map<string, WebSocket>();
 let url = '';
+/** `--no-forward`: frames are not sent to the parent (IPC costs the parent CPU); message arrivals are kept here. */
+const forward = !process.argv.includes('--no-forward');
+/** Arrival time of each `message` frame, by message id and user (the first one per user). */
+const arrivals = new Map<string, Map<string, number>>();
+const MESSAGE_PREFIX = '{"type":"message","message":{"id":"';
 const reply = (message: unknown) => process.send?.(message);
 /** Answers one command: replies carry the command's id, since commands of different lengths overlap. */
 const answer: (rid: number, message: Record<string, unknown>) => void = (rid, message) => reply({ ...message, rid });
@@ -42,7 +51,13 @@ function open(user: string, token: string): Promise<void> {
     socket.on('message', (data) => {
       const at = Date.now();
       const text = String(data);
-      reply({ event: 'frame', user, at, text });
+      if (text.startsWith(MESSAGE_PREFIX)) {
+        const id = text.slice(MESSAGE_PREFIX.length, text.indexOf('"', MESSAGE_PREFIX.length));
+        const byUser = arrivals.get(id) ?? new Map<string, number>();
+        arrivals.set(id, byUser);
+        if (!byUser.has(user)) byUser.set(user, at);
+      }
+      if (forward) reply({ event: 'frame', user, at, text });
     });
     socket.on('close', () => {
       if (sockets.get(user) === socket) sockets.delete(user);
@@ -84,6 +99,8 @@ process.on('message', async (command: Command) => {
         ),
       );
       respond({ event: 'dropped' });
+    } else if (command.cmd === 'arrivals') {
+      respond({ event: 'arrivals', arrivals: [...(arrivals.get(command.messageId) ?? new Map()).entries()] });
     } else if (command.cmd === 'close') {
       for (const socket of sockets.values()) socket.terminate();
       respond({ event: 'closed' });

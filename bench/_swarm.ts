@@ -20,12 +20,18 @@ export class Swarm {
     private readonly pending: Map<number, (m: { event: string; [k: string]: unknown }) => void>,
   ) {}
 
-  static async start(processes: number, onFrame: (frame: ReceivedFrame) => void): Promise<Swarm> {
+  /** `forward: false` keeps frames in the client processes (see `arrivals`): no IPC per frame into this process. */
+  static async start(
+    processes: number,
+    onFrame: (frame: ReceivedFrame) => void,
+    options: { readonly forward?: boolean } = {},
+  ): Promise<Swarm> {
     const script = fileURLToPath(new URL('./_swarm-worker.ts', import.meta.url));
+    const args = options.forward === false ? ['--no-forward'] : [];
     const pending = new Map<number, (m: { event: string; [k: string]: unknown }) => void>();
     const workers = await Promise.all(
       Array.from({ length: processes }, async () => {
-        const child = fork(script, [], {
+        const child = fork(script, args, {
           execArgv: ['--import', 'tsx'],
           stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         });
@@ -99,6 +105,12 @@ export class Swarm {
           : Promise.resolve();
       }),
     );
+  }
+
+  /** When each client received the `message` frame of this message id (the first per user), from every process. */
+  async arrivals(messageId: string): Promise<Map<string, number>> {
+    const answers = await Promise.all(this.workers.map((w) => this.ask(w.child, { cmd: 'arrivals', messageId })));
+    return new Map(answers.flatMap((a) => (a.arrivals ?? []) as Array<[string, number]>));
   }
 
   async close(): Promise<void> {

@@ -1,88 +1,296 @@
 /**
- * fanout: the local runtime with 10,000 connected agent sockets (clients in separate processes), one coaching message
- * to a team of 1,000, then one to all 10,000. For each: accept latency (POST → response), and per socket the time from
- * the POST until the message arrived. Goals: 1,000 recipients p99 ≤ 1 s; 10,000 all delivered ≤ 10 s.
- * Options: --agents N (default 10000), --team N (default 1000).
+ * fanout: 10,000 connected agent sockets (clients in separate processes), one coaching message to a team of 1,000,
+ * then one to all 10,000. Each case is measured three ways in the same run, on the same sockets, in alternating
+ * rounds:
+ *   - ours: `POST /messages` → the sharded fan-out (coordinator + shard workers on the local Lambda emulator);
+ *   - limit: raw `POST /@connections/{id}` to the same recipients' connections with a bare HTTP client (node http,
+ *     keep-alive agent, no SDK, no signing) at the same concurrency as ours' socket pools;
+ *   - baseline: the common sample design — Scan a connection table, `Promise.all` an SDK PostToConnection to every
+ *     connection (it cannot target a team, so the team case is a broadcast; its figure is what the team's sockets get).
+ * The runtime runs in this process, so all three post from the process that serves the gateway — the limit is what
+ * this process can deliver at all. DynamoDB requests of ours are counted for real: every HTTP request to dynalite is
+ * seen on Node's `http.client.request.start` diagnostics channel and attributed to the function that made it.
+ * Latency per socket: arrival − start of the send (the POST for ours). Goals: ours p99 ≤ 1.5 × limit p99 on both
+ * cases, ahead of the baseline on both; ddb_requests_per_recipient ≤ 0.1.
+ * Options: --agents N (10000), --team N (1000), --rounds N (3), --concurrency N (128: two pools of 64 sockets, the
+ * coordinator's and the shard workers'), --processes N (2 client processes). Quick run: --agents 2000 --team 200 --rounds 1.
  */
+import { randomUUID } from 'node:crypto';
+import { subscribe } from 'node:diagnostics_channel';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { Agent, type ClientRequest, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { agentTokens, api, importAgents, log, ms, startBenchRuntime } from './_setup.ts';
+import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { batchWriteAll, createDocumentClient } from '../functions/adapters/dynamo.ts';
+import { mapLimit } from '../functions/shared/concurrency.ts';
+import { optionsFromEnv, RANDOM_PORTS, startLocalRuntime } from '../lib/local/runtime.ts';
+import { TestClient } from '../test/support/ws-client.ts';
+import { log, ms } from './_setup.ts';
 import { percentile, Swarm } from './_swarm.ts';
 
 const TENANT = 'bench';
+const SEND_FUNCTIONS = new Set(['HttpMessagesSend', 'MessageFanOut', 'MessageFanOutShard']);
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+type Design = 'ours' | 'limit' | 'baseline';
 
 export async function run(args: string[]): Promise<Record<string, unknown>> {
   const { values } = parseArgs({
     args,
-    options: { agents: { type: 'string', default: '10000' }, team: { type: 'string', default: '1000' } },
+    options: {
+      agents: { type: 'string', default: '10000' },
+      team: { type: 'string', default: '1000' },
+      rounds: { type: 'string', default: '3' },
+      concurrency: { type: 'string', default: '128' },
+      processes: { type: 'string', default: '2' },
+    },
   });
   const total = Number(values.agents);
-  const teamSize = Number(values.team);
+  const teamSize = Math.min(Number(values.team), total);
+  const rounds = Number(values.rounds);
+  const concurrency = Number(values.concurrency);
   const users = Array.from({ length: total }, (_, i) => `a${String(i).padStart(5, '0')}`);
   const teamOf = (i: number) => `t${Math.floor(i / teamSize)}`;
   const teams = [...new Set(users.map((_, i) => teamOf(i)))];
 
-  const started = Date.now();
-  const rt = await startBenchRuntime();
-  // arrivals[messageId] = arrival times, one per recipient socket
-  const arrivals = new Map<string, Map<string, number>>();
-  const swarm = await Swarm.start(2, (frame) => {
-    if (!frame.text.startsWith('{"type":"message"')) return;
-    const message = (JSON.parse(frame.text) as { message: { id: string } }).message;
-    let byUser = arrivals.get(message.id);
-    if (!byUser) {
-      byUser = new Map();
-      arrivals.set(message.id, byUser);
-    }
-    if (!byUser.has(frame.user)) byUser.set(frame.user, frame.at);
+  const dataDir = await mkdtemp(join(tmpdir(), 'bench-fanout-'));
+  const env = { ...process.env, ...RANDOM_PORTS, DATA_DIR: dataDir, LOG_LEVEL: 'error', TTL_SWEEP_MS: '3600000' };
+  const rt = await startLocalRuntime(optionsFromEnv(env, () => undefined));
+  // DynamoDB requests by function (the function's environment is the async context the request starts in).
+  let counting = false;
+  const requests = new Map<string, number>();
+  subscribe('http.client.request.start', (message) => {
+    if (!counting) return;
+    const target = String((message as { request: ClientRequest }).request.getHeader('x-amz-target') ?? '');
+    if (!target.startsWith('DynamoDB_')) return;
+    const fn = process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'bench';
+    const op = target.split('.')[1] ?? '?';
+    requests.set(`${fn} ${op}`, (requests.get(`${fn} ${op}`) ?? 0) + 1);
   });
+  const swarm = await Swarm.start(Number(values.processes), () => undefined, { forward: false });
+  const db = createDocumentClient({ endpoint: rt.urls.dynamodb, region: 'us-east-1', credentials });
+  const management = new ApiGatewayManagementApiClient({
+    endpoint: rt.urls.wsManagement,
+    region: 'us-east-1',
+    credentials,
+  });
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const started = Date.now();
   try {
-    log(`fanout: ${total} agents in ${teams.length} teams of ${teamSize}`);
-    await importAgents(
-      rt,
-      TENANT,
-      users.map((u, i) => ({ agentId: u, displayName: `Agent ${u}`, team: teamOf(i) })),
+    log(
+      `fanout: ${total} agents in ${teams.length} teams of ${teamSize}; ${rounds} round(s); concurrency ${concurrency}`,
     );
-    log(`  directory imported (${ms(Date.now() - started)})`);
-    const tokens = await agentTokens(rt, TENANT, users);
+    const call = async (token: string, method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${rt.urls.http}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+      return JSON.parse(text) as Record<string, unknown>;
+    };
+    const admin = await rt.token({ tenant: TENANT, user: 'bench-admin', role: 'admin' });
+    // The clients do not ping: without a long inactivity window the sweeper would set thousands of agents Offline
+    // (writes and pushes) in the middle of the measurements.
+    await call(admin, 'PATCH', '/settings', { status: { inactivityWindowSeconds: 3600 } });
+    for (let i = 0; i < total; i += 1000)
+      await call(admin, 'POST', '/directory/agents/import', {
+        agents: users
+          .slice(i, i + 1000)
+          .map((u, j) => ({ agentId: u, displayName: `Agent ${u}`, team: teamOf(i + j) })),
+      });
+    const tokens = [];
+    for (const user of users)
+      tokens.push({ user, token: await rt.token({ tenant: TENANT, user, role: 'agent', ttlSeconds: 4 * 3600 }) });
     const t0 = Date.now();
-    const { connected, failed } = await swarm.connect(rt.ws, tokens, 50);
+    const { connected, failed } = await swarm.connect(rt.urls.ws, tokens, 50);
     log(`  ${connected} sockets connected (${failed} failed) in ${ms(Date.now() - t0)}`);
-    const supervisor = await rt.token({ tenant: TENANT, user: 'bench-supervisor', role: 'supervisor' });
+    const supervisorToken = await rt.token({ tenant: TENANT, user: 'bench-supervisor', role: 'supervisor' });
+    const supervisor = await TestClient.connect(rt.urls.ws, supervisorToken);
+
+    // The recipients' connection ids (for the limit), and the sample design's connection table (for the baseline).
+    const connectionsOf = new Map<string, string[]>();
+    for (let i = 0; i < users.length; i += 100) {
+      const out = await db.send(
+        new BatchGetCommand({
+          RequestItems: {
+            MainTable: { Keys: users.slice(i, i + 100).map((u) => ({ pk: `T#${TENANT}#U#${u}`, sk: 'CONNS' })) },
+          },
+        }),
+      );
+      for (const item of out.Responses?.MainTable ?? [])
+        connectionsOf.set(String(item.user), Object.keys((item.conns ?? {}) as object));
+    }
+    await db.send(
+      new CreateTableCommand({
+        TableName: 'SampleConnections',
+        KeySchema: [{ AttributeName: 'connectionId', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'connectionId', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    await batchWriteAll(
+      db,
+      'SampleConnections',
+      [...connectionsOf.values()].flat().map((connectionId) => ({ PutRequest: { Item: { connectionId } } })),
+    );
+    log(`  directory, sockets and sample connection table ready (${ms(Date.now() - started)})`);
+
+    const frame = (id: string, text: string) =>
+      JSON.stringify({
+        type: 'message',
+        message: { id, text, from: { id: 'bench', name: 'Bench' }, sentAt: new Date().toISOString(), read: false },
+      });
+    const rawPost = (connectionId: string, data: string) =>
+      new Promise<void>((resolve, reject) => {
+        const target = new URL(rt.urls.wsManagement);
+        const req = request(
+          {
+            agent,
+            hostname: target.hostname,
+            port: target.port,
+            method: 'POST',
+            path: `/@connections/${encodeURIComponent(connectionId)}`,
+            // The emulator wants an Authorization header (IAM stands in for it); nothing is signed.
+            headers: {
+              'content-type': 'application/json',
+              authorization: 'bench',
+              'content-length': Buffer.byteLength(data),
+            },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve());
+          },
+        );
+        req.on('error', reject);
+        req.end(data);
+      });
+
+    /** Runs one design once; resolves with the per-socket latencies of the target users (ms) and extra figures. */
+    const runOnce = async (design: Design, targetUsers: readonly string[], to: unknown, label: string) => {
+      const target = new Set(targetUsers);
+      let id = randomUUID().replaceAll('-', '');
+      const startedAt = Date.now();
+      let ddb = 0;
+      if (design === 'ours') {
+        requests.clear();
+        counting = true;
+        const body = await call(supervisorToken, 'POST', '/messages', { text: `Bench ${label}`, to });
+        id = String(body.id);
+        await supervisor.waitFor((f) => f.type === 'messageStatus' && f.messageId === id, 120_000);
+        counting = false;
+        for (const [key, n] of requests) if (SEND_FUNCTIONS.has(key.split(' ')[0] ?? '')) ddb += n;
+      } else if (design === 'limit') {
+        const data = frame(id, `Limit ${label}`);
+        await mapLimit(
+          targetUsers.flatMap((u) => connectionsOf.get(u) ?? []),
+          concurrency,
+          (c) => rawPost(c, data),
+        );
+      } else {
+        const data = frame(id, `Baseline ${label}`);
+        const items: Record<string, unknown>[] = [];
+        let start: Record<string, unknown> | undefined;
+        do {
+          const page = await db.send(new ScanCommand({ TableName: 'SampleConnections', ExclusiveStartKey: start }));
+          items.push(...(page.Items ?? []));
+          start = page.LastEvaluatedKey;
+        } while (start);
+        await Promise.all(
+          items.map((item) =>
+            management
+              .send(new PostToConnectionCommand({ ConnectionId: String(item.connectionId), Data: data }))
+              .catch(() => undefined),
+          ),
+        );
+      }
+      // Wait for every target socket (the posts may be done before the frames are read).
+      const deadline = Date.now() + 120_000;
+      let arrivals = await swarm.arrivals(id);
+      while ([...target].some((u) => !arrivals.has(u)) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        arrivals = await swarm.arrivals(id);
+      }
+      const latencies = [...arrivals]
+        .filter(([u]) => target.has(u))
+        .map(([, at]) => at - startedAt)
+        .sort((a, b) => a - b);
+      return { latencies, ddb, breakdown: design === 'ours' ? Object.fromEntries(requests) : undefined };
+    };
+
+    // Warm-up (not measured): every design once to the second team, so that no figure pays a cold path (the JWKS
+    // fetch, SDK clients and sockets created on first use).
+    const warm = users.slice(teamSize, 2 * teamSize);
+    if (warm.length > 0)
+      for (const design of ['ours', 'limit', 'baseline'] as const)
+        await runOnce(design, warm, { teams: [teams[1]] }, 'warm-up');
+    log(`  warmed up (${ms(Date.now() - started)})`);
 
     const cases: Array<Record<string, unknown>> = [];
     for (const target of [
-      { label: `team of ${teamSize}`, to: { teams: [teams[0]] }, recipients: Math.min(teamSize, total) },
-      { label: `all ${total}`, to: { teams }, recipients: total },
+      { label: `team of ${teamSize} among ${total}`, users: users.slice(0, teamSize), to: { teams: [teams[0]] } },
+      { label: `all ${total}`, users, to: { teams } },
     ]) {
-      const sentAt = Date.now();
-      const res = await api(rt, supervisor, 'POST', '/messages', {
-        text: `Benchmark message to ${target.label}`,
-        to: target.to,
-      });
-      const acceptMs = Date.now() - sentAt;
-      if (res.status >= 300) throw new Error(`send failed: ${res.status} ${JSON.stringify(res.body)}`);
-      const id = String(res.body.id);
-      const deadline = Date.now() + 120_000;
-      while ((arrivals.get(id)?.size ?? 0) < target.recipients && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 50));
-      const latencies = [...(arrivals.get(id)?.values() ?? [])].map((at) => at - sentAt).sort((a, b) => a - b);
+      const p99s: Record<Design, number[]> = { ours: [], limit: [], baseline: [] };
+      const p50s: Record<Design, number[]> = { ours: [], limit: [], baseline: [] };
+      const delivered: Record<Design, number[]> = { ours: [], limit: [], baseline: [] };
+      const ddb: number[] = [];
+      let breakdown: Record<string, number> | undefined;
+      const order: Design[] = ['ours', 'limit', 'baseline'];
+      for (let r = 0; r < rounds; r++) {
+        // Alternate who goes first, so that no design always runs on a warmer or a busier process.
+        for (const design of [...order.slice(r % 3), ...order.slice(0, r % 3)]) {
+          const out = await runOnce(design, target.users, target.to, `${target.label} r${r}`);
+          p99s[design].push(percentile(out.latencies, 99));
+          p50s[design].push(percentile(out.latencies, 50));
+          delivered[design].push(out.latencies.length);
+          if (design === 'ours') {
+            ddb.push(out.ddb);
+            breakdown = out.breakdown;
+          }
+          log(
+            `  ${target.label} round ${r + 1} ${design}: ${out.latencies.length}/${target.users.length} delivered, p50 ${ms(percentile(out.latencies, 50))}, p99 ${ms(percentile(out.latencies, 99))}${design === 'ours' ? `, ${out.ddb} DynamoDB requests` : ''}`,
+          );
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      }
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
       const figures = {
         case: target.label,
-        recipients: target.recipients,
-        delivered: latencies.length,
-        accept_ms: acceptMs,
-        p50_ms: percentile(latencies, 50),
-        p99_ms: percentile(latencies, 99),
-        max_ms: latencies.at(-1) ?? null,
+        recipients: target.users.length,
+        rounds,
+        concurrency,
+        delivered: Math.min(...delivered.ours),
+        p50_ms: median(p50s.ours),
+        p99_ms: median(p99s.ours),
+        limit_p99_ms: median(p99s.limit),
+        baseline_p99_ms: median(p99s.baseline),
+        p99_vs_limit: Math.round((median(p99s.ours) / median(p99s.limit)) * 100) / 100,
+        p99_vs_baseline: Math.round((median(p99s.ours) / median(p99s.baseline)) * 100) / 100,
+        ddb_requests_per_recipient: Math.round((median(ddb) / target.users.length) * 1000) / 1000,
+        rounds_p99_ms: p99s,
+        ddb_requests: breakdown,
       };
       cases.push(figures);
       log(
-        `  ${target.label}: accepted in ${ms(acceptMs)}; delivered ${figures.delivered}/${figures.recipients}; p50 ${ms(figures.p50_ms)}, p99 ${ms(figures.p99_ms)}, max ${ms(figures.max_ms ?? Number.NaN)}`,
+        `  ${target.label}: ours p99 ${ms(figures.p99_ms)} (${figures.p99_vs_limit} × limit ${ms(figures.limit_p99_ms)}, ${figures.p99_vs_baseline} × baseline ${ms(figures.baseline_p99_ms)}), ${figures.ddb_requests_per_recipient} DynamoDB requests per recipient`,
       );
     }
+    await supervisor.close();
     return { cases };
   } finally {
+    agent.destroy();
+    management.destroy();
+    db.destroy();
     await swarm.close();
     await rt.stop();
+    await rm(dataDir, { recursive: true, force: true });
   }
 }

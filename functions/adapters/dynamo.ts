@@ -33,13 +33,17 @@ export async function batchWriteAll(
   client: DynamoDBDocumentClient,
   table: string,
   requests: readonly WriteRequest[],
-  options: { maxAttempts?: number; baseDelayMs?: number } = {},
+  options: { maxAttempts?: number; baseDelayMs?: number; concurrency?: number } = {},
 ): Promise<{ calls: number }> {
   const maxAttempts = options.maxAttempts ?? 8;
   const baseDelayMs = options.baseDelayMs ?? 25;
   let calls = 0;
-  for (let start = 0; start < requests.length; start += MAX_BATCH) {
-    let pending: WriteRequest[] = requests.slice(start, start + MAX_BATCH);
+  const batches: WriteRequest[][] = [];
+  for (let start = 0; start < requests.length; start += MAX_BATCH)
+    batches.push(requests.slice(start, start + MAX_BATCH));
+  // One batch at a time unless the caller asks for more (a fan-out shard writes its entries side by side).
+  await mapLimit(batches, options.concurrency ?? 1, async (batch) => {
+    let pending = batch;
     for (let attempt = 1; pending.length > 0; attempt++) {
       if (attempt > maxAttempts)
         throw new Error(`BatchWrite left ${pending.length} items unprocessed after ${maxAttempts} attempts`);
@@ -48,7 +52,7 @@ export async function batchWriteAll(
       calls++;
       pending = (out.UnprocessedItems?.[table] ?? []) as WriteRequest[];
     }
-  }
+  });
   return { calls };
 }
 

@@ -1,5 +1,5 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import type { DeferredReceipts, DeliveredReceipts, FanOutDispatcher } from '#domain/messages.ts';
+import type { DeferredReceipts, DeliveredReceipts, FanOutDispatcher, ShardDispatcher } from '#domain/messages.ts';
 import { invokeAsync } from './lambda-invoke.ts';
 
 /** The worker's event: which message to fan out. Everything else is read from the durable message record. */
@@ -22,6 +22,31 @@ export class LambdaFanOutDispatcher implements FanOutDispatcher {
   async dispatch(tenant: string, messageId: string): Promise<void> {
     const event: FanOutEvent = { tenant, messageId };
     await invokeAsync(this.client, this.functionName, event);
+  }
+}
+
+/** A shard worker's event: which shard of which message's plan (the plan itself is on the message). */
+export interface FanOutShardEvent extends FanOutEvent {
+  readonly shard: number;
+}
+
+/**
+ * Starts shard workers, one async invoke per shard, all at once: Lambda runs them in parallel execution environments
+ * (and retries each failed one twice), so a send's delivery time is that of one shard.
+ */
+export class LambdaShardDispatcher implements ShardDispatcher {
+  constructor(
+    private readonly client: LambdaClient,
+    private readonly functionName: string,
+  ) {}
+
+  async dispatchShards(tenant: string, messageId: string, shards: readonly number[]): Promise<void> {
+    await Promise.all(
+      shards.map((shard) => {
+        const event: FanOutShardEvent = { tenant, messageId, shard };
+        return invokeAsync(this.client, this.functionName, event);
+      }),
+    );
   }
 }
 

@@ -9,13 +9,18 @@ import type {
   Page,
   Recipient,
   RecipientSelectors,
+  ShardClaim,
+  ShardOutcome,
 } from '#domain/messages.ts';
-import { batchWriteAll, type Item, queryAll, queryPage } from './dynamo.ts';
+import { batchWriteAll, type Item, isConditionFailure, queryAll, queryPage } from './dynamo.ts';
 
 /**
  * Messages on the main table.
  *   message    pk = T#<tenant>#MSG#<id>   sk = #META                 gsi2pk = T#<tenant>#MSGBY#<sender>  gsi2sk = <sentAt>#<id>
- *   plan chunk pk = T#<tenant>#MSG#<id>   sk = PLAN#<planId>#<index>  (the recipient snapshot, ≤500 per item)
+ *   plan chunk pk = T#<tenant>#MSG#<id>   sk = PLAN#<planId>#<index>  (a shard's recipient snapshot, one per shard)
+ *   shard run  pk = T#<tenant>#MSG#<id>   sk = SHARD#<planId>#<index>          (claimed by the shard's first run)
+ *   wave       pk = T#<tenant>#MSG#<id>   sk = SHARD#<planId>#<index>#<wave>   (whom a wave's pushes reached, when,
+ *                                                                               and its connection counts)
  * Every item carries `ttl` = the tenant's next cleardown; reads ignore expired items (DynamoDB deletes lazily).
  *
  * The in-flight index: while a message is `sending` it also carries gsi1pk = MSGSENDING#<0-3> (the shard is a hash of
@@ -27,6 +32,20 @@ export const messagePk = (tenant: string, id: string) => `T#${tenant}#MSG#${id}`
 export const sentByPk = (tenant: string, sender: string) => `T#${tenant}#MSGBY#${sender}`;
 const META = '#META';
 const planSk = (planId: string, index: number) => `PLAN#${planId}#${String(index).padStart(5, '0')}`;
+const shardSk = (planId: string, index: number) => `SHARD#${planId}#${String(index).padStart(5, '0')}`;
+const waveSk = (planId: string, index: number, wave: number) =>
+  `${shardSk(planId, index)}#${String(wave).padStart(3, '0')}`;
+
+function toOutcome(item: Item | undefined): ShardOutcome | undefined {
+  if (!item || typeof item.at !== 'number') return undefined;
+  return {
+    reached: Array.isArray(item.reached) ? item.reached.map(String) : [],
+    atMs: item.at,
+    delivered: Number(item.delivered ?? 0),
+    gone: Number(item.gone ?? 0),
+    failed: Number(item.failed ?? 0),
+  };
+}
 const SENDING_SHARDS = 4;
 const pad = (ms: number) => String(Math.max(0, Math.floor(ms))).padStart(15, '0');
 function sendingShard(id: string): string {
@@ -216,58 +235,147 @@ export class DynamoMessageRepository implements MessageRepository {
     return recipients.map((r) => ({ agentId: String(r.a), displayName: String(r.n) }));
   }
 
-  async markChunk(
-    tenant: string,
-    id: string,
-    phase: 'persisted' | 'pushed',
-    index: number,
-    atMs: number,
-    stats?: MessageRecord['stats'],
-  ): Promise<void> {
-    const values: Record<string, unknown> = {
-      ':i': new Set([index]),
-      ':n': index,
-      ':now': atMs,
-      ':zero': 0,
-      ':sk': sendingSk(tenant, id, atMs),
-    };
-    let add = '#phase :i';
-    if (stats) {
-      add += ', statReachedLive :r, statDelivered :d, statGone :g, statFailed :f';
-      Object.assign(values, { ':r': stats.reachedLive, ':d': stats.delivered, ':g': stats.gone, ':f': stats.failed });
-    }
+  async claimShard(record: MessageRecord, planId: string, index: number): Promise<ShardClaim> {
+    const key = { pk: messagePk(record.tenant, record.id), sk: shardSk(planId, index) };
     try {
       await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...key, kind: 'messageShard', ttl: record.expiresAt },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return { first: true };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    // A later run: the waves the earlier runs recorded (one Query of the shard's wave items).
+    const { items } = await queryAll(this.client, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :s)',
+      ExpressionAttributeValues: { ':pk': key.pk, ':s': `${key.sk}#` },
+      ConsistentRead: true,
+    });
+    const waves = new Map<number, ShardOutcome>();
+    for (const item of items) {
+      const outcome = toOutcome(item);
+      if (outcome) waves.set(Number(String(item.sk).slice(key.sk.length + 1)), outcome);
+    }
+    return { first: false, waves };
+  }
+
+  async recordWave(
+    record: MessageRecord,
+    planId: string,
+    index: number,
+    wave: number,
+    outcome: ShardOutcome,
+  ): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: messagePk(record.tenant, record.id), sk: waveSk(planId, index, wave) },
+          UpdateExpression:
+            'SET reached = :r, #at = :at, delivered = :d, gone = :g, failed = :f, kind = :kind, #ttl = :ttl',
+          // The first record wins: a duplicate run that pushed again keeps the earlier delivery time and counts.
+          ConditionExpression: 'attribute_not_exists(#at)',
+          ExpressionAttributeNames: { '#at': 'at', '#ttl': 'ttl' },
+          ExpressionAttributeValues: {
+            ':r': [...outcome.reached],
+            ':at': outcome.atMs,
+            ':d': outcome.delivered,
+            ':g': outcome.gone,
+            ':f': outcome.failed,
+            ':kind': 'messageShard',
+            ':ttl': record.expiresAt,
+          },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async liveDeliveries(tenant: string, id: string, planId: string): Promise<Map<string, number>> {
+    const { items } = await queryAll(this.client, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :s)',
+      ExpressionAttributeValues: { ':pk': messagePk(tenant, id), ':s': `SHARD#${planId}#` },
+      ProjectionExpression: 'reached, #at',
+      ExpressionAttributeNames: { '#at': 'at' },
+    });
+    const out = new Map<string, number>();
+    for (const item of items) {
+      const outcome = toOutcome(item);
+      if (outcome) for (const agent of outcome.reached) out.set(agent, outcome.atMs);
+    }
+    return out;
+  }
+
+  async markShardPushed(
+    tenant: string,
+    id: string,
+    index: number,
+    atMs: number,
+    stats: MessageRecord['stats'],
+  ): Promise<number> {
+    try {
+      const out = await this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: messagePk(tenant, id), sk: META },
           // Progress moves the message along the in-flight index (a sort key without gsi1pk — once complete — is not
           // indexed) and clears the re-drive count: only sends that stop progressing are ever failed.
-          UpdateExpression: `ADD ${add} SET lastProgressAt = :now, redrives = :zero, gsi1sk = :sk`,
-          // Once per chunk: a retried worker that redoes a chunk does not count its pushes twice.
-          ConditionExpression: 'attribute_exists(pk) AND NOT contains(#phase, :n)',
-          ExpressionAttributeNames: { '#phase': phase },
-          ExpressionAttributeValues: values,
+          UpdateExpression:
+            'ADD pushed :i, statReachedLive :r, statDelivered :d, statGone :g, statFailed :f ' +
+            'SET lastProgressAt = :now, redrives = :zero, gsi1sk = :sk',
+          // Once per shard: a retried shard does not count its pushes twice.
+          ConditionExpression: 'attribute_exists(pk) AND NOT contains(pushed, :n)',
+          ExpressionAttributeValues: {
+            ':i': new Set([index]),
+            ':n': index,
+            ':now': atMs,
+            ':zero': 0,
+            ':sk': sendingSk(tenant, id, atMs),
+            ':r': stats.reachedLive,
+            ':d': stats.delivered,
+            ':g': stats.gone,
+            ':f': stats.failed,
+          },
+          ReturnValues: 'UPDATED_NEW',
         }),
       );
+      return numbers(out.Attributes?.pushed).length;
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!isConditionFailure(error)) throw error;
+      return (await this.get(tenant, id))?.pushed.length ?? 0;
     }
   }
 
-  async complete(tenant: string, id: string, atMs: number): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { pk: messagePk(tenant, id), sk: META },
-        UpdateExpression:
-          'SET #status = :complete, completedAt = if_not_exists(completedAt, :at), lastProgressAt = :now ' +
-          'REMOVE gsi1pk, gsi1sk',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':complete': 'complete', ':at': new Date(atMs).toISOString(), ':now': atMs },
-      }),
-    );
+  async complete(tenant: string, id: string, atMs: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: messagePk(tenant, id), sk: META },
+          UpdateExpression: 'SET #status = :complete, completedAt = :at, lastProgressAt = :now REMOVE gsi1pk, gsi1sk',
+          // Once: of the shards that see every shard pushed, one completes the message and tells the sender.
+          ConditionExpression: '#status = :sending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':complete': 'complete',
+            ':sending': 'sending',
+            ':at': new Date(atMs).toISOString(),
+            ':now': atMs,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   async listStalled(beforeMs: number, limit: number): Promise<MessageRecord[]> {

@@ -1,9 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mapLimit } from '#shared/concurrency.ts';
 import type { Clock } from './clock.ts';
 import { epochSeconds } from './clock.ts';
 import type { AgentDirectory, DirectoryMember, GroupKind } from './directory.ts';
-import { AppError, BadRequestError, NotFoundError, ValidationError } from './errors.ts';
+import { AppError, BadRequestError, NotFoundError } from './errors.ts';
 import { messagingDay } from './message-cleardown.ts';
 import type { Notifier, ServerEvent } from './notifier.ts';
 import type { Principal } from './principal.ts';
@@ -12,9 +11,10 @@ import type { SettingsRepository } from './settings.ts';
 /**
  * Coaching messages: supervisors and admins send one-way messages to agents picked by id and/or by group.
  *
- * Delivery is "persist, then push": a message is a durable record first, then every recipient gets a durable inbox
- * entry, and only when all entries exist are the sockets pushed. Pushes are at-least-once (a retried worker pushes a
- * chunk again); what an agent sees is exactly-once because every entry and every push carries the message id.
+ * Delivery is "persist, then push": a message is a durable record first, then its recipients are split into shards
+ * (message-send.ts), and in each shard every recipient gets a durable inbox entry before that shard's sockets are
+ * pushed. Pushes are at-least-once (a shard that fails before recording its pushes pushes again when retried); what
+ * an agent sees is exactly-once because every entry and every push carries the message id.
  *
  * Inbox cursors. Each inbox entry gets `cursor` = the time of *its own inbox write* (13-digit epoch ms) + '-' + the
  * message id, so an agent's cursors increase in inbox-write order and never collide. A write-order stamp alone is
@@ -27,20 +27,6 @@ import type { SettingsRepository } from './settings.ts';
  */
 
 export const MAX_EXPLICIT_RECIPIENTS = 10_000;
-/** Sends to at most this many explicit ids, and no groups, complete inside the request (same code path). */
-export const INLINE_RECIPIENT_LIMIT = 25;
-/** Recipients per plan chunk: the unit of checkpointing in the fan-out worker. */
-export const CHUNK_SIZE = 500;
-/** Chunks persisted or pushed at once by one worker. */
-const CHUNKS_IN_FLIGHT = 4;
-/** Delivered marks written at once per chunk. */
-const MARKS_IN_FLIGHT = 32;
-/**
- * A replay (same Idempotency-Key, same body) of a message still `sending` with no progress for this long re-dispatches
- * its fan-out: a healthy worker checkpoints every chunk within seconds, and a redundant run is harmless (every write
- * is idempotent; a chunk pushed twice shows once, clients de-duplicate by id). See message-recovery.ts for the sweep.
- */
-export const REPLAY_RESUMES_AFTER_MS = 10 * 1000;
 
 export interface RecipientSelectors {
   readonly agentIds: readonly string[];
@@ -98,8 +84,9 @@ export interface MessageRecord {
   readonly requestHash: string;
   readonly status: MessageStatus;
   readonly plan?: MessagePlan;
-  /** Chunk indexes whose inbox entries are durable / whose pushes are done. */
+  /** Legacy: chunk indexes whose entries were durable (fan-outs before sharding); no longer written. */
   readonly persisted: readonly number[];
+  /** Shard indexes whose pushes are done (and counted in `stats`). */
   readonly pushed: readonly number[];
   readonly stats: {
     readonly reachedLive: number;
@@ -169,16 +156,28 @@ export interface MessageRepository {
    */
   savePlan(record: MessageRecord, plan: MessagePlan, chunks: readonly Recipient[][]): Promise<MessagePlan>;
   getChunk(tenant: string, id: string, planId: string, index: number): Promise<Recipient[]>;
-  /** Checkpoints a chunk once; `stats` are added only the first time the chunk is marked pushed. */
-  markChunk(
+  /**
+   * Claims the first run of a shard (a conditional write: exactly one run of a shard ever gets `first: true`). A later
+   * run (Lambda's retry, a re-drive) gets `first: false` and the outcomes the shard's waves recorded so far.
+   */
+  claimShard(record: MessageRecord, planId: string, index: number): Promise<ShardClaim>;
+  /** Records the pushes of one wave of a shard once (who was reached live, when, the counts); the first record wins. */
+  recordWave(record: MessageRecord, planId: string, index: number, wave: number, outcome: ShardOutcome): Promise<void>;
+  /** Who was reached live by the pushes of a message's plan, and when (epoch ms): the delivered receipts of pushes. */
+  liveDeliveries(tenant: string, id: string, planId: string): Promise<Map<string, number>>;
+  /**
+   * Checkpoints a pushed shard once (`stats` are added only the first time) and returns how many shards of the message
+   * are pushed.
+   */
+  markShardPushed(
     tenant: string,
     id: string,
-    phase: 'persisted' | 'pushed',
     index: number,
     atMs: number,
-    stats?: MessageRecord['stats'],
-  ): Promise<void>;
-  complete(tenant: string, id: string, atMs: number): Promise<void>;
+    stats: MessageRecord['stats'],
+  ): Promise<number>;
+  /** Marks a `sending` message complete; false when it was not `sending` (another run completed it). */
+  complete(tenant: string, id: string, atMs: number): Promise<boolean>;
   /** Messages of every tenant still `sending` with no progress since `beforeMs` (the in-flight index), oldest first. */
   listStalled(beforeMs: number, limit: number): Promise<MessageRecord[]>;
   /**
@@ -200,12 +199,11 @@ export interface MessageRepository {
 }
 
 export interface InboxRepository {
-  /** Writes entries that do not exist yet (an existing entry keeps its cursor and its read state). */
   /**
    * Stores inbox entries. `keep-existing` (the default) never overwrites an entry that exists — its cursor and read
-   * state stay as the agent saw them. `new` may overwrite and is for entries nobody can have seen yet: the first
-   * persist of a plan this very invocation created (no push happens before every chunk is persisted, and a plan is
-   * created once), which lets the adapter write in batches.
+   * state stay as the agent saw them. `new` may overwrite and is for entries nobody can have seen yet: those of the
+   * first run of a shard (a claim only one run gets; no push happens before its entries are written), which lets the
+   * adapter write in batches.
    */
   putEntries(entries: readonly InboxEntry[], mode?: 'new' | 'keep-existing'): Promise<void>;
   /** The named entries of several agents for one message (consistent reads). */
@@ -223,10 +221,12 @@ export interface InboxRepository {
     nowMs: number,
     page: { cursor?: string; limit: number },
   ): Promise<Page<Receipt>>;
+  /** Counts of one message's entries; `alsoDelivered`: agents known delivered elsewhere (the shards' live pushes). */
   receiptCounts(
     tenant: string,
     messageId: string,
     nowMs: number,
+    alsoDelivered?: ReadonlySet<string>,
   ): Promise<{ recipients: number; delivered: number; read: number }>;
 }
 
@@ -234,6 +234,25 @@ export interface InboxRepository {
 export interface FanOutDispatcher {
   dispatch(tenant: string, messageId: string): Promise<void>;
 }
+
+/** Starts shards of a message's fan-out in parallel (one async invoke of the shard worker each). */
+export interface ShardDispatcher {
+  dispatchShards(tenant: string, messageId: string, shards: readonly number[]): Promise<void>;
+}
+
+/** What a shard run recorded about the pushes of one wave (its delivered receipts and connection counts). */
+export interface ShardOutcome {
+  /** Agents reached live on at least one connection. */
+  readonly reached: readonly string[];
+  readonly atMs: number;
+  readonly delivered: number;
+  readonly gone: number;
+  readonly failed: number;
+}
+
+export type ShardClaim =
+  | { readonly first: true }
+  | { readonly first: false; readonly waves: ReadonlyMap<number, ShardOutcome> };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Pure rules
@@ -392,37 +411,6 @@ export async function previewRecipients(
   };
 }
 
-export interface DeliverDeps extends ResolveDeps {
-  readonly messages: MessageRepository;
-  readonly inbox: InboxRepository;
-  readonly notifier: Notifier;
-  readonly clock: Clock;
-  /** Recipients per checkpointed chunk. @default CHUNK_SIZE */
-  readonly chunkSize?: number;
-}
-
-export interface SendDeps extends DeliverDeps {
-  readonly settings: SettingsRepository;
-  readonly dispatcher: FanOutDispatcher;
-}
-
-export interface SendInput {
-  readonly text: string;
-  readonly to: RecipientSelectors;
-  readonly idempotencyKey?: string;
-}
-
-export interface SendResult {
-  readonly id: string;
-  readonly status: MessageStatus;
-  /** True when this call replayed an earlier request with the same idempotency key. */
-  readonly replayed: boolean;
-  readonly sentAt: string;
-  readonly summary: DeliverySummary | null;
-  /** Why a send ended `failed`. */
-  readonly failure?: { readonly reason: string; readonly at: string };
-}
-
 export function summaryOf(record: MessageRecord): DeliverySummary | null {
   if (record.status !== 'complete' || !record.plan) return null;
   return {
@@ -431,194 +419,6 @@ export function summaryOf(record: MessageRecord): DeliverySummary | null {
     reachedLive: record.stats.reachedLive,
     connections: { delivered: record.stats.delivered, gone: record.stats.gone, failed: record.stats.failed },
   };
-}
-
-/**
- * Whether the selectors reach at least one agent, cheaply: the explicit ids a hundred at a time and one member per
- * group, stopping at the first hit (the full resolution is the fan-out's job).
- */
-async function reachesAnyone(deps: ResolveDeps, tenant: string, to: RecipientSelectors): Promise<boolean> {
-  const ids = [...new Set(to.agentIds)];
-  for (let i = 0; i < ids.length; i += 100)
-    if ((await deps.directory.getMany(tenant, ids.slice(i, i + 100))).length > 0) return true;
-  for (const { field, kind } of SELECTOR_KINDS)
-    for (const value of new Set(to[field]))
-      if ((await deps.directory.listGroup(tenant, kind, value, { limit: 1 })).items.length > 0) return true;
-  return false;
-}
-
-/**
- * Creates the message (once per idempotency key), then delivers it inline when small, else through the worker. A send
- * that reaches nobody — unknown ids, empty groups — is refused (422 `NO_RECIPIENTS`) rather than stored as a complete
- * message to no one.
- */
-export async function sendMessage(deps: SendDeps, principal: Principal, input: SendInput): Promise<SendResult> {
-  const settings = await deps.settings.get(principal.tenant);
-  const length = [...input.text].length;
-  if (length > settings.messaging.maxTextLength) {
-    throw new ValidationError(`Invalid request body: text: at most ${settings.messaging.maxTextLength} characters`, [
-      { path: 'text', message: `Too long: ${length} characters, at most ${settings.messaging.maxTextLength} allowed` },
-    ]);
-  }
-  const now = deps.clock.now();
-  const to = normaliseSelectors(input.to);
-  if (!(await reachesAnyone(deps, principal.tenant, to))) {
-    const unknownIds = [...new Set(to.agentIds)].sort().slice(0, 100);
-    throw new AppError(422, 'NO_RECIPIENTS', 'None of the recipients is an agent of this tenant', { unknownIds });
-  }
-  const day = messagingDay(now, {
-    timeZone: settings.general.timeZone,
-    cleardownHour: settings.messaging.cleardownHour,
-  });
-  const record: MessageRecord = {
-    tenant: principal.tenant,
-    id: messageIdFor(principal.tenant, principal.user, input.idempotencyKey),
-    text: input.text,
-    from: { id: principal.user, name: principal.name ?? principal.user },
-    sentAt: new Date(now).toISOString(),
-    expiresAt: epochSeconds(day.end),
-    to,
-    requestHash: requestHash(input.text, to),
-    status: 'sending',
-    persisted: [],
-    pushed: [],
-    stats: { reachedLive: 0, delivered: 0, gone: 0, failed: 0 },
-    lastProgressAt: now,
-    redrives: 0,
-  };
-  const existing = await deps.messages.create(record);
-  if (existing) {
-    if (existing.requestHash !== record.requestHash) throw new IdempotencyKeyReusedError();
-    if (existing.status === 'sending' && now - existing.lastProgressAt > REPLAY_RESUMES_AFTER_MS) {
-      // The first attempt stalled (a crash, retries exhausted): the replay resumes it from its checkpoints.
-      await deps.dispatcher.dispatch(existing.tenant, existing.id);
-    }
-    return {
-      id: existing.id,
-      status: existing.status,
-      replayed: true,
-      sentAt: existing.sentAt,
-      summary: summaryOf(existing),
-      ...(existing.failure ? { failure: existing.failure } : {}),
-    };
-  }
-  if (!hasGroups(to) && to.agentIds.length <= INLINE_RECIPIENT_LIMIT) {
-    const summary = await deliverMessage(deps, principal.tenant, record.id);
-    return { id: record.id, status: 'complete', replayed: false, sentAt: record.sentAt, summary };
-  }
-  await deps.dispatcher.dispatch(record.tenant, record.id);
-  return { id: record.id, status: 'sending', replayed: false, sentAt: record.sentAt, summary: null };
-}
-
-/**
- * The fan-out (worker or inline): plan → persist every chunk → push every chunk → complete. Each step is checkpointed
- * on the message record, and each write is idempotent (keyed by message id + agent id; conditional puts never
- * overwrite an entry's cursor or read state), so a retried invocation resumes where the failed one stopped and
- * duplicates nothing visible. Returns `null` when the message no longer exists (expired).
- */
-export async function deliverMessage(
-  deps: DeliverDeps,
-  tenant: string,
-  messageId: string,
-): Promise<DeliverySummary | null> {
-  const record = await deps.messages.get(tenant, messageId);
-  if (!record) return null;
-  if (record.status === 'complete') return summaryOf(record);
-  // A failed send is final: the sender was told, and a late run must not turn it into something else.
-  if (record.status === 'failed') return null;
-  const chunks = new Map<number, Recipient[]>();
-  let plan = record.plan;
-  // Whether this invocation created the plan: then no entry of it can exist yet, let alone have been seen.
-  let createdPlan = false;
-  if (!plan) {
-    const resolved = await resolveRecipients(deps, tenant, record.to);
-    const parts = chunk(resolved.recipients, deps.chunkSize ?? CHUNK_SIZE);
-    const proposal: MessagePlan = {
-      planId: randomUUID(),
-      chunkCount: parts.length,
-      recipientCount: resolved.recipients.length,
-      unknownIds: resolved.unknownIds,
-    };
-    plan = await deps.messages.savePlan(record, proposal, parts);
-    createdPlan = plan.planId === proposal.planId;
-    if (createdPlan) for (const [i, p] of parts.entries()) chunks.set(i, p);
-  }
-  const chunkAt = async (i: number) =>
-    chunks.get(i) ?? (await deps.messages.getChunk(tenant, messageId, plan.planId, i));
-
-  // Phase 1 — persist: every recipient's entry is durable before any socket is pushed.
-  const persisted = new Set(record.persisted);
-  const written = new Map<number, InboxEntry[]>();
-  const chunkIndexes = Array.from({ length: plan.chunkCount }, (_, i) => i);
-  // Chunks are independent: several at once keep the table busy (each chunk's writes are themselves concurrent).
-  await mapLimit(chunkIndexes, CHUNKS_IN_FLIGHT, async (i) => {
-    if (persisted.has(i)) return;
-    const recipients = await chunkAt(i);
-    const writeMs = deps.clock.now();
-    const entries: InboxEntry[] = recipients.map((r) => ({
-      tenant,
-      agentId: r.agentId,
-      agentName: r.displayName,
-      messageId,
-      text: record.text,
-      from: record.from,
-      sentAt: record.sentAt,
-      cursor: inboxCursor(writeMs, messageId),
-      expiresAt: record.expiresAt,
-    }));
-    await deps.inbox.putEntries(entries, createdPlan ? 'new' : 'keep-existing');
-    // Written unconditionally by this invocation: what is stored is exactly this (no need to read it back).
-    if (createdPlan) written.set(i, entries);
-    await deps.messages.markChunk(tenant, messageId, 'persisted', i, deps.clock.now());
-  });
-
-  // Phase 2 — push: the stored entries (read back unless this invocation wrote them: an entry written by an earlier
-  // attempt keeps its original cursor), each pushed to its agent; record who was reached live.
-  const pushed = new Set(record.pushed);
-  const deliveredLive: Array<{ at: number; agents: string[] }> = [];
-  await mapLimit(chunkIndexes, CHUNKS_IN_FLIGHT, async (i) => {
-    if (pushed.has(i)) return;
-    const entries =
-      written.get(i) ??
-      (await deps.inbox.getForMessage(
-        tenant,
-        messageId,
-        (await chunkAt(i)).map((r) => r.agentId),
-      ));
-    // One call for the chunk: the notifier finds every recipient's connections in batches, then pushes each its
-    // own event (the cursor differs per agent).
-    const report = await deps.notifier.toEach(
-      tenant,
-      entries.map((entry) => ({ user: entry.agentId, event: messageEvent(entry) })),
-    );
-    const reached = [...report.usersReached];
-    const stats = {
-      reachedLive: reached.length,
-      delivered: report.delivered,
-      gone: report.gone,
-      failed: report.failed,
-    };
-    const at = deps.clock.now();
-    await deps.messages.markChunk(tenant, messageId, 'pushed', i, at, stats);
-    deliveredLive.push({ at, agents: reached });
-  });
-
-  // Phase 3 — receipts: mark who was reached live, after every chunk is pushed so that the writes do not slow the
-  // pushes down. A crash here only delays a receipt: the agent's next sync or read marks the entry delivered.
-  for (const { at, agents } of deliveredLive) {
-    await mapLimit(agents, MARKS_IN_FLIGHT, (agentId) => deps.inbox.markDelivered(tenant, agentId, [messageId], at));
-  }
-
-  await deps.messages.complete(tenant, messageId, deps.clock.now());
-  const final = (await deps.messages.get(tenant, messageId)) ?? record;
-  const summary = summaryOf({ ...final, status: 'complete', plan });
-  await deps.notifier.toUser(tenant, record.from.id, {
-    type: 'messageStatus',
-    messageId,
-    status: 'complete',
-    summary,
-  });
-  return summary;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -862,11 +662,22 @@ export async function messageReport(
 > {
   const record = await readableMessage(deps, principal, id);
   const now = deps.clock.now();
+  // Pushes record who they reached per shard (not one write per recipient): a receipt is delivered when its entry
+  // says so (a sync, a read) or a shard reached the agent live, whichever came first.
+  const live = record.plan
+    ? await deps.messages.liveDeliveries(principal.tenant, id, record.plan.planId)
+    : new Map<string, number>();
   const [counts, receipts] = await Promise.all([
-    deps.inbox.receiptCounts(principal.tenant, id, now),
+    deps.inbox.receiptCounts(principal.tenant, id, now, new Set(live.keys())),
     deps.inbox.receipts(principal.tenant, id, now, page),
   ]);
-  return { ...viewOf(record), counts, receipts: receipts.items, cursor: receipts.cursor ?? null };
+  const items = receipts.items.map((r) => {
+    const pushedAt = live.get(r.agentId);
+    if (pushedAt === undefined) return r;
+    const pushed = new Date(pushedAt).toISOString();
+    return { ...r, deliveredAt: r.deliveredAt !== null && r.deliveredAt < pushed ? r.deliveredAt : pushed };
+  });
+  return { ...viewOf(record), counts, receipts: items, cursor: receipts.cursor ?? null };
 }
 
 /** GET /messages: what the caller sent since the tenant's last cleardown, newest first. */

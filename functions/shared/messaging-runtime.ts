@@ -1,13 +1,26 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import * as z from 'zod';
+import { HttpConnectionGateway } from '#adapters/connection-gateway-http.ts';
+import { ConnectionNotifier } from '#adapters/connection-notifier.ts';
 import { DynamoDirectoryRepository } from '#adapters/directory-repository.ts';
 import { DynamoInboxRepository } from '#adapters/inbox-repository.ts';
-import { LambdaDeferredReceipts, LambdaFanOutDispatcher } from '#adapters/message-dispatcher.ts';
+import { LambdaDeferredReceipts, LambdaFanOutDispatcher, LambdaShardDispatcher } from '#adapters/message-dispatcher.ts';
 import { DynamoMessageRepository } from '#adapters/message-repository.ts';
+import { MonitoringNotifier } from '#adapters/monitoring-notifier.ts';
 import type { RecoveryDeps } from '#domain/message-recovery.ts';
-import type { DeliverDeps, InboxDeps, InboxReadDeps, ReportDeps, SendDeps } from '#domain/messages.ts';
+import type { DeliverDeps, SendDeps } from '#domain/message-send.ts';
+import type { InboxDeps, InboxReadDeps, ReportDeps } from '#domain/messages.ts';
+import type { Notifier } from '#domain/notifier.ts';
 import { loadEnv } from './env.ts';
-import { clock, documentClient, mainTable, notifier, settingsRepository } from './runtime.ts';
+import {
+  clock,
+  connectionRepository,
+  documentClient,
+  mainTable,
+  notifier,
+  settingsRepository,
+  subscriptionStore,
+} from './runtime.ts';
 
 /**
  * Composition helpers of the messaging capability, in the style of runtime.ts: adapters built once per execution
@@ -55,6 +68,38 @@ export function deliverDeps(): DeliverDeps {
 
 export function sendDeps(): SendDeps {
   return { ...deliverDeps(), settings: settingsRepository(), dispatcher: fanOutDispatcher() };
+}
+
+/** The registry name of the shard worker; its env var is `FN_MESSAGE_FAN_OUT_SHARD`. */
+export const FAN_OUT_SHARD_FUNCTION = 'MessageFanOutShard';
+
+let fanOutNotifier: Notifier | undefined;
+/**
+ * The notifier of the fan-out workers: THE notifier's behaviour (own connections, monitors mirrored, gone connections
+ * deleted), posting through the keep-alive SigV4 client instead of the SDK's command stack — the workers post
+ * thousands of times per send and are CPU-bound on the per-post cost (see connection-gateway-http.ts).
+ */
+function fanOutPushNotifier(): Notifier {
+  if (!fanOutNotifier) {
+    const gateway = HttpConnectionGateway.forEndpoint(loadEnv({ WS_ENDPOINT: z.url() }).WS_ENDPOINT);
+    fanOutNotifier = new MonitoringNotifier(
+      new ConnectionNotifier(connectionRepository(), gateway),
+      subscriptionStore(),
+      gateway,
+    );
+  }
+  return fanOutNotifier;
+}
+
+/** A shard worker's dependencies. */
+export function shardDeps(): DeliverDeps {
+  return { ...deliverDeps(), notifier: fanOutPushNotifier() };
+}
+
+/** The coordinator's: a shard worker's, plus starting the other shards (`FN_MESSAGE_FAN_OUT_SHARD`). */
+export function fanOutDeps(): DeliverDeps {
+  const { FN_MESSAGE_FAN_OUT_SHARD } = loadEnv({ FN_MESSAGE_FAN_OUT_SHARD: z.string().min(1) });
+  return { ...shardDeps(), shards: new LambdaShardDispatcher(new LambdaClient({}), FN_MESSAGE_FAN_OUT_SHARD) };
 }
 
 export function recoveryDeps(): RecoveryDeps {

@@ -5,15 +5,8 @@ import { DynamoDirectoryRepository } from '../../functions/adapters/directory-re
 import { DynamoInboxRepository } from '../../functions/adapters/inbox-repository.ts';
 import { DynamoMessageRepository } from '../../functions/adapters/message-repository.ts';
 import type { Clock } from '../../functions/domain/clock.ts';
-import {
-  type DeliverDeps,
-  deliverMessage,
-  type InboxRepository,
-  markRead,
-  messageReport,
-  sendMessage,
-  syncInbox,
-} from '../../functions/domain/messages.ts';
+import { type DeliverDeps, deliverMessage, sendMessage } from '../../functions/domain/message-send.ts';
+import { type InboxRepository, markRead, messageReport, syncInbox } from '../../functions/domain/messages.ts';
 import type { Principal } from '../../functions/domain/principal.ts';
 import type { SettingsRepository } from '../../functions/domain/settings.ts';
 import { DEFAULT_SETTINGS } from '../../functions/shared/settings-schema.ts';
@@ -48,7 +41,7 @@ function deps(gateway: ConnectionGateway, overrides: Partial<DeliverDeps> = {}) 
     inbox: new DynamoInboxRepository(db.client, db.table, clock),
     notifier: new ConnectionNotifier(connections, gateway, 8),
     clock,
-    chunkSize: 50,
+    shardSize: 50,
   };
   const dispatched: string[] = [];
   return {
@@ -197,20 +190,20 @@ describe('message fan-out worker on dynalite', () => {
     expect(page2.receipts.at(-1)?.agentId).toBe('agent-229');
   });
 
-  it('a worker that crashes mid-persist pushes nothing; the retry completes with one entry per agent and stable cursors', async () => {
+  it('a shard that crashes mid-persist pushes nothing; its retry completes it with one entry per agent and stable cursors', async () => {
     const gateway = new FakeGateway(new Set());
     const real = new DynamoInboxRepository(db.client, db.table, clock);
-    let calls = 0;
-    const modes: Array<string | undefined> = [];
+    let crashed = false;
+    const modes: Array<{ mode: string | undefined; agents: string[] }> = [];
     const crashing: InboxRepository = Object.assign(Object.create(real) as InboxRepository, {
       putEntries: async (
         entries: Parameters<InboxRepository['putEntries']>[0],
         mode: Parameters<InboxRepository['putEntries']>[1],
       ) => {
-        calls++;
-        modes.push(mode);
-        if (calls === 3) {
-          // Half of the chunk lands, then the function dies.
+        modes.push({ mode, agents: entries.map((e) => e.agentId) });
+        if (!crashed && entries.some((e) => e.agentId === 'agent-120')) {
+          crashed = true;
+          // Half of the shard (agents 100–149) lands, then the function dies.
           await real.putEntries(entries.slice(0, 20), mode);
           throw new Error('simulated crash');
         }
@@ -231,11 +224,13 @@ describe('message fan-out worker on dynalite', () => {
       to: { agentIds: [], teams: ['floor'], queues: [], campaigns: [], lists: [] },
     });
     await expect(deliverMessage(d.all, 'fan', accepted.id)).rejects.toThrow('simulated crash');
-    // Chunks already in flight when the crash happened finish their writes (a real crash would stop them too).
-    await new Promise((r) => setTimeout(r, 300));
-    const firstRunModes = modes.length;
-    expect(gateway.posts.filter((p) => p.data.type === 'message')).toHaveLength(0);
-    const early = await real.listToday('fan', 'agent-000', now);
+    // Shards already in flight when the crash happened finish (in Lambda they are other invocations): shard 0 pushes
+    // its online agents (agent-000..009); the crashed shard pushed nothing.
+    const mine = (connectionId: string) =>
+      gateway.to(connectionId, 'message').filter((p) => (p.data.message as { id: string }).id === accepted.id);
+    await expect.poll(() => mine('c-000-a').length, { timeout: 15_000 }).toBe(1);
+    expect(mine('c-120')).toHaveLength(0);
+    const early = await real.listToday('fan', 'agent-100', now);
     const earlyCursor = early.find((e) => e.messageId === accepted.id)?.cursor;
     expect(earlyCursor).toBeDefined();
 
@@ -247,15 +242,20 @@ describe('message fan-out worker on dynalite', () => {
       const mine = (await real.listToday('fan', id, now)).filter((e) => e.messageId === accepted.id);
       expect(mine, id).toHaveLength(1);
     }
-    expect((await real.listToday('fan', 'agent-000', now)).find((e) => e.messageId === accepted.id)?.cursor).toBe(
+    expect((await real.listToday('fan', 'agent-100', now)).find((e) => e.messageId === accepted.id)?.cursor).toBe(
       earlyCursor,
     );
     expect(gateway.to('c-120', 'message')).toHaveLength(1);
-    // The first run created the plan and wrote in batches; the retry, whose entries may already have been seen
-    // through a sync, never overwrites (conditional puts).
-    expect(modes.slice(0, firstRunModes).every((m) => m === 'new')).toBe(true);
-    expect(modes.length).toBeGreaterThan(firstRunModes);
-    expect(modes.slice(firstRunModes).every((m) => m === 'keep-existing')).toBe(true);
+    // Shards pushed in the first run are not pushed again.
+    expect(mine('c-000-a')).toHaveLength(1);
+    // First runs of shards write in batches; the retry of the crashed shard (agents 100–149), whose entries may already
+    // have been seen through a sync, writes only the 30 missing ones and never overwrites (conditional puts).
+    const crashedShard = (m: { agents: string[] }) => m.agents.every((a) => a >= 'agent-100' && a < 'agent-150');
+    expect(modes.filter((m) => !crashedShard(m)).every((m) => m.mode === 'new')).toBe(true);
+    expect(modes.filter(crashedShard).map((m) => [m.mode, m.agents.length])).toEqual([
+      ['new', 50],
+      ['keep-existing', 30],
+    ]);
   });
 
   it('entries expire at the next cleardown and disappear from reads after it', async () => {

@@ -7,12 +7,11 @@ import { MAX_REDRIVES, STALLED_AFTER_MS, sweepStalledSends } from '../../functio
 import {
   type DeliverDeps,
   deliverMessage,
-  type InboxRepository,
-  messageReport,
   REPLAY_RESUMES_AFTER_MS,
   type SendDeps,
   sendMessage,
-} from '../../functions/domain/messages.ts';
+} from '../../functions/domain/message-send.ts';
+import { type InboxRepository, messageReport } from '../../functions/domain/messages.ts';
 import type { Delivery, DeliveryReport, Notifier, ServerEvent } from '../../functions/domain/notifier.ts';
 import type { Principal } from '../../functions/domain/principal.ts';
 import type { SettingsRepository } from '../../functions/domain/settings.ts';
@@ -63,7 +62,7 @@ function setup(inboxOverride?: InboxRepository) {
     inbox: inboxOverride ?? inbox,
     notifier,
     clock,
-    chunkSize: 50,
+    shardSize: 50,
   };
   const send: SendDeps = {
     ...deliver,
@@ -126,12 +125,15 @@ describe('recovery of accepted sends on dynalite', () => {
   it('resumes a worker that crashed half way, without a second entry for anyone', async () => {
     const healthy = setup();
     let writes = 0;
-    // The first run dies after two chunks are durable.
+    const landing: Promise<void>[] = [];
+    // The first run dies after two shards' entries are durable.
     const crashing: InboxRepository = Object.create(healthy.inbox, {
       putEntries: {
         value: async (...args: Parameters<InboxRepository['putEntries']>) => {
           if (++writes > 2) throw new Error('worker killed');
-          return healthy.inbox.putEntries(...args);
+          const write = healthy.inbox.putEntries(...args);
+          landing.push(write);
+          return write;
         },
       },
     });
@@ -141,7 +143,8 @@ describe('recovery of accepted sends on dynalite', () => {
       to: { agentIds: [], teams: ['floor'], queues: [], campaigns: [], lists: [] },
     });
     await expect(deliverMessage(s.deliver, 'rec', accepted.id)).rejects.toThrow('worker killed');
-    // The chunks written alongside the failing one land a moment later.
+    // The shards running alongside the failing one (other invocations, in Lambda) finish a moment later.
+    await Promise.allSettled(landing);
     await new Promise((resolve) => setTimeout(resolve, 500));
     const partial = await entriesOf(healthy.inbox, accepted.id);
     expect(partial.length).toBeGreaterThan(0);
@@ -152,10 +155,12 @@ describe('recovery of accepted sends on dynalite', () => {
     await deliverMessage(healthy.deliver, 'rec', accepted.id);
     const entries = await entriesOf(healthy.inbox, accepted.id);
     expect(entries.sort()).toEqual(TEAM);
-    // One message event per agent per run that pushed: the crashed run pushed nothing (persist comes first).
-    const pushes = healthy.notifier.events.filter((e) => e.event.type === 'message');
+    // One message event per agent over both runs: the shards that finished in the crashed run are not pushed again,
+    // and the crashed shard pushed nothing before its entries were all written.
+    const pushes = [...s.notifier.events, ...healthy.notifier.events].filter((e) => e.event.type === 'message');
     expect(new Set(pushes.map((p) => p.user)).size).toBe(TEAM.length);
     expect(pushes).toHaveLength(TEAM.length);
+    expect((await healthy.messages.get('rec', accepted.id))?.status).toBe('complete');
   });
 
   it(`gives up a send that makes no progress through ${MAX_REDRIVES} re-drives: failed, with the reason, live and in the report`, async () => {

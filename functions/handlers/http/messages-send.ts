@@ -1,5 +1,5 @@
 import { idempotencyKeySchema, sendBodySchema } from '#domain/message-schemas.ts';
-import { sendMessage } from '#domain/messages.ts';
+import { sendMessage } from '#domain/message-send.ts';
 import { authedRoute } from '#shared/http.ts';
 import { sendDeps } from '#shared/messaging-runtime.ts';
 import { parseOrThrow } from '#shared/validation.ts';

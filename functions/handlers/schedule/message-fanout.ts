@@ -2,20 +2,21 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
-import { type DeliverySummary, deliverMessage } from '#domain/messages.ts';
-import { deliverDeps } from '#shared/messaging-runtime.ts';
+import { deliverMessage } from '#domain/message-send.ts';
+import type { DeliverySummary } from '#domain/messages.ts';
+import { fanOutDeps } from '#shared/messaging-runtime.ts';
 import { logger } from '#shared/powertools.ts';
 import { tenantIdSchema } from '#shared/schemas.ts';
 
-const deps = deliverDeps();
+const deps = fanOutDeps();
 
 const eventSchema = z.object({ tenant: tenantIdSchema, messageId: z.string().regex(/^[0-9a-f]{32}$/) });
 
 /**
- * The fan-out worker (async invoke from the send handler and from the recovery sweep). It resumes from the message's
+ * The fan-out coordinator (async invoke from the send handler and from the recovery sweep): plans the shards, starts
+ * every pending shard but the first on `MessageFanOutShard` and runs the first itself. It resumes from the message's
  * checkpoints, so Lambda's two automatic retries of a failed run, or a re-drive, neither lose recipients nor show
- * anything twice. A malformed event is logged and
- * dropped: retrying it could never succeed.
+ * anything twice. A malformed event is logged and dropped: retrying it could never succeed.
  */
 export const handler = middy<unknown, DeliverySummary | null, Error, Context>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
@@ -38,6 +39,6 @@ export const handler = middy<unknown, DeliverySummary | null, Error, Context>()
       throw error;
     }
     if (summary) logger.info('Fan-out complete', { ...summary });
-    else logger.warn('Message not found or expired; nothing to deliver');
+    else logger.info('Fan-out started; shards still running (or the message expired or failed)');
     return summary;
   });

@@ -1,5 +1,5 @@
 import { idempotencyKeySchema, messageTextSchema, selectorsSchema } from '#domain/message-schemas.ts';
-import { sendMessage } from '#domain/messages.ts';
+import { sendMessage } from '#domain/message-send.ts';
 import { sendDeps } from '#shared/messaging-runtime.ts';
 import { frameSchema, wsAction } from '#shared/ws.ts';
 
