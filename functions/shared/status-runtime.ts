@@ -14,6 +14,7 @@ import {
   DynamoStatusStore,
 } from '#adapters/status-repository.ts';
 import { lifecycleDeps as alertLifecycleDeps } from '#composition/alerts.ts';
+import { once } from '#composition/once.ts';
 import type { AgentEventDeps } from '#domain/agent-event-processor.ts';
 import { onAgentEvent } from '#domain/alerts/lifecycle.ts';
 import type { AgentDirectory } from '#domain/directory.ts';
@@ -35,21 +36,14 @@ import {
 
 /**
  * Composition root of the status capability, in the style of runtime.ts: adapters are built once per execution
- * environment on first use. Handlers call these at module scope.
+ * environment on first use (functions/composition/once.ts). Handlers call these at module scope.
  */
-const once = <T>(make: () => T): (() => T) => {
-  let value: T | undefined;
-  return () => {
-    value ??= make();
-    return value;
-  };
-};
 
 /**
  * The Connect instances this deployment serves (`CONNECT_INSTANCE_ARNS`, set for every function with `connect`
  * access, empty when none is configured). Required: a function that needs it and lacks the access fails at init.
  */
-export const connectInstances = once((): readonly string[] =>
+export const connectInstances = /*@__PURE__*/ once((): readonly string[] =>
   loadEnv({ CONNECT_INSTANCE_ARNS: z.string() })
     .CONNECT_INSTANCE_ARNS.split(',')
     .map((s) => s.trim())
@@ -57,17 +51,17 @@ export const connectInstances = once((): readonly string[] =>
 );
 
 export const gateway = connectionGateway;
-export const statusStore = once(() => new DynamoStatusStore(documentClient(), mainTable(), clock));
-export const presenceStore = once(() => new DynamoPresenceStore(documentClient(), mainTable()));
-export const approvalStore = once(() => new DynamoApprovalStore(documentClient(), mainTable(), clock));
-export const reasonStore = once(() => new DynamoReasonStore(documentClient(), mainTable(), clock));
-export const syncQueue = once(() => new DynamoSyncQueue(documentClient(), mainTable()));
+export const statusStore = /*@__PURE__*/ once(() => new DynamoStatusStore(documentClient(), mainTable(), clock));
+export const presenceStore = /*@__PURE__*/ once(() => new DynamoPresenceStore(documentClient(), mainTable()));
+export const approvalStore = /*@__PURE__*/ once(() => new DynamoApprovalStore(documentClient(), mainTable(), clock));
+export const reasonStore = /*@__PURE__*/ once(() => new DynamoReasonStore(documentClient(), mainTable(), clock));
+export const syncQueue = /*@__PURE__*/ once(() => new DynamoSyncQueue(documentClient(), mainTable()));
 
-export const bindingStore = once(() => new DynamoConnectBindingStore(documentClient(), mainTable()));
+export const bindingStore = /*@__PURE__*/ once(() => new DynamoConnectBindingStore(documentClient(), mainTable()));
 
 export { subscriptionStore };
-export const statusFeed = once(() => new FeedPublisher(subscriptionStore(), gateway()));
-export const domainEvents = once(() => {
+export const statusFeed = /*@__PURE__*/ once(() => new FeedPublisher(subscriptionStore(), gateway()));
+export const domainEvents = /*@__PURE__*/ once(() => {
   const events = new InProcessDomainEvents(statusFeed());
   // Alerts: still active at the next contact offered, or at session end, they close Not Acknowledged.
   events.subscribe(onAgentEvent(alertLifecycleDeps));
@@ -78,7 +72,7 @@ export const domainEvents = once(() => {
 export const monitoringNotifier = notifier;
 
 /** Tenant settings read at most once a minute per environment (pings must not read them each time). */
-export const cachedSettings = once<SettingsReader>(() => {
+export const cachedSettings = /*@__PURE__*/ once<SettingsReader>(() => {
   const cache = new Map<string, { at: number; value: Promise<TenantSettings> }>();
   return {
     get(tenant) {
@@ -95,12 +89,12 @@ export const cachedSettings = once<SettingsReader>(() => {
 /** Remembers recent activity writes per environment (see recordActivity). */
 export const activityMemo: ActivityMemo = new Map();
 
-export const directoryRepository = once<AgentDirectory>(
+export const directoryRepository = /*@__PURE__*/ once<AgentDirectory>(
   () => new DynamoDirectoryRepository(documentClient(), mainTable()),
 );
 
 /** What reading statuses needs (and changes that never reach Connect). */
-export const statusDeps = once<StatusDeps>(() => {
+export const statusDeps = /*@__PURE__*/ once<StatusDeps>(() => {
   return {
     store: statusStore(),
     reasons: reasonStore(),
@@ -118,11 +112,23 @@ export const statusDeps = once<StatusDeps>(() => {
 });
 
 /**
+ * What the read-only routes need (a status, the agent list, pending requests): the stores alone — no notifier, feed or
+ * domain events, so these functions build no @connections client (nor bundle one) and need no `WS_ENDPOINT`.
+ */
+export const statusReadDeps = /*@__PURE__*/ once(() => ({
+  store: statusStore(),
+  reasons: reasonStore(),
+  approvals: approvalStore(),
+  directory: directoryRepository(),
+  clock,
+}));
+
+/**
  * What changing statuses needs: everything above plus Amazon Connect — a change is queued for the instance bound to
  * the tenant and the instance's paced worker started at once. Read at init and required (registry access
  * `connect: []` and `invokes: ['ScheduleStatusConnectSync']`), whether or not this deployment serves an instance yet.
  */
-export const statusChangeDeps = once<StatusDeps>(() => {
+export const statusChangeDeps = /*@__PURE__*/ once<StatusDeps>(() => {
   const worker = loadEnv({ FN_SCHEDULE_STATUS_CONNECT_SYNC: z.string().min(1) }).FN_SCHEDULE_STATUS_CONNECT_SYNC;
   const instances = connectInstances();
   return {
@@ -132,13 +138,13 @@ export const statusChangeDeps = once<StatusDeps>(() => {
   };
 });
 
-export const agentEventDeps = once<AgentEventDeps>(() => ({
+export const agentEventDeps = /*@__PURE__*/ once<AgentEventDeps>(() => ({
   ...statusChangeDeps(),
   directory: directoryRepository(),
   connectConfig: bindingStore(),
 }));
 
-export const activityDeps = once(() => ({
+export const activityDeps = /*@__PURE__*/ once(() => ({
   presence: presenceStore(),
   settings: cachedSettings(),
   clock,
@@ -154,7 +160,7 @@ export async function touchActivity(principal: Principal): Promise<void> {
   }
 }
 
-export const syncDeps = once<SyncDeps>(() => ({
+export const syncDeps = /*@__PURE__*/ once<SyncDeps>(() => ({
   queue: syncQueue(),
   client: new SdkConnectStatusClient(),
   directory: directoryRepository(),

@@ -8,6 +8,11 @@ const pushes = { tables: { main: 'readwrite' }, manageConnections: true } as con
  * Connect action — the call itself is the sync worker's) and start the worker at once with an async invoke.
  */
 const changes = { ...pushes, connect: [], invokes: ['ScheduleStatusConnectSync'] } as const;
+/**
+ * Reads push nothing, nor do subscribing and monitoring (their reply carries the state): no @connections endpoint, and
+ * for the read-only routes no write grant.
+ */
+const reads = { tables: { main: 'read' } } as const;
 
 /** Agent status and supervision: statuses, approvals, live feed, silent monitor, Connect agent events and sync. */
 export const statusHandlers: readonly HandlerDefinition[] = [
@@ -16,7 +21,7 @@ export const statusHandlers: readonly HandlerDefinition[] = [
     entry: 'functions/handlers/http/status-me-get.ts',
     description: "The calling agent's own status",
     trigger: { kind: 'http', method: 'GET', path: '/me/status', auth: 'jwt' },
-    access: pushes,
+    access: rw,
   },
   {
     name: 'HttpStatusMeSet',
@@ -30,7 +35,7 @@ export const statusHandlers: readonly HandlerDefinition[] = [
     entry: 'functions/handlers/http/status-agents-list.ts',
     description: 'Supervisors list agents by status(es), team or queue, paginated',
     trigger: { kind: 'http', method: 'GET', path: '/status/agents', auth: 'jwt' },
-    access: pushes,
+    access: reads,
   },
   {
     name: 'HttpStatusAgentSet',
@@ -44,7 +49,7 @@ export const statusHandlers: readonly HandlerDefinition[] = [
     entry: 'functions/handlers/http/approval-list.ts',
     description: 'Pending status approval requests of the tenant',
     trigger: { kind: 'http', method: 'GET', path: '/status/requests', auth: 'jwt' },
-    access: pushes,
+    access: reads,
   },
   {
     name: 'HttpApprovalDecide',
@@ -122,7 +127,7 @@ export const statusHandlers: readonly HandlerDefinition[] = [
     entry: 'functions/handlers/ws/status-subscribe.ts',
     description: "subscribeStatus: a supervisor's connection joins the tenant status feed",
     trigger: { kind: 'ws', route: 'subscribeStatus' },
-    access: pushes,
+    access: rw,
   },
   {
     name: 'WsStatusUnsubscribe',
@@ -136,7 +141,7 @@ export const statusHandlers: readonly HandlerDefinition[] = [
     entry: 'functions/handlers/ws/monitor-start.ts',
     description: 'monitor: silent monitor of one agent (mirrors what the agent receives)',
     trigger: { kind: 'ws', route: 'monitor' },
-    access: pushes,
+    access: rw,
   },
   {
     name: 'WsMonitorStop',
