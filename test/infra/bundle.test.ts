@@ -51,7 +51,7 @@ describe('bundling every registered function', () => {
     });
     expect(result.errors).toEqual([]);
     metafile = result.metafile;
-  }, 120_000);
+  }, 600_000);
   afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
   const outputOf = (name: string) => {
