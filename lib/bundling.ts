@@ -17,7 +17,8 @@ export const BUNDLE = {
   nodeOptions: '--enable-source-maps',
   /**
    * A CommonJS dependency's `require()` of a Node built-in (an ES module has no `require`) works through this, and
-   * stays lazy: the built-in loads when that code first runs, not at init.
+   * stays lazy: the built-in loads when that code first runs, not at init. No bundle calls `require` today (every
+   * dependency reached ships ES modules); the banner costs nothing and keeps a CommonJS dependency from failing at init.
    */
   banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
   /** Match the Lambda runtime, so esbuild does not down-level syntax Node 24 understands. */
