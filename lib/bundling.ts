@@ -1,19 +1,37 @@
 /**
- * esbuild settings shared by the CDK functions (lib/constructs/app-function.ts) and the coldstart benchmark, so that
- * the benchmark measures the bundles that are deployed.
+ * esbuild settings shared by the CDK functions (lib/constructs/app-function.ts), the test that bundles every function
+ * (test/infra/bundle.test.ts) and the coldstart benchmark, so that the benchmark measures the bundles that are
+ * deployed. They follow AWS's guidance for Lambda cold starts: bundle the AWS SDK v3 with the function, minified, as
+ * an ES module, tree-shaken to the clients and commands the function uses — rather than loading the runtime's copy.
  */
 export const BUNDLE = {
-  /** Smaller bundles load faster on cold start; names survive through source maps. */
+  /** Fewer bytes to read and parse at init; names survive through the source map. */
   minify: true,
-  /** Stack traces map back to the TypeScript sources (with NODE_OPTIONS=--enable-source-maps). */
+  /**
+   * Source maps, without the sources: stack traces in the logs point at TypeScript lines (`NODE_OPTIONS` below), and
+   * the map stays small because Node reads and parses it when the module loads, at every cold start.
+   */
   sourceMap: true,
-  /** Some CommonJS dependencies call require() at runtime, which does not exist in an ES module: recreate it. */
+  sourcesContent: false,
+  /** Lambda's `NODE_OPTIONS` for every function: traces mapped back through the source map above. */
+  nodeOptions: '--enable-source-maps',
+  /**
+   * A CommonJS dependency's `require()` of a Node built-in (an ES module has no `require`) works through this, and
+   * stays lazy: the built-in loads when that code first runs, not at init. No bundle calls `require` today (every
+   * dependency reached ships ES modules); the banner costs nothing and keeps a CommonJS dependency from failing at init.
+   */
   banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
   /** Match the Lambda runtime, so esbuild does not down-level syntax Node 24 understands. */
   target: 'node24',
-  /** The nodejs24.x runtime ships the AWS SDK v3: not bundling it keeps bundles small and cold starts short. */
-  externalModules: ['@aws-sdk/*'],
-  /** Prefer the ESM entry of dual packages (better tree shaking), fall back to CommonJS. */
+  /**
+   * Nothing external: the AWS SDK v3 is bundled (CDK would mark `@aws-sdk/*` external by default, loading the
+   * runtime's full copy of each client from many files at init). Bundled, each function carries only the clients its
+   * composition reaches (the composition's singletons are `@__PURE__`, see functions/composition/once.ts), tree-shaken
+   * to the commands it sends, and its version is the one pinned in package-lock.json and tested, not whatever the
+   * runtime ships.
+   */
+  externalModules: [] as string[],
+  /** The ES module build of dual packages (the SDK's `dist-es`): what esbuild can tree-shake. */
   mainFields: ['module', 'main'],
 } as const;
 
@@ -31,6 +49,7 @@ export function esbuildOptions(entry: string, outfile: string) {
     format: 'esm' as const,
     minify: BUNDLE.minify,
     sourcemap: BUNDLE.sourceMap,
+    sourcesContent: BUNDLE.sourcesContent,
     target: BUNDLE.target,
     external: [...BUNDLE.externalModules],
     mainFields: [...BUNDLE.mainFields],

@@ -7,7 +7,7 @@ import { once } from './once.ts';
  * their facts (composed there with this writer). Kept apart from the dashboard's read side (dashboard.ts), so the
  * functions that write facts load nothing of it.
  */
-export const agentStatsCounters = once(
+export const agentStatsCounters = /*@__PURE__*/ once(
   () =>
     new AgentStatsCounters(
       mainTable(),

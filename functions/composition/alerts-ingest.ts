@@ -7,7 +7,7 @@ import { settings } from './alerts.ts';
 import { once } from './once.ts';
 
 /** WebSocket `telemetry` and POST /telemetry: the telemetry stream and the (cached) alerts switch. */
-export const ingestDeps = once<IngestDeps>(() => ({
+export const ingestDeps = /*@__PURE__*/ once<IngestDeps>(() => ({
   sink: KinesisTelemetrySink.forStream(loadEnv({ STREAM_TELEMETRY: z.string().min(1) }).STREAM_TELEMETRY),
   settings: settings(),
   clock,

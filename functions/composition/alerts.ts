@@ -46,26 +46,28 @@ function cachedPerTenant<T>(read: (tenant: string) => Promise<T>, ttlMs: number,
 export const SETTINGS_CACHE_MS = 30_000;
 
 /** Tenant settings, cached per environment. */
-export const settings = once<SettingsReader>(() => {
+export const settings = /*@__PURE__*/ once<SettingsReader>(() => {
   const get = cachedPerTenant<TenantSettings>((t) => settingsRepository().get(t), SETTINGS_CACHE_MS, clock);
   return { get };
 });
-export const alertStore = once(() => new DynamoAlertStore(documentClient(), mainTable(), clock, agentStatsCounters()));
-const statusStore = once(() => new DynamoStatusStore(documentClient(), mainTable(), clock));
+export const alertStore = /*@__PURE__*/ once(
+  () => new DynamoAlertStore(documentClient(), mainTable(), clock, agentStatsCounters()),
+);
+const statusStore = /*@__PURE__*/ once(() => new DynamoStatusStore(documentClient(), mainTable(), clock));
 /**
  * "The tenant has a Connect instance" is the operator's binding (the same store the agent-event consumer and the
  * status sync read). Read uncached, once per tenant per batch, so a binding or a release is in force from the next
  * batch, as everywhere else; a status map without an instance does not count.
  */
-const connectBinding = once<ConnectBinding>(() => {
+const connectBinding = /*@__PURE__*/ once<ConnectBinding>(() => {
   const bindings = new DynamoConnectBindingStore(documentClient(), mainTable());
   return { isBound: async (t) => (await bindings.connectConfig(t))?.instanceArn !== undefined };
 });
-const feed = once(() => new FeedPublisher(subscriptionStore(), connectionGateway()));
+const feed = /*@__PURE__*/ once(() => new FeedPublisher(subscriptionStore(), connectionGateway()));
 const warn = (message: string, details: Record<string, unknown>) => logger.warn(message, details);
 
 /** The telemetry stream's processor. */
-export const processorDeps = once<ProcessorDeps>(() => ({
+export const processorDeps = /*@__PURE__*/ once<ProcessorDeps>(() => ({
   alerts: alertStore(),
   states: new DynamoTelemetryStateStore(documentClient(), mainTable(), clock),
   statuses: statusStore(),
@@ -79,7 +81,7 @@ export const processorDeps = once<ProcessorDeps>(() => ({
 }));
 
 /** Acknowledgement and clearing (pushes `alert-cleared`). */
-export const lifecycleDeps = once<LifecycleDeps>(() => ({
+export const lifecycleDeps = /*@__PURE__*/ once<LifecycleDeps>(() => ({
   alerts: alertStore(),
   clock,
   notifier: notifier(),
@@ -88,16 +90,19 @@ export const lifecycleDeps = once<LifecycleDeps>(() => ({
 }));
 
 /** Read-only: the agent's session alerts. */
-export const agentAlertsDeps = once<AgentAlertsDeps>(() => ({ alerts: alertStore(), statuses: statusStore() }));
+export const agentAlertsDeps = /*@__PURE__*/ once<AgentAlertsDeps>(() => ({
+  alerts: alertStore(),
+  statuses: statusStore(),
+}));
 
 /** Read-only: the admins' record. */
-export const queryDeps = once(() => ({ alerts: alertStore(), clock }));
+export const queryDeps = /*@__PURE__*/ once(() => ({ alerts: alertStore(), clock }));
 
 /**
  * Issue reports flagged from an alert: the stored alert (the caller's own only — the key is the agent's partition)
  * supplies the contact id and type, so a report never carries what the client claims about it.
  */
-export const alertLookup = once<AlertLookup>(() => ({
+export const alertLookup = /*@__PURE__*/ once<AlertLookup>(() => ({
   get: async (tenant, agent, id) => {
     const alert = await alertStore().get(tenant, agent, id);
     return alert && { contactId: alert.contactId, type: alert.rule };

@@ -6,7 +6,7 @@ import { clock, documentClient, mainTable, settingsRepository } from '#shared/ru
 import { once } from './once.ts';
 
 /** The admins' dashboard only reads: the directory page, statuses, reasons, settings and counter records. */
-export const dashboardDeps = once<DashboardDeps>(() => ({
+export const dashboardDeps = /*@__PURE__*/ once<DashboardDeps>(() => ({
   directory: new DynamoDirectoryRepository(documentClient(), mainTable()),
   statuses: new DynamoStatusStore(documentClient(), mainTable(), clock),
   reasons: new DynamoReasonStore(documentClient(), mainTable(), clock),

@@ -21,8 +21,8 @@ import { once } from './once.ts';
  * saving the config also manages the tenant's schedule; the run calls Connect and pushes to agents; the contact-flow
  * Lambda reads and finishes heartbeats and pushes `heartbeat.finished`.
  */
-const configStore = once(() => new DynamoHeartbeatConfigStore(documentClient(), mainTable()));
-const heartbeatStore = once(
+const configStore = /*@__PURE__*/ once(() => new DynamoHeartbeatConfigStore(documentClient(), mainTable()));
+const heartbeatStore = /*@__PURE__*/ once(
   () =>
     new DynamoHeartbeatStore(
       documentClient(),
@@ -34,9 +34,9 @@ const heartbeatStore = once(
 );
 
 /** The instance an operator bound to the tenant, if the deployment serves it (none: heartbeats cannot be enabled). */
-const instances = once(() => new BoundConnectInstance(bindingStore(), connectInstances()));
+const instances = /*@__PURE__*/ once(() => new BoundConnectInstance(bindingStore(), connectInstances()));
 
-const caller = once(() => {
+const lines = /*@__PURE__*/ once(() => {
   const { HEARTBEAT_LINES } = loadEnv({
     // Required (set by the `heartbeatLines` access, `{}` when the operator configured none): a function lacking the
     // access fails at init rather than silently calling nobody.
@@ -52,15 +52,18 @@ const caller = once(() => {
       })
       .pipe(heartbeatLinesSchema),
   });
-  return new SdkOutboundCaller(HEARTBEAT_LINES);
+  return HEARTBEAT_LINES;
 });
+const caller = /*@__PURE__*/ once(() => new SdkOutboundCaller(lines()));
+/** Saving the config only asks whether an instance has a line: no Connect client (nor its 200 KB) in that function. */
+const lineCheck = /*@__PURE__*/ once(() => ({ canCall: (instanceId: string) => lines()[instanceId] !== undefined }));
 
 const warn = (message: string, details?: Record<string, unknown>) =>
   details ? logger.warn(message, details) : logger.warn(message);
 
-export const heartbeatReadDeps = once(() => ({ configs: configStore(), store: heartbeatStore() }));
+export const heartbeatReadDeps = /*@__PURE__*/ once(() => ({ configs: configStore(), store: heartbeatStore() }));
 
-export const heartbeatConfigDeps = once<HeartbeatConfigDeps>(() => {
+export const heartbeatConfigDeps = /*@__PURE__*/ once<HeartbeatConfigDeps>(() => {
   const env = loadEnv({
     SCHEDULE_GROUP: z.string().min(1),
     SCHEDULER_ROLE_ARN: z.string().min(1),
@@ -69,7 +72,7 @@ export const heartbeatConfigDeps = once<HeartbeatConfigDeps>(() => {
   return {
     configs: configStore(),
     instances: instances(),
-    caller: caller(),
+    caller: lineCheck(),
     clock,
     store: heartbeatStore(),
     notifier: notifier(),
@@ -82,7 +85,7 @@ export const heartbeatConfigDeps = once<HeartbeatConfigDeps>(() => {
   };
 });
 
-export const heartbeatRunDeps = once<HeartbeatDeps>(() => ({
+export const heartbeatRunDeps = /*@__PURE__*/ once<HeartbeatDeps>(() => ({
   store: heartbeatStore(),
   configs: configStore(),
   instances: instances(),
@@ -95,7 +98,7 @@ export const heartbeatRunDeps = once<HeartbeatDeps>(() => ({
   warn,
 }));
 
-export const contactFlowDeps = once<ContactFlowDeps>(() => {
+export const contactFlowDeps = /*@__PURE__*/ once<ContactFlowDeps>(() => {
   const directory = new DynamoDirectoryRepository(documentClient(), mainTable());
   return {
     store: heartbeatStore(),

@@ -21,13 +21,13 @@ import { once } from './once.ts';
  * — no `@connections` endpoint, no feed, so their functions need neither `WS_ENDPOINT` nor the grant; creating a
  * report also reads the directory, the status and the settings, and pushes to the tenant's live feed.
  */
-export const reportRepository = once(
+export const reportRepository = /*@__PURE__*/ once(
   () => new DynamoReportRepository(documentClient(), mainTable(), clock, agentStatsCounters()),
 );
 
-export const reportReadDeps = once<ReportReadDeps>(() => ({ reports: reportRepository() }));
+export const reportReadDeps = /*@__PURE__*/ once<ReportReadDeps>(() => ({ reports: reportRepository() }));
 
-export const reportCreateDeps = once<ReportCreateDeps>(() => ({
+export const reportCreateDeps = /*@__PURE__*/ once<ReportCreateDeps>(() => ({
   reports: reportRepository(),
   directory: new DynamoDirectoryRepository(documentClient(), mainTable()),
   statuses: new DynamoStatusStore(documentClient(), mainTable(), clock),

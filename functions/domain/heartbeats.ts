@@ -81,10 +81,9 @@ async function notifyFinished(deps: Pick<HeartbeatDeps, 'notifier' | 'warn'>, h:
 // Admin config
 // ---------------------------------------------------------------------------------------------------------------
 
-export type HeartbeatConfigDeps = Pick<
-  HeartbeatDeps,
-  'configs' | 'instances' | 'caller' | 'clock' | 'notifier' | 'warn'
-> & {
+export type HeartbeatConfigDeps = Pick<HeartbeatDeps, 'configs' | 'instances' | 'clock' | 'notifier' | 'warn'> & {
+  /** Saving asks only whether the instance has a line; it starts no call. */
+  readonly caller: Pick<HeartbeatDeps['caller'], 'canCall'>;
   readonly store: Pick<HeartbeatStore, 'live' | 'finish'>;
   readonly schedules: HeartbeatSchedules;
 };

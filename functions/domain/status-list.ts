@@ -29,7 +29,9 @@ const NEVER_SEEN_SINCE = '1970-01-01T00:00:00.000Z';
  * A filtered page may hold fewer than `limit` agents: follow `cursor` until it is absent. Unknown statuses are 400.
  */
 export async function listAgents(
-  deps: StatusDeps & { readonly directory: Pick<AgentDirectory, 'listMembers' | 'listAgents' | 'getMany'> },
+  deps: Pick<StatusDeps, 'store' | 'reasons'> & {
+    readonly directory: Pick<AgentDirectory, 'listMembers' | 'listAgents' | 'getMany'>;
+  },
   principal: Principal,
   filter: ListFilter,
 ): Promise<StatusPage> {

@@ -364,7 +364,10 @@ export async function decideRequest(
   return { request, applied: state === 'accepted' && written };
 }
 
-export async function listPendingRequests(deps: StatusDeps, principal: Principal): Promise<StatusRequest[]> {
+export async function listPendingRequests(
+  deps: Pick<StatusDeps, 'approvals'>,
+  principal: Principal,
+): Promise<StatusRequest[]> {
   requireRole(principal, ['supervisor', 'admin'], 'list status requests');
   return deps.approvals.listPending(principal.tenant);
 }
@@ -399,7 +402,11 @@ export async function supervisorSetStatus(
 }
 
 /** Reads one agent's status: the agent its own, supervisors anyone of their tenant. */
-export async function getAgentStatus(deps: StatusDeps, principal: Principal, agent: string): Promise<AgentStatus> {
+export async function getAgentStatus(
+  deps: Pick<StatusDeps, 'store' | 'clock'>,
+  principal: Principal,
+  agent: string,
+): Promise<AgentStatus> {
   requireSelfOrSupervisor(principal, agent);
   return (
     (await deps.store.get(principal.tenant, agent)) ?? offlineRecord(principal.tenant, agent, iso(deps.clock.now()))

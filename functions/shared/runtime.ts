@@ -9,6 +9,7 @@ import { DynamoConnectionRepository } from '#adapters/connection-repository.ts';
 import { createDocumentClient } from '#adapters/dynamo.ts';
 import { CachedSubscriptionStore, DynamoSubscriptionStore, MonitoringNotifier } from '#adapters/monitoring-notifier.ts';
 import { DynamoSettingsRepository } from '#adapters/settings-repository.ts';
+import { once } from '#composition/once.ts';
 import { type Clock, systemClock } from '#domain/clock.ts';
 import type { SubscriptionStore } from '#domain/monitoring.ts';
 import type { Notifier } from '#domain/notifier.ts';
@@ -38,9 +39,17 @@ export function connectionRepository(): DynamoConnectionRepository {
 }
 
 let gateway: ConnectionGateway | undefined;
-/** The @connections API (`WS_ENDPOINT`: the stage's callback URL in the cloud, the local gateway locally). */
+/**
+ * The @connections API (`WS_ENDPOINT`: the stage's callback URL in the cloud, the local gateway locally). The
+ * endpoint is read at once, so a missing variable still fails the cold start; the SDK client is built at the first
+ * post, so an invocation that pushes nothing (nobody connected, nobody watching) never builds it.
+ */
 export function connectionGateway(): ConnectionGateway {
-  gateway ??= ApiGatewayConnectionGateway.forEndpoint(loadEnv({ WS_ENDPOINT: z.url() }).WS_ENDPOINT);
+  if (!gateway) {
+    const { WS_ENDPOINT } = loadEnv({ WS_ENDPOINT: z.url() });
+    const sdk = /*@__PURE__*/ once(() => ApiGatewayConnectionGateway.forEndpoint(WS_ENDPOINT));
+    gateway = { post: (connectionId, data) => sdk().post(connectionId, data) };
+  }
   return gateway;
 }
 

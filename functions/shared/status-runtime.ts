@@ -15,6 +15,7 @@ import {
   DynamoStatusStore,
 } from '#adapters/status-repository.ts';
 import { lifecycleDeps as alertLifecycleDeps } from '#composition/alerts.ts';
+import { once } from '#composition/once.ts';
 import type { AgentEventDeps } from '#domain/agent-event-processor.ts';
 import { onAgentEvent } from '#domain/alerts/lifecycle.ts';
 import type { AgentDirectory } from '#domain/directory.ts';
@@ -38,21 +39,14 @@ import {
 
 /**
  * Composition root of the status capability, in the style of runtime.ts: adapters are built once per execution
- * environment on first use. Handlers call these at module scope.
+ * environment on first use (functions/composition/once.ts). Handlers call these at module scope.
  */
-const once = <T>(make: () => T): (() => T) => {
-  let value: T | undefined;
-  return () => {
-    value ??= make();
-    return value;
-  };
-};
 
 /**
  * The Connect instances this deployment serves (`CONNECT_INSTANCE_ARNS`, set for every function with `connect`
  * access, empty when none is configured). Required: a function that needs it and lacks the access fails at init.
  */
-export const connectInstances = once((): readonly string[] =>
+export const connectInstances = /*@__PURE__*/ once((): readonly string[] =>
   loadEnv({ CONNECT_INSTANCE_ARNS: z.string() })
     .CONNECT_INSTANCE_ARNS.split(',')
     .map((s) => s.trim())
@@ -60,23 +54,23 @@ export const connectInstances = once((): readonly string[] =>
 );
 
 export const gateway = connectionGateway;
-export const statusStore = once(() => new DynamoStatusStore(documentClient(), mainTable(), clock));
-export const presenceStore = once(() => new DynamoPresenceStore(documentClient(), mainTable()));
-export const approvalStore = once(() => new DynamoApprovalStore(documentClient(), mainTable(), clock));
-export const reasonStore = once(() => new DynamoReasonStore(documentClient(), mainTable(), clock));
-export const syncQueue = once(() => new DynamoSyncQueue(documentClient(), mainTable()));
+export const statusStore = /*@__PURE__*/ once(() => new DynamoStatusStore(documentClient(), mainTable(), clock));
+export const presenceStore = /*@__PURE__*/ once(() => new DynamoPresenceStore(documentClient(), mainTable()));
+export const approvalStore = /*@__PURE__*/ once(() => new DynamoApprovalStore(documentClient(), mainTable(), clock));
+export const reasonStore = /*@__PURE__*/ once(() => new DynamoReasonStore(documentClient(), mainTable(), clock));
+export const syncQueue = /*@__PURE__*/ once(() => new DynamoSyncQueue(documentClient(), mainTable()));
 
-export const bindingStore = once(() => new DynamoConnectBindingStore(documentClient(), mainTable()));
+export const bindingStore = /*@__PURE__*/ once(() => new DynamoConnectBindingStore(documentClient(), mainTable()));
 
 export { subscriptionStore };
 /**
  * The status feed stream (`STREAM_STATUS_FEED`, registry `writesStreams: ['statusFeed']`): status changes and agent
  * events leave through it — one route to the agents' other connections, their monitors and the supervisors' feed.
  */
-export const statusFeed = once<StatusChangeFeed>(
+export const statusFeed = /*@__PURE__*/ once<StatusChangeFeed>(
   () => new KinesisStatusFeed(loadEnv({ STREAM_STATUS_FEED: z.string().min(1) }).STREAM_STATUS_FEED),
 );
-export const domainEvents = once(() => {
+export const domainEvents = /*@__PURE__*/ once(() => {
   const events = new InProcessDomainEvents(statusFeed());
   // Alerts: still active at the next contact offered, or at session end, they close Not Acknowledged.
   events.subscribe(onAgentEvent(alertLifecycleDeps));
@@ -88,7 +82,7 @@ export const domainEvents = once(() => {
  * feed and monitors alike (THE notifier's decorator, here without its cache): this one long-lived consumer must
  * serve a supervisor who subscribed or started monitoring a moment ago.
  */
-export const feedDelivery = once(() => {
+export const feedDelivery = /*@__PURE__*/ once(() => {
   const fresh = new DynamoSubscriptionStore(documentClient(), mainTable(), clock);
   return new FeedConnections(fresh, gateway(), new MonitoringNotifier(connectionNotifier(), fresh, gateway()));
 });
@@ -107,7 +101,7 @@ const noEvents: DomainEvents = { publish: async () => readOnly('domain events')(
 export const monitoringNotifier = notifier;
 
 /** Tenant settings read at most once a minute per environment (pings must not read them each time). */
-export const cachedSettings = once<SettingsReader>(() => {
+export const cachedSettings = /*@__PURE__*/ once<SettingsReader>(() => {
   const cache = new Map<string, { at: number; value: Promise<TenantSettings> }>();
   return {
     get(tenant) {
@@ -124,12 +118,12 @@ export const cachedSettings = once<SettingsReader>(() => {
 /** Remembers recent activity writes per environment (see recordActivity). */
 export const activityMemo: ActivityMemo = new Map();
 
-export const directoryRepository = once<AgentDirectory>(
+export const directoryRepository = /*@__PURE__*/ once<AgentDirectory>(
   () => new DynamoDirectoryRepository(documentClient(), mainTable()),
 );
 
 /** What reading statuses needs (and changes that never reach Connect). */
-export const statusDeps = once<StatusDeps>(() => {
+export const statusDeps = /*@__PURE__*/ once<StatusDeps>(() => {
   return {
     store: statusStore(),
     reasons: reasonStore(),
@@ -147,12 +141,24 @@ export const statusDeps = once<StatusDeps>(() => {
 });
 
 /**
+ * What the read-only routes need (a status, the agent list, pending requests): the stores alone — no notifier, feed or
+ * domain events, so these functions build no @connections client (nor bundle one) and need no `WS_ENDPOINT`.
+ */
+export const statusReadDeps = /*@__PURE__*/ once(() => ({
+  store: statusStore(),
+  reasons: reasonStore(),
+  approvals: approvalStore(),
+  directory: directoryRepository(),
+  clock,
+}));
+
+/**
  * What changing statuses needs: everything above plus Amazon Connect — a change is queued for the instance bound to
  * the tenant and the instance's paced worker started at once — and the feed stream, where the change is published.
  * Read at init and required (registry access `connect: []`, `invokes: ['ScheduleStatusConnectSync']` and
  * `writesStreams: ['statusFeed']`), whether or not this deployment serves an instance yet.
  */
-export const statusChangeDeps = once<StatusDeps>(() => {
+export const statusChangeDeps = /*@__PURE__*/ once<StatusDeps>(() => {
   const worker = loadEnv({ FN_SCHEDULE_STATUS_CONNECT_SYNC: z.string().min(1) }).FN_SCHEDULE_STATUS_CONNECT_SYNC;
   const instances = connectInstances();
   return {
@@ -164,13 +170,13 @@ export const statusChangeDeps = once<StatusDeps>(() => {
   };
 });
 
-export const agentEventDeps = once<AgentEventDeps>(() => ({
+export const agentEventDeps = /*@__PURE__*/ once<AgentEventDeps>(() => ({
   ...statusChangeDeps(),
   directory: directoryRepository(),
   connectConfig: bindingStore(),
 }));
 
-export const activityDeps = once(() => ({
+export const activityDeps = /*@__PURE__*/ once(() => ({
   presence: presenceStore(),
   settings: cachedSettings(),
   clock,
@@ -186,7 +192,7 @@ export async function touchActivity(principal: Principal): Promise<void> {
   }
 }
 
-export const syncDeps = once<SyncDeps>(() => ({
+export const syncDeps = /*@__PURE__*/ once<SyncDeps>(() => ({
   queue: syncQueue(),
   client: new SdkConnectStatusClient(),
   directory: directoryRepository(),

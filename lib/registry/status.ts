@@ -14,6 +14,11 @@ const changes = {
   // Every change is published to the status feed stream (its pushes leave from the feed consumer).
   writesStreams: ['statusFeed'],
 } as const;
+/**
+ * Reads push nothing, nor do subscribing and monitoring (their reply carries the state): no @connections endpoint, and
+ * for the read-only routes no write grant.
+ */
+const reads = { tables: { main: 'read' } } as const;
 
 /** Agent status and supervision: statuses, approvals, live feed, silent monitor, Connect agent events and sync. */
 export const statusHandlers: readonly HandlerDefinition[] = [
@@ -22,7 +27,7 @@ export const statusHandlers: readonly HandlerDefinition[] = [
     entry: 'functions/handlers/http/status-me-get.ts',
     description: "The calling agent's own status",
     trigger: { kind: 'http', method: 'GET', path: '/me/status', auth: 'jwt' },
-    access: pushes,
+    access: rw,
   },
   {
     name: 'HttpStatusMeSet',
@@ -36,7 +41,7 @@ export const statusHandlers: readonly HandlerDefinition[] = [
     entry: 'functions/handlers/http/status-agents-list.ts',
     description: 'Supervisors list agents by status(es), team or queue, paginated',
     trigger: { kind: 'http', method: 'GET', path: '/status/agents', auth: 'jwt' },
-    access: pushes,
+    access: reads,
   },
   {
     name: 'HttpStatusAgentSet',
@@ -50,7 +55,7 @@ export const statusHandlers: readonly HandlerDefinition[] = [
     entry: 'functions/handlers/http/approval-list.ts',
     description: 'Pending status approval requests of the tenant',
     trigger: { kind: 'http', method: 'GET', path: '/status/requests', auth: 'jwt' },
-    access: pushes,
+    access: reads,
   },
   {
     name: 'HttpApprovalDecide',
@@ -128,7 +133,7 @@ export const statusHandlers: readonly HandlerDefinition[] = [
     entry: 'functions/handlers/ws/status-subscribe.ts',
     description: "subscribeStatus: a supervisor's connection joins the tenant status feed",
     trigger: { kind: 'ws', route: 'subscribeStatus' },
-    access: pushes,
+    access: rw,
   },
   {
     name: 'WsStatusUnsubscribe',
@@ -142,7 +147,7 @@ export const statusHandlers: readonly HandlerDefinition[] = [
     entry: 'functions/handlers/ws/monitor-start.ts',
     description: 'monitor: silent monitor of one agent (mirrors what the agent receives)',
     trigger: { kind: 'ws', route: 'monitor' },
-    access: pushes,
+    access: rw,
   },
   {
     name: 'WsMonitorStop',

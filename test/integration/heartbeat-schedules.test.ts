@@ -41,7 +41,7 @@ function deps(schedules: HeartbeatConfigDeps['schedules'], bound = true) {
       },
     },
     instances: { get: async () => (bound ? INSTANCE : undefined) },
-    caller: { canCall: (id) => id === INSTANCE.instanceId, start: async () => ({ contactId: 'x' }) },
+    caller: { canCall: (id) => id === INSTANCE.instanceId },
     clock: { now: () => Date.parse('2026-11-27T10:00:00Z') },
     // No tests in flight here (disabling with tests in flight: test/integration/heartbeats.test.ts).
     store: { live: async () => [], finish: async () => ({ won: false }) },

@@ -1,8 +1,8 @@
 import { listPendingRequests, requestFrame } from '#domain/status-service.ts';
 import { authedRoute } from '#shared/http.ts';
-import { statusDeps } from '#shared/status-runtime.ts';
+import { statusReadDeps } from '#shared/status-runtime.ts';
 
-const deps = statusDeps();
+const deps = statusReadDeps();
 
 /** GET /status/requests — pending approval requests of the tenant (a console that connects late catches up). */
 export const handler = authedRoute(

@@ -2,15 +2,15 @@ import { statusView } from '#domain/status.ts';
 import { listAgents } from '#domain/status-list.ts';
 import { listAgentsQuerySchema } from '#domain/status-schemas.ts';
 import { authedRoute } from '#shared/http.ts';
-import { directoryRepository, reasonStore, statusDeps } from '#shared/status-runtime.ts';
+import { reasonStore, statusReadDeps } from '#shared/status-runtime.ts';
 
-const deps = statusDeps();
+const deps = statusReadDeps();
 
 /** GET /status/agents?status=a,b&team=&queue=&cursor=&limit= — supervisors' list of agents and their statuses. */
 export const handler = authedRoute(
   { roles: ['supervisor', 'admin'], action: 'list agent statuses', query: listAgentsQuerySchema },
   async ({ principal, query }) => {
-    const page = await listAgents({ ...deps, directory: directoryRepository() }, principal, {
+    const page = await listAgents(deps, principal, {
       ...(query.status ? { statuses: query.status } : {}),
       ...(query.team ? { team: query.team } : {}),
       ...(query.queue ? { queue: query.queue } : {}),

@@ -1,9 +1,9 @@
 import { statusView } from '#domain/status.ts';
 import { getAgentStatus } from '#domain/status-service.ts';
 import { authedRoute } from '#shared/http.ts';
-import { reasonStore, statusDeps, touchActivity } from '#shared/status-runtime.ts';
+import { reasonStore, statusReadDeps, touchActivity } from '#shared/status-runtime.ts';
 
-const deps = statusDeps();
+const deps = statusReadDeps();
 
 /** GET /me/status — the calling agent's own status (what a reconnecting console restores). */
 export const handler = authedRoute({ roles: ['agent'], action: 'read their status' }, async ({ principal }) => {

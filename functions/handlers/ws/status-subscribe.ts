@@ -2,16 +2,10 @@ import { subscribeStatus } from '#domain/monitoring.ts';
 import { statusView } from '#domain/status.ts';
 import { listAgents } from '#domain/status-list.ts';
 import { clock } from '#shared/runtime.ts';
-import {
-  directoryRepository,
-  reasonStore,
-  statusDeps,
-  subscriptionStore,
-  touchActivity,
-} from '#shared/status-runtime.ts';
+import { reasonStore, statusReadDeps, subscriptionStore, touchActivity } from '#shared/status-runtime.ts';
 import { frameSchema, wsAction } from '#shared/ws.ts';
 
-const deps = statusDeps();
+const deps = statusReadDeps();
 
 /**
  * `{"action":"subscribeStatus"}` — this connection joins the tenant status feed (every change pushed as
@@ -25,7 +19,7 @@ export const handler = wsAction(
     // The subscription ends with the token: no status is pushed to this connection past its `exp`.
     await subscribeStatus({ subscriptions: subscriptionStore(), clock }, principal, connectionId, tokenExpiresAt);
     const [page, reasons] = await Promise.all([
-      listAgents({ ...deps, directory: directoryRepository() }, principal, { limit: 200 }),
+      listAgents(deps, principal, { limit: 200 }),
       reasonStore().list(principal.tenant),
     ]);
     return {
