@@ -7,6 +7,7 @@ import {
   actionsOf,
   envOf,
   logicalId,
+  policyStatements,
   resourceList,
   resourcesOf,
   type SynthResult,
@@ -264,15 +265,11 @@ describe('the app with the registry as it is (stage dev, nothing configured)', (
 
   it('has no "Resource: *" statement except the X-Ray one active tracing needs', () => {
     for (const template of [s.statefulTemplate, s.apiTemplate]) {
-      for (const [id, policy] of resourcesOf(template, 'AWS::IAM::Policy')) {
-        const statements = (policy.Properties as { PolicyDocument: { Statement: Parameters<typeof actionsOf>[0][] } })
-          .PolicyDocument.Statement;
-        for (const st of statements.filter((x) => resourceList(x).includes('*'))) {
-          expect({ id, actions: actionsOf(st).sort() }).toEqual({
-            id,
-            actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
-          });
-        }
+      for (const [id, st] of policyStatements(template).filter(([, x]) => resourceList(x).includes('*'))) {
+        expect({ id, actions: actionsOf(st).sort() }).toEqual({
+          id,
+          actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+        });
       }
     }
   });

@@ -57,7 +57,7 @@ describe('cdk-nag AwsSolutions', () => {
     const api = Template.fromStack(built.api);
     api.resourceCountIs('AWS::Connect::IntegrationAssociation', 2);
     api.resourcePropertiesCountIs('AWS::Lambda::Permission', { Principal: 'connect.amazonaws.com' }, 2);
-    const actions = JSON.stringify(api.findResources('AWS::IAM::Policy'));
+    const actions = JSON.stringify(api.findResources('AWS::IAM::Role'));
     for (const action of ['connect:StartOutboundVoiceContact', 'connect:PutUserStatus'])
       expect(actions).toContain(action);
     expect(actions).toContain(SECOND_ID);

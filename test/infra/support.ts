@@ -48,14 +48,35 @@ export function resourcesOf(template: Template, type: string): [string, Json][] 
   return Object.entries(resources).filter(([, r]) => r.Type === type);
 }
 
-/** Every statement of every AWS::IAM::Policy attached to the role with this logical id. */
+type PolicyDocumentOf = { PolicyDocument: { Statement: Statement[] } };
+
+/**
+ * Every statement granted to the role with this logical id: its own inline policies (where the functions' grants
+ * go, see InlinePolicyRole) and any AWS::IAM::Policy attached to it.
+ */
 export function statementsOfRole(template: Template, roleLogicalId: string): Statement[] {
-  return resourcesOf(template, 'AWS::IAM::Policy')
+  const role = template.toJSON().Resources?.[roleLogicalId] as { Properties?: { Policies?: PolicyDocumentOf[] } };
+  const inline = (role?.Properties?.Policies ?? []).flatMap((p) => p.PolicyDocument.Statement);
+  const attached = resourcesOf(template, 'AWS::IAM::Policy')
     .filter(([, r]) => {
       const roles = (r.Properties as { Roles?: unknown[] }).Roles ?? [];
       return roles.some((ref) => JSON.stringify(ref) === JSON.stringify({ Ref: roleLogicalId }));
     })
-    .flatMap(([, r]) => (r.Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument.Statement);
+    .flatMap(([, r]) => (r.Properties as PolicyDocumentOf).PolicyDocument.Statement);
+  return [...inline, ...attached];
+}
+
+/** Every identity-policy statement of the template, by the logical id of the resource that holds it. */
+export function policyStatements(template: Template): Array<readonly [string, Statement]> {
+  const fromPolicies = resourcesOf(template, 'AWS::IAM::Policy').flatMap(([id, r]) =>
+    (r.Properties as PolicyDocumentOf).PolicyDocument.Statement.map((st) => [id, st] as const),
+  );
+  const fromRoles = resourcesOf(template, 'AWS::IAM::Role').flatMap(([id, r]) =>
+    ((r.Properties as { Policies?: PolicyDocumentOf[] }).Policies ?? []).flatMap((p) =>
+      p.PolicyDocument.Statement.map((st) => [id, st] as const),
+    ),
+  );
+  return [...fromPolicies, ...fromRoles];
 }
 
 export function actionsOf(s: Statement): string[] {
