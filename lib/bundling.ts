@@ -1,3 +1,5 @@
+import { fileURLToPath } from 'node:url';
+
 /**
  * esbuild settings shared by the CDK functions (lib/constructs/app-function.ts), the test that bundles every function
  * (test/infra/bundle.test.ts) and the coldstart benchmark, so that the benchmark measures the bundles that are
@@ -33,7 +35,20 @@ export const BUNDLE = {
   externalModules: [] as string[],
   /** The ES module build of dual packages (the SDK's `dist-es`): what esbuild can tree-shake. */
   mainFields: ['module', 'main'],
+  /**
+   * Imports esbuild resolves to another module. `@aws-sdk/credential-provider-node` (the credential chain every SDK
+   * client imports: environment, SSO, INI, process, token file, metadata services, with nested STS/SSO clients,
+   * 115–130 KB in every bundle with a client) becomes lib/lambda-credentials.ts, the environment provider alone: in
+   * Lambda the credentials are always in the environment, and the chain returns them from its first link (reasons
+   * there).
+   * Paths are relative to the repository root, esbuild's working directory in CDK's local bundling, in Docker
+   * bundling (`workingDirectory` in lib/constructs/app-function.ts) and in `esbuildOptions` below (`absWorkingDir`).
+   */
+  alias: { '@aws-sdk/credential-provider-node': './lib/lambda-credentials.ts' },
 } as const;
+
+/** The repository root: esbuild's working directory, against which the `alias` paths resolve. */
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * The esbuild build options for one function, as CDK's NodejsFunction passes them (lib/constructs/app-function.ts
@@ -54,6 +69,8 @@ export function esbuildOptions(entry: string, outfile: string) {
     external: [...BUNDLE.externalModules],
     mainFields: [...BUNDLE.mainFields],
     banner: { js: BUNDLE.banner },
+    alias: { ...BUNDLE.alias },
+    absWorkingDir: REPO_ROOT,
     logLevel: 'silent' as const,
   };
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { AssetStaging, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -127,6 +127,10 @@ export class AppFunction extends NodejsFunction {
         bundleAwsSDK: true,
         externalModules: [...BUNDLE.externalModules],
         mainFields: [...BUNDLE.mainFields],
+        // `--alias:from=to` for each; the paths are relative to the repository root, the working directory of local
+        // bundling (CDK runs esbuild in the project root) and, set here, of Docker bundling (mounted at /asset-input).
+        esbuildArgs: { '--alias': Object.entries(BUNDLE.alias).map(([from, to]) => `${from}=${to}`) },
+        workingDirectory: AssetStaging.BUNDLING_INPUT_DIR,
       },
     });
   }
