@@ -80,6 +80,9 @@ describe('agent status dashboard end to end', () => {
     await alice.request(micBlocked('c-1'));
     const first = (await alice.waitFor((f) => f.type === 'alert', 20_000)).alert as Frame;
     expect((await alice.request({ action: 'ackAlert', alertId: first.id })).type).toBe('alert-acknowledged');
+    // Samples are per second: one in the same second as the first would be a duplicate of it, not a new breach.
+    const nextSecond = Date.parse(first.raisedAt as string) + 1_000 - Date.now();
+    if (nextSecond > 0) await new Promise((resolve) => setTimeout(resolve, nextSecond));
     await alice.request(micBlocked('c-2'));
     const second = (await alice.waitFor((f) => f.type === 'alert' && (f.alert as Frame).id !== first.id, 20_000))
       .alert as Frame;
