@@ -1,12 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   actionsOf,
-  envOf,
+  functionParts,
   logicalId,
   resourcesOf,
   type Statement,
   type SynthResult,
-  statementsOfRole,
   synthApp,
 } from './support.ts';
 
@@ -19,15 +18,7 @@ describe('telemetry stream and alerts wiring', () => {
     streamId = logicalId(s.stateful.streams.telemetry);
   });
 
-  const fnParts = (name: string) => {
-    const fn = s.api.functions.get(name);
-    if (!fn?.role) throw new Error(`no function ${name}`);
-    return {
-      id: logicalId(fn),
-      env: envOf(s.apiTemplate, logicalId(fn)),
-      statements: statementsOfRole(s.apiTemplate, logicalId(fn.role)),
-    };
-  };
+  const fnParts = (name: string) => functionParts(s, name);
   const actions = (statements: Statement[]) => statements.flatMap(actionsOf);
   const mentionsStream = (st: Statement) => JSON.stringify(st.Resource).includes(streamId);
 

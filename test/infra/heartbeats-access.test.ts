@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../lib/config.ts';
 import {
   actionsOf,
-  envOf,
+  functionParts,
   INSTANCE_ARN,
   INSTANCE_ID,
   logicalId,
@@ -31,12 +31,7 @@ describe('heartbeat functions', () => {
     s = synthApp({ connectInstances: `${INSTANCE_ARN},${SECOND_ARN}`, heartbeatLines: LINES }, { nag: false });
   }, 180_000);
 
-  const parts = (name: string) => {
-    const fn = s.api.functions.get(name);
-    if (!fn?.role) throw new Error(`no function ${name}`);
-    const statements = statementsOfRole(s.apiTemplate, logicalId(fn.role));
-    return { fn, env: envOf(s.apiTemplate, logicalId(fn)), statements, actions: statements.flatMap(actionsOf) };
-  };
+  const parts = (name: string) => functionParts(s, name);
 
   it('lets only the configured instances invoke the contact-flow Lambda, and associates it with each', () => {
     const { fn } = parts('ConnectHeartbeatFlow');

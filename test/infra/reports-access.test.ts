@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { actionsOf, envOf, logicalId, resourcesOf, type SynthResult, statementsOfRole, synthApp } from './support.ts';
+import { functionParts, resourcesOf, type SynthResult, synthApp } from './support.ts';
 
 /**
  * Least privilege of the issue-report functions: the read routes (list, export) can read the table and nothing
@@ -11,12 +11,7 @@ describe('issue report functions', () => {
     s = synthApp({}, { nag: false });
   });
 
-  const parts = (name: string) => {
-    const fn = s.api.functions.get(name);
-    if (!fn?.role) throw new Error(`no function ${name}`);
-    const actions = statementsOfRole(s.apiTemplate, logicalId(fn.role)).flatMap(actionsOf);
-    return { env: envOf(s.apiTemplate, logicalId(fn)), actions };
-  };
+  const parts = (name: string) => functionParts(s, name);
 
   it.each(['HttpReportsList', 'HttpReportsExport'])('%s only reads the table', (name) => {
     const { env, actions } = parts(name);

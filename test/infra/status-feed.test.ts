@@ -2,12 +2,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { HANDLERS } from '../../lib/registry/index.ts';
 import {
   actionsOf,
-  envOf,
+  functionParts,
   logicalId,
   resourcesOf,
   type Statement,
   type SynthResult,
-  statementsOfRole,
   synthApp,
 } from './support.ts';
 
@@ -20,15 +19,7 @@ describe('status feed wiring', () => {
     streamId = logicalId(s.stateful.streams.statusFeed);
   });
 
-  const fnParts = (name: string) => {
-    const fn = s.api.functions.get(name);
-    if (!fn?.role) throw new Error(`no function ${name}`);
-    return {
-      id: logicalId(fn),
-      env: envOf(s.apiTemplate, logicalId(fn)),
-      statements: statementsOfRole(s.apiTemplate, logicalId(fn.role)),
-    };
-  };
+  const fnParts = (name: string) => functionParts(s, name);
   const onStream = (st: Statement) => JSON.stringify(st.Resource).includes(streamId);
 
   it('creates the stream encrypted, 24 h, provisioned', () => {

@@ -135,3 +135,17 @@ export const EXTRA_HANDLERS: readonly HandlerDefinition[] = [
     timeoutSeconds: 60,
   },
 ];
+
+/** One function of the API stack as the infra tests look at it: logical id, environment and what its role may do. */
+export function functionParts(s: SynthResult, name: string) {
+  const fn = s.api.functions.get(name);
+  if (!fn?.role) throw new Error(`no function ${name}`);
+  const statements = statementsOfRole(s.apiTemplate, logicalId(fn.role));
+  return {
+    fn,
+    id: logicalId(fn),
+    env: envOf(s.apiTemplate, logicalId(fn)),
+    statements,
+    actions: statements.flatMap(actionsOf),
+  };
+}

@@ -5,7 +5,7 @@ import { validateHandlers } from '../../lib/stacks/api-stack.ts';
 import {
   actionsOf,
   EXTRA_HANDLERS as EXTRA,
-  envOf,
+  functionParts,
   INSTANCE_ARN,
   logicalId,
   policyStatements,
@@ -20,12 +20,7 @@ import {
 const SECOND_ARN = 'arn:aws:connect:eu-west-2:123456789012:instance/aaaaaaaa-4b5a-6978-8a9b-0c1d2e3f4a5b';
 const SECOND_STREAM = 'arn:aws:kinesis:eu-west-2:123456789012:stream/connect-second';
 
-function parts(s: SynthResult, name: string) {
-  const fn = s.api.functions.get(name);
-  if (!fn?.role) throw new Error(`no function ${name}`);
-  const statements = statementsOfRole(s.apiTemplate, logicalId(fn.role));
-  return { fn, id: logicalId(fn), env: envOf(s.apiTemplate, logicalId(fn)), statements };
-}
+const parts = functionParts;
 
 function withAction(statements: Statement[], action: string): Statement[] {
   return statements.filter((st) => actionsOf(st).includes(action));
