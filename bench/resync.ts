@@ -1,16 +1,20 @@
 /**
  * resync: an agent with 500 unread messages connects and syncs. Reports the time from the `sync` frame to the reply
  * and the DynamoDB requests the sync made. Goal: ≤ 200 ms and a small constant number of queries, however many
- * messages the tenant has. The runtime runs in this process so that its DynamoDB client can be counted.
+ * messages the tenant has. The runtime runs in this process, so every HTTP request a function sends to DynamoDB can be
+ * observed (node:diagnostics_channel) and attributed to the function whose environment it starts in.
  * Options: --messages N (default 500).
  */
+import { subscribe } from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
 import { parseArgs } from 'node:util';
-import { documentClient } from '../functions/shared/runtime.ts';
 import { optionsFromEnv, RANDOM_PORTS, startLocalRuntime } from '../lib/local/runtime.ts';
 import { TestClient } from '../test/support/ws-client.ts';
 import { log, ms } from './_setup.ts';
 
 const TENANT = 'bench';
+/** The function of the WebSocket `sync` action (lib/registry/messaging.ts). */
+const SYNC_FUNCTION = 'WsMessagesSync';
 
 export async function run(args: string[]): Promise<Record<string, unknown>> {
   const { values } = parseArgs({ args, options: { messages: { type: 'string', default: '500' } } });
@@ -23,17 +27,13 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   };
   const rt = await startLocalRuntime(optionsFromEnv(env, () => undefined));
   try {
-    // Count every request the functions send to DynamoDB (they share this client within the process).
-    const client = documentClient();
-    const send = client.send.bind(client) as (...a: unknown[]) => Promise<unknown>;
+    // Every DynamoDB request the sync function sends (not the receipts worker it starts, which writes in parallel).
     const calls: string[] = [];
-    (client as unknown as { send: (...a: unknown[]) => Promise<unknown> }).send = (
-      command: unknown,
-      ...rest: unknown[]
-    ) => {
-      calls.push((command as object).constructor.name);
-      return send(command, ...rest);
-    };
+    subscribe('http.client.request.start', (message) => {
+      if (process.env.AWS_LAMBDA_FUNCTION_NAME !== SYNC_FUNCTION) return;
+      const target = String((message as { request: ClientRequest }).request.getHeader('x-amz-target') ?? '');
+      if (target.startsWith('DynamoDB_')) calls.push(target.split('.')[1] ?? '?');
+    });
 
     const post = async (token: string, path: string, body: unknown) => {
       const res = await fetch(`${rt.urls.http}${path}`, {
@@ -70,7 +70,6 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       const started = performance.now();
       const reply = await client1.request({ action: 'sync' }, 30_000);
       const elapsed = performance.now() - started;
-      // Reads only: the receipts worker writes in this process too, in parallel with the reply.
       const queries = calls.filter((c) => /Query|Get|Scan/.test(c)).length;
       return { ms: elapsed, queries, synced: (reply.messages as unknown[]).length, unread: Number(reply.unread) };
     };
