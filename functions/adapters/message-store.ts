@@ -30,7 +30,7 @@ function sendingShard(id: string): string {
 }
 const sendingSk = (tenant: string, id: string, progressMs: number) => `${pad(progressMs)}#${tenant}#${id}`;
 
-/** A map attribute (or an element of a list of maps), read field by field like an item; anything else reads as empty. */
+/** A map attribute (or a list element), read field by field like an item; anything else reads as empty. */
 export const mapOf = (value: unknown): Item =>
   typeof value === 'object' && value !== null && !Array.isArray(value) ? { ...value } : {};
 export const strings = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);

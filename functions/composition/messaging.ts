@@ -24,7 +24,14 @@ import { previewRecipients } from '#domain/message-recipients.ts';
 import { type RecoveryDeps, sweepStalledSends } from '#domain/message-recovery.ts';
 import { messageReport, type ReportDeps, sentToday } from '#domain/message-reports.ts';
 import { toReadSelection } from '#domain/message-schemas.ts';
-import { type DeliverDeps, deliverMessage, deliverShard, type SendDeps, sendMessage } from '#domain/message-send.ts';
+import {
+  type DeliverDeps,
+  deliverMessage,
+  deliverShard,
+  type SendDeps,
+  type SendInput,
+  sendMessage,
+} from '#domain/message-send.ts';
 import type { Notifier } from '#domain/notifier.ts';
 import type { Principal } from '#domain/principal.ts';
 import { loadEnv } from '#shared/env.ts';
@@ -109,15 +116,18 @@ const noteError = (tenant: string, messageId: string, error: unknown): Promise<v
     .noteError(tenant, messageId, String((error as Error).message ?? error))
     .catch(() => undefined);
 
-/** POST /messages and `sendMessage`: small sends are delivered inline (pushes through THE notifier), others start the fan-out. */
+/**
+ * POST /messages and `sendMessage`: a small send is delivered inline (pushed through THE notifier), a larger one starts
+ * the fan-out coordinator.
+ */
 export const messageSending = /*@__PURE__*/ once(() => {
   const deps: SendDeps = { ...deliverDeps(notifier()), settings: settingsRepository(), dispatcher: fanOutDispatcher() };
   return {
-    send: (principal: Principal, input: Parameters<typeof sendMessage>[2]) => sendMessage(deps, principal, input),
+    send: (principal: Principal, input: SendInput) => sendMessage(deps, principal, input),
   };
 });
 
-/** The fan-out coordinator: a shard worker's dependencies, plus starting the other shards (`FN_MESSAGE_FAN_OUT_SHARD`). */
+/** The fan-out coordinator: a shard worker's dependencies, plus starting the others (`FN_MESSAGE_FAN_OUT_SHARD`). */
 export const fanOutCoordinator = /*@__PURE__*/ once(() => {
   const { FN_MESSAGE_FAN_OUT_SHARD } = loadEnv({ FN_MESSAGE_FAN_OUT_SHARD: z.string().min(1) });
   const deps: DeliverDeps = {
