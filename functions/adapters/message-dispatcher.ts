@@ -1,5 +1,5 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import type { DeferredReceipts, DeliveredReceipts, FanOutDispatcher, ShardDispatcher } from '#domain/messages.ts';
+import type { DeferredReceipts, DeliveredReceipts, FanOutDispatcher, ShardDispatcher } from '#domain/message-ports.ts';
 import { invokeAsync } from './lambda-invoke.ts';
 
 /** The worker's event: which message to fan out. Everything else is read from the durable message record. */

@@ -1,6 +1,7 @@
 import type { Clock } from './clock.ts';
 import { epochSeconds } from './clock.ts';
-import type { FanOutDispatcher, MessageRecord, MessageRepository } from './messages.ts';
+import type { MessageRecord } from './message-model.ts';
+import type { FanOutDispatcher, MessageStore } from './message-ports.ts';
 import type { Notifier } from './notifier.ts';
 
 /**
@@ -20,7 +21,7 @@ export const MAX_REDRIVES = 3;
 const SWEEP_BATCH = 100;
 
 export interface RecoveryDeps {
-  readonly messages: MessageRepository;
+  readonly messages: MessageStore;
   readonly dispatcher: FanOutDispatcher;
   readonly notifier: Notifier;
   readonly clock: Clock;

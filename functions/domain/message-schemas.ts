@@ -1,10 +1,10 @@
 import * as z from 'zod';
-import { userIdSchema } from '#shared/schemas.ts';
-import { MAX_EXPLICIT_RECIPIENTS } from './messages.ts';
+import { tenantIdSchema, userIdSchema } from '#shared/schemas.ts';
+import { MAX_EXPLICIT_RECIPIENTS } from './message-model.ts';
 
 /**
  * The wire schemas of coaching messages, the inbox and the directory (REST bodies and WebSocket frames share them).
- * Types of the use cases are plain interfaces in messages.ts; these schemas produce values of those shapes.
+ * Types of the use cases are plain interfaces in message-model.ts; these schemas produce values of those shapes.
  */
 
 /** A team, queue, campaign or list name; it becomes the last segment of a key, so control characters are out. */
@@ -89,6 +89,29 @@ export const sentQuerySchema = pageQuerySchema.strict();
 export const inboxQuerySchema = pageQuerySchema.extend({ q: z.string().trim().min(1).max(200).optional() });
 
 export const messageParamsSchema = z.object({ id: messageIdSchema });
+
+// Async-invoke events of the messaging workers ------------------------------------------------------------------
+
+/** The fan-out coordinator's event (adapters/message-dispatcher.ts sends it): which message to fan out. */
+export const fanOutEventSchema = z.object({ tenant: tenantIdSchema, messageId: z.string().regex(/^[0-9a-f]{32}$/) });
+
+/** A fan-out shard worker's event: one shard of a message's plan. */
+export const fanOutShardEventSchema = z.object({
+  tenant: tenantIdSchema,
+  messageId: z.string().regex(/^[0-9a-f]{32}$/),
+  shard: z.number().int().min(0).max(100_000),
+});
+
+/** The receipts worker's event: entries an agent was just handed, to mark delivered. */
+export const deliveredReceiptsEventSchema = z.object({
+  tenant: tenantIdSchema,
+  agentId: userIdSchema,
+  messageIds: z
+    .array(z.string().regex(/^[0-9a-f]{32}$/))
+    .min(1)
+    .max(5000),
+  atMs: z.number().int().positive(),
+});
 
 // Directory ----------------------------------------------------------------------------------------------------
 

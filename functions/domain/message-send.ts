@@ -3,33 +3,36 @@ import { mapLimit } from '#shared/concurrency.ts';
 import type { Clock } from './clock.ts';
 import { epochSeconds } from './clock.ts';
 import { AppError, ValidationError } from './errors.ts';
+import { inboxCursor, messageEvent } from './inbox.ts';
 import { messagingDay } from './message-cleardown.ts';
 import {
-  chunk,
   type DeliverySummary,
-  type FanOutDispatcher,
-  hasGroups,
-  IdempotencyKeyReusedError,
   type InboxEntry,
-  type InboxRepository,
-  inboxCursor,
   type MessagePlan,
   type MessageRecord,
-  type MessageRepository,
   type MessageStatus,
-  messageEvent,
-  messageIdFor,
-  normaliseSelectors,
   type Recipient,
   type RecipientSelectors,
+  SELECTOR_KINDS,
+  summaryOf,
+} from './message-model.ts';
+import type {
+  FanOutDispatcher,
+  InboxRepository,
+  MessageRepository,
+  ShardDispatcher,
+  ShardOutcome,
+} from './message-ports.ts';
+import {
+  chunk,
+  hasGroups,
+  IdempotencyKeyReusedError,
+  messageIdFor,
+  normaliseSelectors,
   type ResolveDeps,
   requestHash,
   resolveRecipients,
-  SELECTOR_KINDS,
-  type ShardDispatcher,
-  type ShardOutcome,
-  summaryOf,
-} from './messages.ts';
+} from './message-recipients.ts';
 import type { Notifier } from './notifier.ts';
 import type { Principal } from './principal.ts';
 import type { SettingsRepository } from './settings.ts';

@@ -42,7 +42,7 @@ export const messagingHandlers: readonly HandlerDefinition[] = [
   },
   {
     name: 'MessageFanOut',
-    entry: 'functions/handlers/schedule/message-fanout.ts',
+    entry: 'functions/handlers/invoke/message-fanout.ts',
     description: 'Fan-out coordinator: plans recipient shards, starts MessageFanOutShard per shard, runs the first',
     trigger: { kind: 'invoke' },
     access: { tables: mainRw, manageConnections: true, invokes: ['MessageFanOutShard'] },
@@ -51,7 +51,7 @@ export const messagingHandlers: readonly HandlerDefinition[] = [
   },
   {
     name: 'MessageFanOutShard',
-    entry: 'functions/handlers/schedule/message-fanout-shard.ts',
+    entry: 'functions/handlers/invoke/message-fanout-shard.ts',
     description: "Fan-out shard worker: writes its recipients' entries, pushes them, records whom it reached",
     trigger: { kind: 'invoke' },
     access: { tables: mainRw, manageConnections: true },
@@ -91,7 +91,7 @@ export const messagingHandlers: readonly HandlerDefinition[] = [
   },
   {
     name: 'InboxReceipts',
-    entry: 'functions/handlers/schedule/inbox-receipts.ts',
+    entry: 'functions/handlers/invoke/inbox-receipts.ts',
     description: 'Receipts worker: marks many entries delivered off the sync request path',
     trigger: { kind: 'invoke' },
     access: { tables: mainRw },

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../functions/adapters/dynamo.ts';
 import { DynamoMessageRepository } from '../../functions/adapters/message-repository.ts';
-import { messageIdFor, requestHash } from '../../functions/domain/messages.ts';
+import { messageIdFor, requestHash } from '../../functions/domain/message-recipients.ts';
 import { TABLES } from '../../lib/tables.ts';
 import { type RuntimeProcess, startRuntimeProcess } from '../support/runtime.ts';
 import { TestClient } from '../support/ws-client.ts';
@@ -29,7 +29,7 @@ describe('recovery sweep end to end', () => {
       region: 'us-east-1',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
-    const messages = new DynamoMessageRepository(client, TABLES.main.id, { now: () => Date.now() });
+    const messages = DynamoMessageRepository.onTable(client, TABLES.main.id, { now: () => Date.now() });
     const to = { agentIds: [], teams: ['blue'], queues: [], campaigns: [], lists: [] };
     const id = messageIdFor('demo', 'sam', 'crashed-send');
     const stalledSince = Date.now() - 60_000;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDirectoryRepository, membershipItem } from '../../functions/adapters/directory-repository.ts';
 import { batchWriteAll } from '../../functions/adapters/dynamo.ts';
 import type { AgentProfile } from '../../functions/domain/directory.ts';
-import { resolveRecipients } from '../../functions/domain/messages.ts';
+import { resolveRecipients } from '../../functions/domain/message-recipients.ts';
 import { startTestDynamo, type TestDynamo } from '../support/dynalite.ts';
 
 let db: TestDynamo;

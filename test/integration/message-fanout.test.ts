@@ -5,8 +5,10 @@ import { DynamoDirectoryRepository } from '../../functions/adapters/directory-re
 import { DynamoInboxRepository } from '../../functions/adapters/inbox-repository.ts';
 import { DynamoMessageRepository } from '../../functions/adapters/message-repository.ts';
 import type { Clock } from '../../functions/domain/clock.ts';
+import { markRead, syncInbox } from '../../functions/domain/inbox.ts';
+import type { InboxRepository } from '../../functions/domain/message-ports.ts';
+import { messageReport } from '../../functions/domain/message-reports.ts';
 import { type DeliverDeps, deliverMessage, sendMessage } from '../../functions/domain/message-send.ts';
-import { type InboxRepository, markRead, messageReport, syncInbox } from '../../functions/domain/messages.ts';
 import type { Principal } from '../../functions/domain/principal.ts';
 import type { SettingsRepository } from '../../functions/domain/settings.ts';
 import { DEFAULT_SETTINGS } from '../../functions/shared/settings-schema.ts';
@@ -37,7 +39,7 @@ function deps(gateway: ConnectionGateway, overrides: Partial<DeliverDeps> = {}) 
   const connections = new DynamoConnectionRepository(db.client, db.table, clock);
   const base: DeliverDeps = {
     directory: new DynamoDirectoryRepository(db.client, db.table),
-    messages: new DynamoMessageRepository(db.client, db.table, clock),
+    messages: DynamoMessageRepository.onTable(db.client, db.table, clock),
     inbox: new DynamoInboxRepository(db.client, db.table, clock),
     notifier: new ConnectionNotifier(connections, gateway, 8),
     clock,
@@ -181,11 +183,14 @@ describe('message fan-out worker on dynalite', () => {
     const again = await markRead(d.all, { tenant: 'fan', user: 'agent-000', role: 'agent' }, { all: true });
     expect(again.read).toEqual([]);
     expect(gateway.to('c-sue', 'receipt')).toHaveLength(1);
-    const report = await messageReport(d.all, supervisor, accepted.id, { limit: 100 });
+    const report = await messageReport({ ...d.all, plans: d.all.messages }, supervisor, accepted.id, { limit: 100 });
     expect(report.counts).toEqual({ recipients: 230, delivered: 10, read: 1 });
     expect(report.receipts).toHaveLength(100);
     expect(report.receipts[0]).toMatchObject({ agentId: 'agent-000', readAt: expect.any(String) });
-    const page2 = await messageReport(d.all, supervisor, accepted.id, { limit: 200, cursor: report.cursor ?? '' });
+    const page2 = await messageReport({ ...d.all, plans: d.all.messages }, supervisor, accepted.id, {
+      limit: 200,
+      cursor: report.cursor ?? '',
+    });
     expect(page2.receipts).toHaveLength(130);
     expect(page2.receipts.at(-1)?.agentId).toBe('agent-229');
   });

@@ -3,7 +3,9 @@ import { DynamoDirectoryRepository } from '../../functions/adapters/directory-re
 import { DynamoInboxRepository } from '../../functions/adapters/inbox-repository.ts';
 import { DynamoMessageRepository } from '../../functions/adapters/message-repository.ts';
 import type { Clock } from '../../functions/domain/clock.ts';
+import type { InboxRepository } from '../../functions/domain/message-ports.ts';
 import { MAX_REDRIVES, STALLED_AFTER_MS, sweepStalledSends } from '../../functions/domain/message-recovery.ts';
+import { messageReport } from '../../functions/domain/message-reports.ts';
 import {
   type DeliverDeps,
   deliverMessage,
@@ -11,7 +13,6 @@ import {
   type SendDeps,
   sendMessage,
 } from '../../functions/domain/message-send.ts';
-import { type InboxRepository, messageReport } from '../../functions/domain/messages.ts';
 import type { Delivery, DeliveryReport, Notifier, ServerEvent } from '../../functions/domain/notifier.ts';
 import type { Principal } from '../../functions/domain/principal.ts';
 import type { SettingsRepository } from '../../functions/domain/settings.ts';
@@ -53,7 +54,7 @@ class RecordingNotifier implements Notifier {
 
 function setup(inboxOverride?: InboxRepository) {
   const notifier = new RecordingNotifier();
-  const messages = new DynamoMessageRepository(db.client, db.table, clock);
+  const messages = DynamoMessageRepository.onTable(db.client, db.table, clock);
   const inbox = new DynamoInboxRepository(db.client, db.table, clock);
   const dispatched: string[] = [];
   const deliver: DeliverDeps = {
@@ -197,7 +198,9 @@ describe('recovery of accepted sends on dynalite', () => {
       status: 'failed',
       failure: { reason: record?.failure?.reason },
     });
-    const report = await messageReport({ ...s.deliver, settings }, sue, accepted.id, { limit: 10 });
+    const report = await messageReport({ ...s.deliver, plans: s.deliver.messages, settings }, sue, accepted.id, {
+      limit: 10,
+    });
     expect(report).toMatchObject({ status: 'failed', failure: { reason: record?.failure?.reason } });
     // Final: no further sweep touches it, and a late worker does not revive it.
     now += STALLED_AFTER_MS * 5;

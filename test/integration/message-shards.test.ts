@@ -7,8 +7,9 @@ import { DynamoInboxRepository } from '../../functions/adapters/inbox-repository
 import { type FanOutShardEvent, LambdaShardDispatcher } from '../../functions/adapters/message-dispatcher.ts';
 import { DynamoMessageRepository } from '../../functions/adapters/message-repository.ts';
 import type { Clock } from '../../functions/domain/clock.ts';
+import type { InboxRepository, MessageRepository } from '../../functions/domain/message-ports.ts';
+import { messageReport } from '../../functions/domain/message-reports.ts';
 import { type DeliverDeps, deliverMessage, deliverShard, sendMessage } from '../../functions/domain/message-send.ts';
-import { type InboxRepository, type MessageRepository, messageReport } from '../../functions/domain/messages.ts';
 import type { Principal } from '../../functions/domain/principal.ts';
 import type { SettingsRepository } from '../../functions/domain/settings.ts';
 import { DEFAULT_SETTINGS } from '../../functions/shared/settings-schema.ts';
@@ -54,7 +55,7 @@ const everyTeam = { agentIds: [], teams: ['floor'], queues: [], campaigns: [], l
 function baseDeps(gateway: ConnectionGateway): DeliverDeps & { settings: SettingsRepository } {
   return {
     directory: new DynamoDirectoryRepository(db.client, db.table),
-    messages: new DynamoMessageRepository(db.client, db.table, clock),
+    messages: DynamoMessageRepository.onTable(db.client, db.table, clock),
     inbox: new DynamoInboxRepository(db.client, db.table, clock),
     notifier: new ConnectionNotifier(new DynamoConnectionRepository(db.client, db.table, clock), gateway),
     clock,
@@ -180,7 +181,7 @@ describe('sharded fan-out on dynalite and the Lambda emulator', () => {
     const status = gateway.posts.filter((p) => p.connectionId === 'c-sue' && p.data.type === 'messageStatus');
     expect(status).toHaveLength(1);
     expect(status[0]?.data).toMatchObject({ status: 'complete', summary: { recipients: 1000 } });
-    const report = await messageReport(deps, sue, accepted.id, { limit: 10 });
+    const report = await messageReport({ ...deps, plans: deps.messages }, sue, accepted.id, { limit: 10 });
     expect(report.counts).toEqual({ recipients: 1000, delivered: ONLINE.length, read: 0 });
     expect(report.receipts[0]).toMatchObject({ agentId: 'agent-0000', deliveredAt: expect.any(String) });
     expect(report.receipts[1]).toMatchObject({ agentId: 'agent-0001', deliveredAt: null });

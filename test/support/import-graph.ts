@@ -12,7 +12,7 @@ export interface ImportEdge {
   readonly from: string;
   /** The imported file relative to the root (`/` separators) when it is one of ours, else undefined. */
   readonly to: string | undefined;
-  /** What the source says, e.g. `#domain/messages.ts`, `./x.ts`, `@aws-sdk/client-dynamodb`. */
+  /** What the source says, e.g. `#domain/inbox.ts`, `./x.ts`, `@aws-sdk/client-dynamodb`. */
   readonly specifier: string;
   /** `import type …`, `export type … from`, or every named binding marked `type`: erased at compile time. */
   readonly typeOnly: boolean;

@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type DeliveredReceipts,
-  INLINE_DELIVERED_MARKS,
-  type InboxEntry,
-  type InboxRepository,
-  syncInbox,
-} from '../../functions/domain/messages.ts';
+import { INLINE_DELIVERED_MARKS, syncInbox } from '../../functions/domain/inbox.ts';
+import type { InboxEntry } from '../../functions/domain/message-model.ts';
+import type { DeliveredReceipts, InboxRepository } from '../../functions/domain/message-ports.ts';
 
 const agent = { tenant: 'acme', user: 'alice', role: 'agent' as const };
 

@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentDirectory, AgentProfile, DirectoryMember, GroupKind } from '../../functions/domain/directory.ts';
+import { inboxCursor, selectForSync } from '../../functions/domain/inbox.ts';
+import type { InboxEntry } from '../../functions/domain/message-model.ts';
 import {
-  type InboxEntry,
-  inboxCursor,
   mergeRecipients,
   messageIdFor,
   previewRecipients,
   requestHash,
   resolveRecipients,
-  selectForSync,
-} from '../../functions/domain/messages.ts';
+} from '../../functions/domain/message-recipients.ts';
 
 /** An in-memory directory whose group pages are small, so resolution has to follow cursors. */
 function fakeDirectory(profiles: AgentProfile[], pageSize = 2): AgentDirectory & { pagesServed: number } {

@@ -1,7 +1,7 @@
+import { directoryRepository } from '#composition/messaging.ts';
 import { agentView } from '#domain/directory-admin.ts';
 import { pageQuerySchema } from '#domain/message-schemas.ts';
 import { authedRoute } from '#shared/http.ts';
-import { directoryRepository } from '#shared/messaging-runtime.ts';
 
 const directory = directoryRepository();
 

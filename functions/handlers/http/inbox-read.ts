@@ -1,17 +1,14 @@
-import { readBodySchema, toReadSelection } from '#domain/message-schemas.ts';
-import { markRead } from '#domain/messages.ts';
-import { ROLES } from '#domain/principal.ts';
+import { inboxMarking, readBodySchema } from '#composition/messaging.ts';
 import { authedRoute } from '#shared/http.ts';
-import { inboxDeps } from '#shared/messaging-runtime.ts';
 import { touchActivity } from '#shared/status-runtime.ts';
 
-const deps = inboxDeps();
+const inbox = inboxMarking();
 
 /** POST /inbox/read {messageId | messageIds | all:true} — marks the caller's messages read; senders get receipts. */
 export const handler = authedRoute(
-  { roles: ROLES, action: 'mark messages read', body: readBodySchema },
+  { roles: ['agent', 'supervisor', 'admin'], action: 'mark messages read', body: readBodySchema },
   async ({ principal, body }) => {
     await touchActivity(principal);
-    return { body: await markRead(deps, principal, toReadSelection(body)) };
+    return { body: await inbox.markRead(principal, body) };
   },
 );

@@ -1,9 +1,7 @@
-import { messageParamsSchema, pageQuerySchema } from '#domain/message-schemas.ts';
-import { messageReport } from '#domain/messages.ts';
+import { messageParamsSchema, messageReports, pageQuerySchema } from '#composition/messaging.ts';
 import { authedRoute } from '#shared/http.ts';
-import { reportDeps } from '#shared/messaging-runtime.ts';
 
-const deps = reportDeps();
+const reports = messageReports();
 
 /** GET /messages/{id}?cursor=&limit= — status, delivered/read counts and one page of per-agent receipts. */
 export const handler = authedRoute(
@@ -13,5 +11,5 @@ export const handler = authedRoute(
     params: messageParamsSchema,
     query: pageQuerySchema,
   },
-  async ({ principal, params, query }) => ({ body: await messageReport(deps, principal, params.id, query) }),
+  async ({ principal, params, query }) => ({ body: await reports.report(principal, params.id, query) }),
 );

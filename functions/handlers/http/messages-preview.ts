@@ -1,9 +1,7 @@
-import { previewBodySchema } from '#domain/message-schemas.ts';
-import { previewRecipients } from '#domain/messages.ts';
+import { previewBodySchema, recipientPreview } from '#composition/messaging.ts';
 import { authedRoute } from '#shared/http.ts';
-import { directoryRepository } from '#shared/messaging-runtime.ts';
 
-const directory = directoryRepository();
+const recipients = recipientPreview();
 
 /**
  * POST /messages/preview — resolves the selectors as a send would: `count`, the single `recipient` when there is
@@ -11,5 +9,5 @@ const directory = directoryRepository();
  */
 export const handler = authedRoute(
   { roles: ['supervisor', 'admin'], action: 'preview message recipients', body: previewBodySchema },
-  async ({ principal, body }) => ({ body: await previewRecipients({ directory }, principal, body.to) }),
+  async ({ principal, body }) => ({ body: await recipients.preview(principal, body.to) }),
 );

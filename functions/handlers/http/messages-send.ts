@@ -1,10 +1,8 @@
-import { idempotencyKeySchema, sendBodySchema } from '#domain/message-schemas.ts';
-import { sendMessage } from '#domain/message-send.ts';
+import { idempotencyKeySchema, messageSending, sendBodySchema } from '#composition/messaging.ts';
 import { authedRoute } from '#shared/http.ts';
-import { sendDeps } from '#shared/messaging-runtime.ts';
 import { parseOrThrow } from '#shared/validation.ts';
 
-const deps = sendDeps();
+const messages = messageSending();
 
 /**
  * POST /messages — a supervisor or admin sends a coaching message. `Idempotency-Key` (optional header) makes a retried
@@ -17,7 +15,7 @@ export const handler = authedRoute(
     const rawKey = headers['idempotency-key'];
     const idempotencyKey =
       rawKey === undefined ? undefined : parseOrThrow(idempotencyKeySchema, rawKey, 'Idempotency-Key header');
-    const result = await sendMessage(deps, principal, { text: body.text, to: body.to, idempotencyKey });
+    const result = await messages.send(principal, { text: body.text, to: body.to, idempotencyKey });
     const statusCode = result.status === 'sending' ? 202 : result.replayed ? 200 : 201;
     return { statusCode, body: result };
   },

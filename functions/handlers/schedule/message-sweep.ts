@@ -1,8 +1,7 @@
-import { sweepStalledSends } from '#domain/message-recovery.ts';
-import { recoveryDeps } from '#shared/messaging-runtime.ts';
+import { stalledSendsSweep } from '#composition/messaging.ts';
 import { logger } from '#shared/powertools.ts';
 
-const deps = recoveryDeps();
+const sweeper = stalledSendsSweep();
 
 /**
  * Every minute: accepted sends whose fan-out stopped (a crash, a worker that exhausted Lambda's retries) are found
@@ -10,7 +9,7 @@ const deps = recoveryDeps();
  * senders are told why.
  */
 export const handler = async (): Promise<{ stalled: number; redriven: number; failed: number }> => {
-  const result = await sweepStalledSends(deps);
+  const result = await sweeper.sweep();
   if (result.stalled > 0) logger.warn('Stalled sends found', { ...result });
   return result;
 };

@@ -1,11 +1,8 @@
-import { ONE_READ_SELECTION, oneReadSelection, readSelectionShape, toReadSelection } from '#domain/message-schemas.ts';
-import { markRead } from '#domain/messages.ts';
-import { ROLES } from '#domain/principal.ts';
-import { inboxDeps } from '#shared/messaging-runtime.ts';
+import { inboxMarking, ONE_READ_SELECTION, oneReadSelection, readSelectionShape } from '#composition/messaging.ts';
 import { touchActivity } from '#shared/status-runtime.ts';
 import { frameSchema, wsAction } from '#shared/ws.ts';
 
-const deps = inboxDeps();
+const inbox = inboxMarking();
 
 /**
  * `{"action":"markRead","messageId"|"messageIds"|"all":true}` → `{type:'markRead', read, unread, readAt}`; each sender
@@ -13,12 +10,12 @@ const deps = inboxDeps();
  */
 export const handler = wsAction(
   {
-    roles: ROLES,
+    roles: ['agent', 'supervisor', 'admin'],
     action: 'markRead',
     body: frameSchema('markRead', readSelectionShape).refine(oneReadSelection, ONE_READ_SELECTION),
   },
   async ({ principal, body }) => {
     await touchActivity(principal);
-    return { type: 'markRead', ...(await markRead(deps, principal, toReadSelection(body))) };
+    return { type: 'markRead', ...(await inbox.markRead(principal, body)) };
   },
 );

@@ -1,9 +1,7 @@
-import { idempotencyKeySchema, messageTextSchema, selectorsSchema } from '#domain/message-schemas.ts';
-import { sendMessage } from '#domain/message-send.ts';
-import { sendDeps } from '#shared/messaging-runtime.ts';
+import { idempotencyKeySchema, messageSending, messageTextSchema, selectorsSchema } from '#composition/messaging.ts';
 import { frameSchema, wsAction } from '#shared/ws.ts';
 
-const deps = sendDeps();
+const messages = messageSending();
 
 /**
  * `{"action":"sendMessage","text","to",idempotencyKey?,id?}` → `{type:'messageAccepted', messageId, status, replayed,
@@ -21,7 +19,7 @@ export const handler = wsAction(
     }),
   },
   async ({ principal, body }) => {
-    const { id: messageId, ...accepted } = await sendMessage(deps, principal, {
+    const { id: messageId, ...accepted } = await messages.send(principal, {
       text: body.text,
       to: body.to,
       idempotencyKey: body.idempotencyKey,

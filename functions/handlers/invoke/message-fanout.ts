@@ -1,16 +1,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
-import { deliverMessage } from '#domain/message-send.ts';
-import type { DeliverySummary } from '#domain/messages.ts';
-import { fanOutDeps } from '#shared/messaging-runtime.ts';
+import { fanOutCoordinator, fanOutEventSchema } from '#composition/messaging.ts';
+import type { DeliverySummary } from '#domain/message-model.ts';
 import { logger } from '#shared/powertools.ts';
-import { tenantIdSchema } from '#shared/schemas.ts';
 
-const deps = fanOutDeps();
-
-const eventSchema = z.object({ tenant: tenantIdSchema, messageId: z.string().regex(/^[0-9a-f]{32}$/) });
+const fanOut = fanOutCoordinator();
 
 /**
  * The fan-out coordinator (async invoke from the send handler and from the recovery sweep): plans the shards, starts
@@ -21,7 +16,7 @@ const eventSchema = z.object({ tenant: tenantIdSchema, messageId: z.string().reg
 export const handler = middy<unknown, DeliverySummary | null, Error, Context>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .handler(async (event) => {
-    const parsed = eventSchema.safeParse(event);
+    const parsed = fanOutEventSchema.safeParse(event);
     if (!parsed.success) {
       logger.error('Malformed fan-out event dropped', { issues: parsed.error.issues });
       return null;
@@ -30,12 +25,10 @@ export const handler = middy<unknown, DeliverySummary | null, Error, Context>()
     logger.appendKeys({ tenant, messageId });
     let summary: DeliverySummary | null;
     try {
-      summary = await deliverMessage(deps, tenant, messageId);
+      summary = await fanOut.deliver(tenant, messageId);
     } catch (error) {
       // Kept on the message: if the recovery sweep gives the send up, this is the reason its sender reads.
-      await deps.messages
-        .noteError(tenant, messageId, String((error as Error).message ?? error))
-        .catch(() => undefined);
+      await fanOut.noteError(tenant, messageId, error);
       throw error;
     }
     if (summary) logger.info('Fan-out complete', { ...summary });

@@ -1,20 +1,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
-import { deliverShard } from '#domain/message-send.ts';
-import type { DeliverySummary } from '#domain/messages.ts';
-import { shardDeps } from '#shared/messaging-runtime.ts';
+import { fanOutShard, fanOutShardEventSchema } from '#composition/messaging.ts';
+import type { DeliverySummary } from '#domain/message-model.ts';
 import { logger } from '#shared/powertools.ts';
-import { tenantIdSchema } from '#shared/schemas.ts';
 
-const deps = shardDeps();
-
-const eventSchema = z.object({
-  tenant: tenantIdSchema,
-  messageId: z.string().regex(/^[0-9a-f]{32}$/),
-  shard: z.number().int().min(0).max(100_000),
-});
+const shards = fanOutShard();
 
 /**
  * A fan-out shard worker (async invoke from the coordinator, one per shard): writes its recipients' entries, pushes
@@ -25,7 +16,7 @@ const eventSchema = z.object({
 export const handler = middy<unknown, DeliverySummary | null, Error, Context>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .handler(async (event) => {
-    const parsed = eventSchema.safeParse(event);
+    const parsed = fanOutShardEventSchema.safeParse(event);
     if (!parsed.success) {
       logger.error('Malformed fan-out shard event dropped', { issues: parsed.error.issues });
       return null;
@@ -33,14 +24,12 @@ export const handler = middy<unknown, DeliverySummary | null, Error, Context>()
     const { tenant, messageId, shard } = parsed.data;
     logger.appendKeys({ tenant, messageId, shard });
     try {
-      const summary = await deliverShard(deps, tenant, messageId, shard);
+      const summary = await shards.deliver(tenant, messageId, shard);
       if (summary) logger.info('Fan-out complete', { ...summary });
       return summary;
     } catch (error) {
       // Kept on the message: if the recovery sweep gives the send up, this is the reason its sender reads.
-      await deps.messages
-        .noteError(tenant, messageId, String((error as Error).message ?? error))
-        .catch(() => undefined);
+      await shards.noteError(tenant, messageId, error);
       throw error;
     }
   });
