@@ -5,7 +5,7 @@
  * Options: --messages N (default 500).
  */
 import { parseArgs } from 'node:util';
-import { documentClient } from '../functions/shared/runtime.ts';
+import { documentClient } from '../functions/composition/core.ts';
 import { optionsFromEnv, RANDOM_PORTS, startLocalRuntime } from '../lib/local/runtime.ts';
 import { TestClient } from '../test/support/ws-client.ts';
 import { log, ms } from './_setup.ts';

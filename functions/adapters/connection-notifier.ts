@@ -3,9 +3,9 @@ import {
   GoneException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
+import { mapLimit } from '#domain/concurrency.ts';
 import type { ConnectionRecord, ConnectionRepository } from '#domain/connections.ts';
 import type { Delivery, DeliveryReport, Notifier, ServerEvent } from '#domain/notifier.ts';
-import { mapLimit } from '#shared/concurrency.ts';
 import { logger } from '#shared/powertools.ts';
 
 /** Sends raw frames to connection ids; `gone` means the connection no longer exists (HTTP 410). */

@@ -8,8 +8,8 @@ import {
   QueryCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { mapLimit } from '#domain/concurrency.ts';
 import { BadRequestError } from '#domain/errors.ts';
-import { mapLimit } from '#shared/concurrency.ts';
 
 type WriteRequest = NonNullable<BatchWriteCommandInput['RequestItems']>[string][number];
 export type Item = Record<string, unknown>;

@@ -2,8 +2,8 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '#domain/clock.ts';
 import { epochSeconds } from '#domain/clock.ts';
+import { mapLimit } from '#domain/concurrency.ts';
 import type { InboxEntry, InboxRepository, Page, Receipt } from '#domain/messages.ts';
-import { mapLimit } from '#shared/concurrency.ts';
 import { batchGetAll, batchWriteAll, type Item, queryAll, queryPage } from './dynamo.ts';
 
 /**

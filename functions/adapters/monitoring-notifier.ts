@@ -1,11 +1,11 @@
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '#domain/clock.ts';
 import { epochSeconds } from '#domain/clock.ts';
+import { mapLimit } from '#domain/concurrency.ts';
 import type { Subscription, SubscriptionStore } from '#domain/monitoring.ts';
 import type { Delivery, DeliveryReport, Notifier, ServerEvent } from '#domain/notifier.ts';
 import type { FeedDeliveryPorts, FeedFrame } from '#domain/status-feed.ts';
 import type { StatusFeed } from '#domain/status-ports.ts';
-import { mapLimit } from '#shared/concurrency.ts';
 import { logger } from '#shared/powertools.ts';
 import type { ConnectionGateway } from './connection-notifier.ts';
 import { batchWriteAll, type Item, queryAll } from './dynamo.ts';

@@ -2,13 +2,13 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '#domain/clock.ts';
 import { ConflictError } from '#domain/errors.ts';
-import type { SettingsRepository } from '#domain/settings.ts';
 import {
   applySettingsPatch,
   type SettingsPatch,
+  type SettingsRepository,
   settingsSchema,
   type TenantSettings,
-} from '#shared/settings-schema.ts';
+} from '#domain/settings.ts';
 
 const key = (tenant: string) => ({ pk: `T#${tenant}`, sk: 'SETTINGS' });
 

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { userIdSchema } from '#shared/schemas.ts';
+import { userIdSchema } from './ids.ts';
 import { MAX_EXPLICIT_RECIPIENTS } from './messages.ts';
 
 /**

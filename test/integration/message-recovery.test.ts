@@ -15,7 +15,7 @@ import { type InboxRepository, messageReport } from '../../functions/domain/mess
 import type { Delivery, DeliveryReport, Notifier, ServerEvent } from '../../functions/domain/notifier.ts';
 import type { Principal } from '../../functions/domain/principal.ts';
 import type { SettingsRepository } from '../../functions/domain/settings.ts';
-import { DEFAULT_SETTINGS } from '../../functions/shared/settings-schema.ts';
+import { DEFAULT_SETTINGS } from '../../functions/domain/settings.ts';
 import { startTestDynamo, type TestDynamo } from '../support/dynalite.ts';
 
 /**

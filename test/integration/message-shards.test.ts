@@ -11,7 +11,7 @@ import { type DeliverDeps, deliverMessage, deliverShard, sendMessage } from '../
 import { type InboxRepository, type MessageRepository, messageReport } from '../../functions/domain/messages.ts';
 import type { Principal } from '../../functions/domain/principal.ts';
 import type { SettingsRepository } from '../../functions/domain/settings.ts';
-import { DEFAULT_SETTINGS } from '../../functions/shared/settings-schema.ts';
+import { DEFAULT_SETTINGS } from '../../functions/domain/settings.ts';
 import { type LambdaApi, startLambdaApi } from '../../lib/local/lambda-api.ts';
 import { startTestDynamo, type TestDynamo } from '../support/dynalite.ts';
 
