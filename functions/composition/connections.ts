@@ -1,9 +1,6 @@
 import * as z from 'zod';
-import {
-  ApiGatewayConnectionGateway,
-  type ConnectionGateway,
-  ConnectionNotifier,
-} from '#adapters/connection-notifier.ts';
+import { HttpConnectionGateway } from '#adapters/connection-gateway-http.ts';
+import { type ConnectionGateway, ConnectionNotifier } from '#adapters/connection-notifier.ts';
 import { DynamoConnectionRepository } from '#adapters/connection-repository.ts';
 import { CachedSubscriptionStore, DynamoSubscriptionStore, MonitoringNotifier } from '#adapters/monitoring-notifier.ts';
 import type { SubscriptionStore } from '#domain/monitoring.ts';
@@ -22,14 +19,16 @@ export const connectionRepository = /*@__PURE__*/ once(
 );
 
 /**
- * The @connections API (`WS_ENDPOINT`: the stage's callback URL in the cloud, the local gateway locally). The
- * endpoint is read at once, so a missing variable still fails the cold start; the SDK client is built at the first
- * post, so an invocation that pushes nothing (nobody connected, nobody watching) never builds it.
+ * The @connections API (`WS_ENDPOINT`: the stage's callback URL in the cloud, the local gateway locally), posted to
+ * by the keep-alive SigV4 client (adapters/connection-gateway-http.ts), the one way this code base posts frames. The
+ * endpoint is read at once, so a missing variable still fails the cold start; the client (and the SDK configuration
+ * it takes credentials and region from) is built at the first post, so an invocation that pushes nothing (nobody
+ * connected, nobody watching) never builds it.
  */
 export const connectionGateway = /*@__PURE__*/ once<ConnectionGateway>(() => {
   const { WS_ENDPOINT } = loadEnv({ WS_ENDPOINT: z.url() });
-  const sdk = once(() => ApiGatewayConnectionGateway.forEndpoint(WS_ENDPOINT));
-  return { post: (connectionId, data) => sdk().post(connectionId, data) };
+  const http = once(() => HttpConnectionGateway.forEndpoint(WS_ENDPOINT));
+  return { post: (connectionId, data) => http().post(connectionId, data) };
 });
 
 /** Pushes to users' own connections only; capabilities push through `notifier()` instead. */
