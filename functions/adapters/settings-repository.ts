@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '#domain/clock.ts';
 import { ConflictError } from '#domain/errors.ts';
@@ -9,6 +8,7 @@ import {
   settingsSchema,
   type TenantSettings,
 } from '#domain/settings.ts';
+import { isConditionFailure } from './dynamo.ts';
 
 const key = (tenant: string) => ({ pk: `T#${tenant}`, sk: 'SETTINGS' });
 
@@ -60,7 +60,7 @@ export class DynamoSettingsRepository implements SettingsRepository {
         );
         return next;
       } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        if (!isConditionFailure(error)) throw error;
       }
     }
     throw new ConflictError('The settings changed concurrently; read them again and retry', 'SETTINGS_CONFLICT');
