@@ -61,7 +61,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     const { handler } = (await import('../functions/handlers/connect/contact-flow.ts')) as {
       handler: (event: unknown, context: unknown) => Promise<Record<string, string>>;
     };
-    const { documentClient } = await import('../functions/shared/runtime.ts');
+    const { documentClient } = await import('../functions/composition/core.ts');
     const client = documentClient();
     const send = client.send.bind(client) as (...a: unknown[]) => Promise<unknown>;
     let requests = 0;

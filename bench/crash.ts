@@ -13,7 +13,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { mapLimit } from '../functions/shared/concurrency.ts';
+import { mapLimit } from '../functions/domain/concurrency.ts';
 import { startRuntimeProcess } from '../test/support/runtime.ts';
 import { agentTokens, api, importAgents, log } from './_setup.ts';
 

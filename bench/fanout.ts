@@ -26,7 +26,7 @@ import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { batchWriteAll, createDocumentClient } from '../functions/adapters/dynamo.ts';
-import { mapLimit } from '../functions/shared/concurrency.ts';
+import { mapLimit } from '../functions/domain/concurrency.ts';
 import { optionsFromEnv, RANDOM_PORTS, startLocalRuntime } from '../lib/local/runtime.ts';
 import { TestClient } from '../test/support/ws-client.ts';
 import { log, ms } from './_setup.ts';

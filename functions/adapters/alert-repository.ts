@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { counterName } from '#domain/agent-stats.ts';
 import type { Alert, AlertPage, AlertStore, ClearedBy } from '#domain/alerts/model.ts';
@@ -7,7 +6,7 @@ import type { AlertQuery, AlertState, RuleId } from '#domain/alerts/schemas.ts';
 import type { Clock } from '#domain/clock.ts';
 import { epochSeconds } from '#domain/clock.ts';
 import { type AgentStatsCounters, writeFact } from './agent-stats-repository.ts';
-import { type Item, queryAll, queryPage } from './dynamo.ts';
+import { type Item, isConditionFailure, queryAll, queryPage } from './dynamo.ts';
 
 /**
  * Alerts on the single table, kept for the tenant's retention (`ttl`):
@@ -146,7 +145,7 @@ export class DynamoAlertStore implements AlertStore {
         );
         return out.Attributes ? toAlert(out.Attributes) : undefined;
       } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        if (!isConditionFailure(error)) throw error;
       }
     }
     throw new Error(`Evidence of alert ${id} is contended`);
@@ -165,7 +164,7 @@ export class DynamoAlertStore implements AlertStore {
       );
       return { won: true, alert: out.Attributes ? toAlert(out.Attributes) : undefined };
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!isConditionFailure(error)) throw error;
       return { won: false, alert: await this.get(tenant, agent, id) };
     }
   }

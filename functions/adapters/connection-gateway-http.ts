@@ -15,7 +15,8 @@ export type CredentialsProvider = () => Promise<{
 const POST_TIMEOUT_MS = 10_000;
 
 /**
- * `POST /@connections/{id}` with a keep-alive HTTP client and SigV4 (aws4), for the fan-out's thousands of posts.
+ * `POST /@connections/{id}` with a keep-alive HTTP client and SigV4 (aws4): the one way every function posts frames
+ * (composition/connections.ts), built for the fan-out's thousands of posts.
  * Why not the SDK's `PostToConnectionCommand`: measured on this project's machines, the SDK client spends ≈1 ms of CPU
  * per post in its middleware stack and signer, several times the cost of the HTTP request itself, and a fan-out
  * worker is CPU-bound on exactly that (bench `fanout`). The wire request is the same one the SDK sends — same path

@@ -1,39 +1,59 @@
-import {
-  ApiGatewayManagementApiClient,
-  GoneException,
-  PostToConnectionCommand,
-} from '@aws-sdk/client-apigatewaymanagementapi';
+import { mapLimit } from '#domain/concurrency.ts';
 import type { ConnectionRecord, ConnectionRepository } from '#domain/connections.ts';
 import type { Delivery, DeliveryReport, Notifier, ServerEvent } from '#domain/notifier.ts';
-import { mapLimit } from '#shared/concurrency.ts';
 import { logger } from '#shared/powertools.ts';
 
-/** Sends raw frames to connection ids; `gone` means the connection no longer exists (HTTP 410). */
+/**
+ * Sends raw frames to connection ids; `gone` means the connection no longer exists (HTTP 410). One implementation:
+ * the keep-alive SigV4 client of connection-gateway-http.ts.
+ */
 export interface ConnectionGateway {
   post(connectionId: string, data: string): Promise<'sent' | 'gone'>;
 }
 
-export class ApiGatewayConnectionGateway implements ConnectionGateway {
-  constructor(private readonly client: ApiGatewayManagementApiClient) {}
+/** Posts in flight at once per push, as many as the gateway keeps sockets open. */
+export const PUSH_CONCURRENCY = 64;
 
-  static forEndpoint(endpoint: string): ApiGatewayConnectionGateway {
-    return new ApiGatewayConnectionGateway(new ApiGatewayManagementApiClient({ endpoint }));
-  }
+export interface PushCounts {
+  delivered: number;
+  gone: number;
+  failed: number;
+}
 
-  async post(connectionId: string, data: string): Promise<'sent' | 'gone'> {
+/**
+ * THE push loop: posts each target's frame (`dataFor` undefined: nothing for that target) with bounded concurrency.
+ * A connection that answered Gone is handed to `onGone` (which deletes what points at it); a failed post — or a
+ * failed `onGone` — is counted and handed to `onFailed`, never thrown, so one bad connection never stops the others.
+ */
+export async function pushToConnections<T extends { readonly connectionId: string }>(
+  gateway: ConnectionGateway,
+  targets: readonly T[],
+  dataFor: (target: T) => string | undefined,
+  hooks: {
+    onSent?: (target: T) => void;
+    onGone: (target: T) => Promise<void>;
+    onFailed: (target: T, error: unknown) => void;
+  },
+  concurrency = PUSH_CONCURRENCY,
+): Promise<PushCounts> {
+  const counts: PushCounts = { delivered: 0, gone: 0, failed: 0 };
+  await mapLimit(targets, concurrency, async (target) => {
+    const data = dataFor(target);
+    if (data === undefined) return;
     try {
-      await this.client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }));
-      return 'sent';
-    } catch (error) {
-      if (
-        error instanceof GoneException ||
-        (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410
-      ) {
-        return 'gone';
+      if ((await gateway.post(target.connectionId, data)) === 'sent') {
+        counts.delivered++;
+        hooks.onSent?.(target);
+        return;
       }
-      throw error;
+      counts.gone++;
+      await hooks.onGone(target);
+    } catch (error) {
+      counts.failed++;
+      hooks.onFailed(target, error);
     }
-  }
+  });
+  return counts;
 }
 
 /**
@@ -44,7 +64,7 @@ export class ConnectionNotifier implements Notifier {
   constructor(
     private readonly connections: ConnectionRepository,
     private readonly gateway: ConnectionGateway,
-    private readonly concurrency = 64,
+    private readonly concurrency = PUSH_CONCURRENCY,
   ) {}
 
   toUser(tenant: string, user: string, event: ServerEvent): Promise<DeliveryReport> {
@@ -72,27 +92,19 @@ export class ConnectionNotifier implements Notifier {
     records: readonly ConnectionRecord[],
     dataFor: (record: ConnectionRecord) => string | undefined,
   ): Promise<DeliveryReport> {
-    let delivered = 0;
-    let gone = 0;
-    let failed = 0;
     const usersReached = new Set<string>();
-    await mapLimit(records, this.concurrency, async (record) => {
-      const data = dataFor(record);
-      if (data === undefined) return;
-      try {
-        const outcome = await this.gateway.post(record.connectionId, data);
-        if (outcome === 'sent') {
-          delivered++;
-          usersReached.add(record.user);
-          return;
-        }
-        gone++;
-        await this.connections.delete(record.tenant, record.user, record.connectionId);
-      } catch (error) {
-        failed++;
-        logger.warn('Push failed', { connectionId: record.connectionId, user: record.user, error: error as Error });
-      }
-    });
-    return { delivered, gone, failed, usersReached };
+    const counts = await pushToConnections(
+      this.gateway,
+      records,
+      dataFor,
+      {
+        onSent: (record) => usersReached.add(record.user),
+        onGone: (record) => this.connections.delete(record.tenant, record.user, record.connectionId),
+        onFailed: (record, error) =>
+          logger.warn('Push failed', { connectionId: record.connectionId, user: record.user, error: error as Error }),
+      },
+      this.concurrency,
+    );
+    return { ...counts, usersReached };
   }
 }

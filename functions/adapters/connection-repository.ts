@@ -1,10 +1,9 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '#domain/clock.ts';
 import { epochSeconds } from '#domain/clock.ts';
 import { type ConnectionRecord, type ConnectionRepository, connectionRecordTtl } from '#domain/connections.ts';
 import type { Role } from '#domain/principal.ts';
-import { batchGetAll } from './dynamo.ts';
+import { batchGetAll, isConditionFailure } from './dynamo.ts';
 
 /**
  * One item per user holds that user's open connections: `pk = T#<tenant>#U#<user>`, `sk = CONNS`, a map
@@ -52,7 +51,7 @@ export class DynamoConnectionRepository implements ConnectionRepository {
         }),
       );
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!isConditionFailure(error)) throw error;
       try {
         // First connection: create the map — unless a concurrent connect of the same user just did.
         await this.client.send(
@@ -72,7 +71,7 @@ export class DynamoConnectionRepository implements ConnectionRepository {
           }),
         );
       } catch (second) {
-        if (!(second instanceof ConditionalCheckFailedException)) throw second;
+        if (!isConditionFailure(second)) throw second;
         await this.put(record);
       }
     }
@@ -91,7 +90,7 @@ export class DynamoConnectionRepository implements ConnectionRepository {
       );
     } catch (error) {
       // No item: nothing to remove (a missing record is not an error).
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!isConditionFailure(error)) throw error;
     }
   }
 

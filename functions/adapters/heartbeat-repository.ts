@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -19,7 +18,7 @@ import {
 import type { FinishFields, HeartbeatConfigStore, HeartbeatStore } from '#domain/heartbeats.ts';
 import type { StatusStore } from '#domain/status-ports.ts';
 import { type AgentStatsCounters, writeFact } from './agent-stats-repository.ts';
-import { batchGetAll, type Item, queryAll, queryPage } from './dynamo.ts';
+import { batchGetAll, type Item, isConditionFailure, queryAll, queryPage } from './dynamo.ts';
 import { presenceKey } from './status-repository.ts';
 
 /**
@@ -42,13 +41,6 @@ const heartbeatKey = (h: Pick<Heartbeat, 'tenant' | 'agent' | 'id'>) => ({ pk: a
 const livePk = (tenant: string) => `T#${tenant}#HBLIVE`;
 const LIVE = [':started', ':routed'] as const;
 const LIVE_VALUES = { ':started': 'started', ':routed': 'routed' };
-
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error as { name?: string }).name === 'ConditionalCheckFailedException'
-  );
-}
 
 function toHeartbeat(item: Item): Heartbeat {
   const { pk: _pk, sk: _sk, gsi2pk: _g1, gsi2sk: _g2, kind: _k, ttl: _t, ...rest } = item;

@@ -2,9 +2,9 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '#domain/clock.ts';
 import { epochSeconds } from '#domain/clock.ts';
+import { mapLimit } from '#domain/concurrency.ts';
 import type { InboxEntry, Page, Receipt } from '#domain/message-model.ts';
 import type { InboxRepository } from '#domain/message-ports.ts';
-import { mapLimit } from '#shared/concurrency.ts';
 import { batchGetAll, batchWriteAll, type Item, queryAll, queryPage } from './dynamo.ts';
 
 /**

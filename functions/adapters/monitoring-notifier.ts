@@ -5,9 +5,8 @@ import type { Subscription, SubscriptionStore } from '#domain/monitoring.ts';
 import type { Delivery, DeliveryReport, Notifier, ServerEvent } from '#domain/notifier.ts';
 import type { FeedDeliveryPorts, FeedFrame } from '#domain/status-feed.ts';
 import type { StatusFeed } from '#domain/status-ports.ts';
-import { mapLimit } from '#shared/concurrency.ts';
 import { logger } from '#shared/powertools.ts';
-import type { ConnectionGateway } from './connection-notifier.ts';
+import { type ConnectionGateway, pushToConnections } from './connection-notifier.ts';
 import { batchWriteAll, type Item, queryAll } from './dynamo.ts';
 
 /**
@@ -177,15 +176,11 @@ async function postToSubscriptions(
   frame: ServerEvent,
 ): Promise<number> {
   const data = JSON.stringify(frame);
-  let delivered = 0;
   const byConnection = new Map(subs.map((s) => [s.connectionId, s]));
-  await mapLimit([...byConnection.values()], 32, async (sub) => {
-    try {
-      if ((await gateway.post(sub.connectionId, data)) === 'sent') delivered++;
-      else await subscriptions.removeConnection(sub.tenant, sub.connectionId);
-    } catch (error) {
-      logger.warn('Supervision push failed', { connectionId: sub.connectionId, error: error as Error });
-    }
+  const { delivered } = await pushToConnections(gateway, [...byConnection.values()], () => data, {
+    onGone: (sub) => subscriptions.removeConnection(sub.tenant, sub.connectionId),
+    onFailed: (sub, error) =>
+      logger.warn('Supervision push failed', { connectionId: sub.connectionId, error: error as Error }),
   });
   return delivered;
 }

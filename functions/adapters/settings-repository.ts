@@ -1,14 +1,14 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '#domain/clock.ts';
 import { ConflictError } from '#domain/errors.ts';
-import type { SettingsRepository } from '#domain/settings.ts';
 import {
   applySettingsPatch,
   type SettingsPatch,
+  type SettingsRepository,
   settingsSchema,
   type TenantSettings,
-} from '#shared/settings-schema.ts';
+} from '#domain/settings.ts';
+import { isConditionFailure } from './dynamo.ts';
 
 const key = (tenant: string) => ({ pk: `T#${tenant}`, sk: 'SETTINGS' });
 
@@ -60,7 +60,7 @@ export class DynamoSettingsRepository implements SettingsRepository {
         );
         return next;
       } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        if (!isConditionFailure(error)) throw error;
       }
     }
     throw new ConflictError('The settings changed concurrently; read them again and retry', 'SETTINGS_CONFLICT');

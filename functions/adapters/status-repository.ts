@@ -1,6 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -32,7 +31,7 @@ import type {
   StatusStore,
 } from '#domain/status-ports.ts';
 import { syncQueuePut } from './connect-sync-queue.ts';
-import { decodeCursor, encodeCursor, type Item, isConditionFailure, queryAll } from './dynamo.ts';
+import { batchGetAll, decodeCursor, encodeCursor, type Item, isConditionFailure, queryAll } from './dynamo.ts';
 
 /**
  * Key layout of the status capability (main table):
@@ -89,23 +88,10 @@ export class DynamoStatusStore implements StatusStore {
 
   async getMany(tenant: string, agents: readonly string[]): Promise<Map<string, AgentStatus>> {
     const found = new Map<string, AgentStatus>();
-    const unique = [...new Set(agents)];
-    for (let i = 0; i < unique.length; i += 100) {
-      let keys: Record<string, unknown>[] = unique
-        .slice(i, i + 100)
-        .map((a) => ({ pk: statusPk(tenant), sk: agentSk(a) }));
-      for (let attempt = 0; keys.length > 0; attempt++) {
-        if (attempt > 8) throw new Error(`BatchGet left ${keys.length} keys unprocessed`);
-        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * 25 * 2 ** attempt));
-        const out = await this.client.send(
-          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }),
-        );
-        for (const item of out.Responses?.[this.table] ?? []) {
-          const record = toStatus(item);
-          found.set(record.agent, record);
-        }
-        keys = (out.UnprocessedKeys?.[this.table]?.Keys ?? []) as Record<string, unknown>[];
-      }
+    const keys = [...new Set(agents)].map((a) => ({ pk: statusPk(tenant), sk: agentSk(a) }));
+    for (const item of await batchGetAll(this.client, this.table, keys)) {
+      const record = toStatus(item);
+      found.set(record.agent, record);
     }
     return found;
   }

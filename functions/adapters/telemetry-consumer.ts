@@ -2,7 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { type BatchContext, evaluateAgent, type ProcessorDeps, prepareBatch } from '#domain/alerts/processor.ts';
 import { type TelemetryRecord, telemetryRecordSchema } from '#domain/alerts/schemas.ts';
-import { mapLimit } from '#shared/concurrency.ts';
+import { mapLimit } from '#domain/concurrency.ts';
 import { logger } from '#shared/powertools.ts';
 import { type Decoded, decodeKinesisRecord } from './kinesis-record.ts';
 

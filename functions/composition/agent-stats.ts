@@ -1,5 +1,5 @@
 import { AgentStatsCounters } from '#adapters/agent-stats-repository.ts';
-import { clock, mainTable, settingsRepository } from '#shared/runtime.ts';
+import { clock, mainTable, settingsRepository } from './core.ts';
 import { once } from './once.ts';
 
 /**

@@ -11,16 +11,9 @@ import type { AlertLookup } from '#domain/report-model.ts';
 import type { TenantSettings } from '#domain/settings.ts';
 import type { SettingsReader } from '#domain/status-service.ts';
 import { logger } from '#shared/powertools.ts';
-import {
-  clock,
-  connectionGateway,
-  documentClient,
-  mainTable,
-  notifier,
-  settingsRepository,
-  subscriptionStore,
-} from '#shared/runtime.ts';
 import { agentStatsCounters } from './agent-stats.ts';
+import { connectionGateway, notifier, subscriptionStore } from './connections.ts';
+import { clock, documentClient, mainTable, settingsRepository } from './core.ts';
 import { once } from './once.ts';
 
 /**

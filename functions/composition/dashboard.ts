@@ -1,9 +1,11 @@
 import { DynamoAgentStatsReader } from '#adapters/agent-stats-repository.ts';
 import { DynamoDirectoryRepository } from '#adapters/directory-repository.ts';
 import { DynamoReasonStore, DynamoStatusStore } from '#adapters/status-repository.ts';
-import type { DashboardDeps } from '#domain/dashboard.ts';
-import { clock, documentClient, mainTable, settingsRepository } from '#shared/runtime.ts';
-import { once } from './once.ts';
+import { agentDashboard as agentDashboardUseCase, type DashboardDeps } from '#domain/dashboard.ts';
+import { clock, documentClient, mainTable, settingsRepository } from './core.ts';
+import { once, wire } from './once.ts';
+
+export { dashboardQuerySchema } from '#domain/dashboard-schemas.ts';
 
 /** The admins' dashboard only reads: the directory page, statuses, reasons, settings and counter records. */
 export const dashboardDeps = /*@__PURE__*/ once<DashboardDeps>(() => ({
@@ -14,3 +16,5 @@ export const dashboardDeps = /*@__PURE__*/ once<DashboardDeps>(() => ({
   settings: settingsRepository(),
   clock,
 }));
+
+export const agentDashboard = /*@__PURE__*/ wire(dashboardDeps, agentDashboardUseCase);

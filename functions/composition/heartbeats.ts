@@ -8,13 +8,29 @@ import { DynamoHeartbeatConfigStore, DynamoHeartbeatStore } from '#adapters/hear
 import { SdkHeartbeatSchedules } from '#adapters/heartbeat-scheduler.ts';
 import { DynamoStatusStore } from '#adapters/status-repository.ts';
 import { heartbeatLinesSchema } from '#domain/heartbeat-schemas.ts';
-import type { ContactFlowDeps, HeartbeatConfigDeps, HeartbeatDeps } from '#domain/heartbeats.ts';
+import {
+  type ContactFlowDeps,
+  getHeartbeatConfig as getHeartbeatConfigUseCase,
+  type HeartbeatConfigDeps,
+  type HeartbeatDeps,
+  handleContactFlowEvent as handleContactFlowEventUseCase,
+  listHeartbeats as listHeartbeatsUseCase,
+  runHeartbeats as runHeartbeatsUseCase,
+  saveHeartbeatConfig as saveHeartbeatConfigUseCase,
+} from '#domain/heartbeats.ts';
 import { loadEnv } from '#shared/env.ts';
 import { logger } from '#shared/powertools.ts';
-import { clock, documentClient, mainTable, notifier, settingsRepository } from '#shared/runtime.ts';
 import { bindingStore, connectInstances } from '#shared/status-runtime.ts';
 import { agentStatsCounters } from './agent-stats.ts';
-import { once } from './once.ts';
+import { notifier } from './connections.ts';
+import { clock, documentClient, mainTable, settingsRepository } from './core.ts';
+import { once, wire } from './once.ts';
+
+export {
+  heartbeatConfigBodySchema,
+  heartbeatTickSchema,
+  listHeartbeatsQuerySchema,
+} from '#domain/heartbeat-schemas.ts';
 
 /**
  * Composition of the heartbeat capability, per use case: reading the config and the results needs the table only;
@@ -109,3 +125,10 @@ export const contactFlowDeps = /*@__PURE__*/ once<ContactFlowDeps>(() => {
     connectUserId: async (tenant, agent) => (await directory.get(tenant, agent))?.connectUserId,
   };
 });
+
+/** The heartbeat use cases, wired: read routes, saving the config, the scheduled run and the contact flow. */
+export const getHeartbeatConfig = /*@__PURE__*/ wire(heartbeatReadDeps, getHeartbeatConfigUseCase);
+export const listHeartbeats = /*@__PURE__*/ wire(heartbeatReadDeps, listHeartbeatsUseCase);
+export const saveHeartbeatConfig = /*@__PURE__*/ wire(heartbeatConfigDeps, saveHeartbeatConfigUseCase);
+export const runHeartbeats = /*@__PURE__*/ wire(heartbeatRunDeps, runHeartbeatsUseCase);
+export const handleContactFlowEvent = /*@__PURE__*/ wire(contactFlowDeps, handleContactFlowEventUseCase);

@@ -1,14 +1,11 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import * as z from 'zod';
-import { HttpConnectionGateway } from '#adapters/connection-gateway-http.ts';
-import { ConnectionNotifier } from '#adapters/connection-notifier.ts';
 import { DynamoDirectoryRepository } from '#adapters/directory-repository.ts';
 import { DynamoFanOutPlanStore } from '#adapters/fan-out-plan-store.ts';
 import { DynamoInboxRepository } from '#adapters/inbox-repository.ts';
 import { LambdaDeferredReceipts, LambdaFanOutDispatcher, LambdaShardDispatcher } from '#adapters/message-dispatcher.ts';
 import { DynamoMessageRepository } from '#adapters/message-repository.ts';
 import { DynamoMessageStore } from '#adapters/message-store.ts';
-import { MonitoringNotifier } from '#adapters/monitoring-notifier.ts';
 import {
   applyDeliveredReceipts,
   type InboxDeps,
@@ -35,15 +32,8 @@ import {
 import type { Notifier } from '#domain/notifier.ts';
 import type { Principal } from '#domain/principal.ts';
 import { loadEnv } from '#shared/env.ts';
-import {
-  clock,
-  connectionRepository,
-  documentClient,
-  mainTable,
-  notifier,
-  settingsRepository,
-  subscriptionStore,
-} from '#shared/runtime.ts';
+import { notifier } from './connections.ts';
+import { clock, documentClient, mainTable, settingsRepository } from './core.ts';
 import { once } from './once.ts';
 
 /**
@@ -92,16 +82,6 @@ const deferredReceipts = /*@__PURE__*/ once(() => {
   return new LambdaDeferredReceipts(new LambdaClient({}), FN_INBOX_RECEIPTS);
 });
 
-/**
- * The notifier of the fan-out workers: THE notifier's behaviour (own connections, monitors mirrored, gone connections
- * deleted), posting through the keep-alive SigV4 client instead of the SDK's command stack — the workers post
- * thousands of times per send and are CPU-bound on the per-post cost (see connection-gateway-http.ts).
- */
-const fanOutPushNotifier = /*@__PURE__*/ once<Notifier>(() => {
-  const gateway = HttpConnectionGateway.forEndpoint(loadEnv({ WS_ENDPOINT: z.url() }).WS_ENDPOINT);
-  return new MonitoringNotifier(new ConnectionNotifier(connectionRepository(), gateway), subscriptionStore(), gateway);
-});
-
 const deliverDeps = (push: Notifier): DeliverDeps => ({
   directory: directoryRepository(),
   messages: messageRepository(),
@@ -131,7 +111,7 @@ export const messageSending = /*@__PURE__*/ once(() => {
 export const fanOutCoordinator = /*@__PURE__*/ once(() => {
   const { FN_MESSAGE_FAN_OUT_SHARD } = loadEnv({ FN_MESSAGE_FAN_OUT_SHARD: z.string().min(1) });
   const deps: DeliverDeps = {
-    ...deliverDeps(fanOutPushNotifier()),
+    ...deliverDeps(notifier()),
     shards: new LambdaShardDispatcher(new LambdaClient({}), FN_MESSAGE_FAN_OUT_SHARD),
   };
   return { deliver: (tenant: string, messageId: string) => deliverMessage(deps, tenant, messageId), noteError };
@@ -139,7 +119,7 @@ export const fanOutCoordinator = /*@__PURE__*/ once(() => {
 
 /** A fan-out shard worker. */
 export const fanOutShard = /*@__PURE__*/ once(() => {
-  const deps = deliverDeps(fanOutPushNotifier());
+  const deps = deliverDeps(notifier());
   return {
     deliver: (tenant: string, messageId: string, shard: number) => deliverShard(deps, tenant, messageId, shard),
     noteError,

@@ -19,3 +19,18 @@ export function once<T>(make: () => T): () => T {
     return value;
   };
 }
+
+/**
+ * A use case with its dependencies bound, the way a capability's composition module hands use cases to handlers:
+ * `export const doIt = /*@__PURE__*\/ wire(doItDeps, doItUseCase)`; a handler calls `doIt()` at module scope (which
+ * builds the dependencies, so a missing variable fails the cold start) and then the returned function per request.
+ */
+export function wire<D, A extends unknown[], R>(
+  deps: () => D,
+  useCase: (deps: D, ...args: A) => R,
+): () => (...args: A) => R {
+  return once(() => {
+    const built = deps();
+    return (...args: A) => useCase(built, ...args);
+  });
+}

@@ -2,19 +2,28 @@ import { DynamoDirectoryRepository } from '#adapters/directory-repository.ts';
 import { FeedPublisher } from '#adapters/monitoring-notifier.ts';
 import { DynamoReportRepository } from '#adapters/report-repository.ts';
 import { DynamoReasonStore, DynamoStatusStore } from '#adapters/status-repository.ts';
-import type { ReportCreateDeps, ReportReadDeps } from '#domain/reports.ts';
-import { logger } from '#shared/powertools.ts';
 import {
-  clock,
-  connectionGateway,
-  documentClient,
-  mainTable,
-  settingsRepository,
-  subscriptionStore,
-} from '#shared/runtime.ts';
+  createReport as createReportUseCase,
+  exportReports as exportReportsUseCase,
+  listReports as listReportsUseCase,
+  type ReportCreateDeps,
+  type ReportReadDeps,
+} from '#domain/reports.ts';
+import { logger } from '#shared/powertools.ts';
 import { agentStatsCounters } from './agent-stats.ts';
 import { alertLookup } from './alerts.ts';
-import { once } from './once.ts';
+import { connectionGateway, subscriptionStore } from './connections.ts';
+import { clock, documentClient, mainTable, settingsRepository } from './core.ts';
+import { once, wire } from './once.ts';
+
+export {
+  exportReportsQuerySchema,
+  idempotencyKeySchema,
+  listReportsQuerySchema,
+  reportBodySchema,
+  reportFrameSchema,
+  toReportInput,
+} from '#domain/report-schemas.ts';
 
 /**
  * Composition of the issue-report capability, per use case: the read routes (list, export) get the repository only
@@ -40,3 +49,8 @@ export const reportCreateDeps = /*@__PURE__*/ once<ReportCreateDeps>(() => ({
   alerts: alertLookup(),
   warn: (message, details) => logger.warn(message, details),
 }));
+
+/** The report use cases, wired: the read routes get the repository only, creating gets the rest. */
+export const listReports = /*@__PURE__*/ wire(reportReadDeps, listReportsUseCase);
+export const exportReports = /*@__PURE__*/ wire(reportReadDeps, exportReportsUseCase);
+export const createReport = /*@__PURE__*/ wire(reportCreateDeps, createReportUseCase);

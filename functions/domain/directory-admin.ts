@@ -74,6 +74,16 @@ export async function deleteAgent(deps: DirectoryDeps, principal: Principal, age
   await deps.directory.delete(principal.tenant, agentId);
 }
 
+/** A page of the tenant's agents, in the wire shape. */
+export async function listAgents(
+  deps: DirectoryDeps,
+  principal: Principal,
+  page: { cursor?: string; limit?: number },
+): Promise<{ agents: ReturnType<typeof agentView>[]; cursor: string | null }> {
+  const found = await deps.directory.listAgents(principal.tenant, page);
+  return { agents: found.items.map(agentView), cursor: found.cursor ?? null };
+}
+
 /** The wire shape of a profile (the tenant is implied by the caller). */
 export function agentView(p: AgentProfile) {
   return {

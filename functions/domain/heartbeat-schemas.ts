@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { tenantIdSchema, userIdSchema } from '#shared/schemas.ts';
 import { HEARTBEAT_ID_PATTERN, type HeartbeatConfig, type HeartbeatOutcome, WEEKDAYS } from './heartbeat-model.ts';
+import { tenantIdSchema, userIdSchema } from './ids.ts';
 import { isoInstantSchema } from './report-schemas.ts';
 
 /**

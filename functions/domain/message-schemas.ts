@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { tenantIdSchema, userIdSchema } from '#shared/schemas.ts';
+import { tenantIdSchema, userIdSchema } from './ids.ts';
 import { MAX_EXPLICIT_RECIPIENTS } from './message-model.ts';
 
 /**

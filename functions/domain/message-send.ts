@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { mapLimit } from '#shared/concurrency.ts';
 import type { Clock } from './clock.ts';
 import { epochSeconds } from './clock.ts';
+import { mapLimit } from './concurrency.ts';
 import { AppError, ValidationError } from './errors.ts';
 import { inboxCursor, messageEvent } from './inbox.ts';
 import { messagingDay } from './message-cleardown.ts';

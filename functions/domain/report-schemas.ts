@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { userIdSchema } from '#shared/schemas.ts';
+import { userIdSchema } from './ids.ts';
 import { groupValueSchema, idempotencyKeySchema } from './message-schemas.ts';
 import { REPORT_CATEGORIES, REPORT_LIMITS, REPORT_SEVERITIES, type ReportInput } from './report-model.ts';
 

@@ -1,7 +1,10 @@
 import * as z from 'zod';
 import { type Operator, requireOperator } from '#domain/connect-binding.ts';
-import { ForbiddenError, UnauthorizedError } from '#domain/errors.ts';
+import { AppError, ForbiddenError, UnauthorizedError } from '#domain/errors.ts';
 import { highestRole, type Principal, ROLES } from '#domain/principal.ts';
+
+export { ROLES };
+
 import { tenantIdSchema, userIdSchema } from './schemas.ts';
 
 /**
@@ -107,4 +110,17 @@ export function operatorFromClaims(claims: unknown): Operator {
   if (!parsed.success) throw new UnauthorizedError('The token lacks a valid user');
   const c = parsed.data;
   return requireOperator(c['cognito:groups'] ?? [], c['cognito:username'] ?? c.sub);
+}
+
+/**
+ * What the WebSocket `$connect` authorizer makes of verified claims: the principal, or — for a valid token whose user
+ * may not connect (403: no role) — the reason to deny. A token without a usable tenant or user throws (401).
+ */
+export function connectionPrincipal(claims: unknown): { principal: Principal } | { denied: string } {
+  try {
+    return { principal: principalFromClaims(claims) };
+  } catch (error) {
+    if (error instanceof AppError && error.statusCode === 403) return { denied: error.message };
+    throw error;
+  }
 }

@@ -26,3 +26,25 @@ export function parseJson(text: string | undefined | null, what: string): unknow
     throw badJson(what);
   }
 }
+
+/**
+ * Why API Gateway routed a frame to `$default` (its `action` matches no route, or it is not JSON at all): a 400 that
+ * says which, with the frame's `id` (if it had one) to reply to.
+ */
+export function unroutedFrame(body: string | undefined): { error: BadRequestError; replyId?: string } {
+  let frame: unknown;
+  try {
+    frame = JSON.parse(body ?? '');
+  } catch {
+    return { error: badJson('frame') };
+  }
+  if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
+    return { error: new BadRequestError('BAD_FRAME', 'Frames must be JSON objects like {"action":"ping"}') };
+  }
+  const { action, id } = frame as { action?: unknown; id?: unknown };
+  const reply = typeof id === 'string' ? { replyId: id } : {};
+  if (typeof action !== 'string' || action === '') {
+    return { error: new BadRequestError('MISSING_ACTION', 'The frame has no "action" field'), ...reply };
+  }
+  return { error: new BadRequestError('UNKNOWN_ACTION', `Unknown action "${action.slice(0, 64)}"`), ...reply };
+}

@@ -11,7 +11,7 @@ import { messageReport } from '../../functions/domain/message-reports.ts';
 import { type DeliverDeps, deliverMessage, sendMessage } from '../../functions/domain/message-send.ts';
 import type { Principal } from '../../functions/domain/principal.ts';
 import type { SettingsRepository } from '../../functions/domain/settings.ts';
-import { DEFAULT_SETTINGS } from '../../functions/shared/settings-schema.ts';
+import { DEFAULT_SETTINGS } from '../../functions/domain/settings.ts';
 import { startTestDynamo, type TestDynamo } from '../support/dynalite.ts';
 
 /** In-memory API Gateway management API: records posts; the named connections answer 410 Gone. */

@@ -16,7 +16,7 @@ import {
 import type { Delivery, DeliveryReport, Notifier, ServerEvent } from '../../functions/domain/notifier.ts';
 import type { Principal } from '../../functions/domain/principal.ts';
 import type { SettingsRepository } from '../../functions/domain/settings.ts';
-import { DEFAULT_SETTINGS } from '../../functions/shared/settings-schema.ts';
+import { DEFAULT_SETTINGS } from '../../functions/domain/settings.ts';
 import { startTestDynamo, type TestDynamo } from '../support/dynalite.ts';
 
 /**

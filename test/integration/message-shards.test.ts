@@ -12,7 +12,7 @@ import { messageReport } from '../../functions/domain/message-reports.ts';
 import { type DeliverDeps, deliverMessage, deliverShard, sendMessage } from '../../functions/domain/message-send.ts';
 import type { Principal } from '../../functions/domain/principal.ts';
 import type { SettingsRepository } from '../../functions/domain/settings.ts';
-import { DEFAULT_SETTINGS } from '../../functions/shared/settings-schema.ts';
+import { DEFAULT_SETTINGS } from '../../functions/domain/settings.ts';
 import { type LambdaApi, startLambdaApi } from '../../lib/local/lambda-api.ts';
 import { startTestDynamo, type TestDynamo } from '../support/dynalite.ts';
 

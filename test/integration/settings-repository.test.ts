@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoSettingsRepository } from '../../functions/adapters/settings-repository.ts';
-import { DEFAULT_SETTINGS } from '../../functions/shared/settings-schema.ts';
+import { DEFAULT_SETTINGS } from '../../functions/domain/settings.ts';
 import { startTestDynamo, type TestDynamo } from '../support/dynalite.ts';
 
 describe('settings repository on dynalite', () => {

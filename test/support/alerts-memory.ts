@@ -11,8 +11,8 @@ import type { AlertQuery, AlertState } from '../../functions/domain/alerts/schem
 import type { Clock } from '../../functions/domain/clock.ts';
 import type { DeliveryReport, Notifier, ServerEvent } from '../../functions/domain/notifier.ts';
 import type { TenantSettings } from '../../functions/domain/settings.ts';
+import { DEFAULT_SETTINGS } from '../../functions/domain/settings.ts';
 import type { AgentStatus } from '../../functions/domain/status.ts';
-import { DEFAULT_SETTINGS } from '../../functions/shared/settings-schema.ts';
 
 /**
  * In-memory ports of the alerts capability, with the semantics of the DynamoDB adapters (conditional raise, versioned

@@ -1,7 +1,7 @@
 import { Agent, request } from 'node:http';
 import fc from 'fast-check';
 import WebSocket from 'ws';
-import { mapLimit } from '../../functions/shared/concurrency.ts';
+import { mapLimit } from '../../functions/domain/concurrency.ts';
 import { createLocalIssuer } from '../../lib/local/issuer.ts';
 import {
   type Caller,

@@ -32,6 +32,7 @@ import {
   reportBodySchema,
   reportFrameSchema,
 } from '../../functions/domain/report-schemas.ts';
+import { settingsPatchSchema } from '../../functions/domain/settings.ts';
 import {
   agentIdSchema,
   agentParamsSchema,
@@ -49,7 +50,6 @@ import {
   workloadQuerySchema,
 } from '../../functions/domain/status-schemas.ts';
 import { tenantIdSchema } from '../../functions/shared/schemas.ts';
-import { settingsPatchSchema } from '../../functions/shared/settings-schema.ts';
 import { frameSchema } from '../../functions/shared/ws.ts';
 import { HANDLERS } from '../../lib/registry/index.ts';
 import { fromSchema, HOSTILE_STRINGS, wrongValue } from './fuzz-arbitraries.ts';

@@ -32,10 +32,10 @@ import type {
 import { AppError } from '../../functions/domain/errors.ts';
 import type { ServerEvent } from '../../functions/domain/notifier.ts';
 import type { Principal } from '../../functions/domain/principal.ts';
+import { DEFAULT_SETTINGS, type TenantSettings } from '../../functions/domain/settings.ts';
 import { deliverFeedBatch, type FeedDeliveryPorts } from '../../functions/domain/status-feed.ts';
 import type { DomainEvent, StatusChangeFeed } from '../../functions/domain/status-ports.ts';
 import type { StatusDeps } from '../../functions/domain/status-service.ts';
-import { DEFAULT_SETTINGS, type TenantSettings } from '../../functions/shared/settings-schema.ts';
 import { addTransactions } from '../../lib/local/dynamo-transactions.ts';
 import { TABLES } from '../../lib/tables.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ingestTelemetry } from '../../functions/domain/alerts/ingest.ts';
 import { type TelemetryRecord, telemetryBodySchema } from '../../functions/domain/alerts/schemas.ts';
-import { DEFAULT_SETTINGS } from '../../functions/shared/settings-schema.ts';
+import { DEFAULT_SETTINGS } from '../../functions/domain/settings.ts';
 import { ManualClock } from '../support/alerts-memory.ts';
 import { secondOfStats } from '../support/telemetry.ts';
 

@@ -10,8 +10,8 @@ import { agentDashboard, type DashboardDeps, periodDays, summarise } from '../..
 import { dashboardQuerySchema } from '../../functions/domain/dashboard-schemas.ts';
 import type { AgentProfile } from '../../functions/domain/directory.ts';
 import type { Principal } from '../../functions/domain/principal.ts';
+import { DEFAULT_SETTINGS } from '../../functions/domain/settings.ts';
 import type { AgentStatus } from '../../functions/domain/status.ts';
-import { DEFAULT_SETTINGS } from '../../functions/shared/settings-schema.ts';
 
 const empty: DayCounters = { alerts: {}, reportsByCategory: {}, reportsBySeverity: {}, heartbeats: {} };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
+import { mapLimit } from '../../functions/domain/concurrency.ts';
 import { AppError, ConflictError, toErrorResponse, ValidationError } from '../../functions/domain/errors.ts';
-import { mapLimit } from '../../functions/shared/concurrency.ts';
 import { parseJson, parseOrThrow } from '../../functions/shared/validation.ts';
 
 describe('error contract', () => {

@@ -16,8 +16,8 @@ import {
   listReports,
   type ReportCreateDeps,
 } from '../../functions/domain/reports.ts';
+import { DEFAULT_SETTINGS } from '../../functions/domain/settings.ts';
 import type { AgentStatus, StatusLogEntry, StatusReason } from '../../functions/domain/status.ts';
-import { DEFAULT_SETTINGS } from '../../functions/shared/settings-schema.ts';
 
 const NOW = Date.parse('2026-11-27T12:00:00.000Z');
 const alice: Principal = { tenant: 'acme', user: 'alice', role: 'agent', name: 'Alice from token' };

@@ -4,7 +4,7 @@ import {
   DEFAULT_SETTINGS,
   settingsPatchSchema,
   settingsSchema,
-} from '../../functions/shared/settings-schema.ts';
+} from '../../functions/domain/settings.ts';
 
 describe('tenant settings', () => {
   it('gives every section its defaults', () => {

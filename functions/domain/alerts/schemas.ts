@@ -166,7 +166,7 @@ export const selfHelpSchema = z
   .strict();
 export type SelfHelp = z.output<typeof selfHelpSchema>;
 
-/** Each field once, without defaults (settings-schema adds them; a PATCH makes every field optional). */
+/** Each field once, without defaults (domain/settings.ts adds them; a PATCH makes every field optional). */
 export const alertSettingsFields = {
   /** The messenger's alert switch: off raises and pushes nothing, and telemetry is dropped at ingest. */
   enabled: z.boolean(),

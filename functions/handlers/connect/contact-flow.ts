@@ -1,10 +1,9 @@
-import { contactFlowDeps } from '#composition/heartbeats.ts';
-import { handleContactFlowEvent } from '#domain/heartbeats.ts';
+import { handleContactFlowEvent } from '#composition/heartbeats.ts';
 
-const deps = contactFlowDeps();
+const onFlowEvent = handleContactFlowEvent();
 
 /**
  * Invoked by Amazon Connect from the heartbeat contact flow's "Invoke AWS Lambda function" blocks (parameter `step`:
  * `route` or `outcome`). Never throws: Connect gets a flat string map in every case, `ok: "false"` on bad input.
  */
-export const handler = async (event: unknown) => handleContactFlowEvent(deps, event);
+export const handler = async (event: unknown) => onFlowEvent(event);

@@ -1,9 +1,7 @@
-import { dashboardDeps } from '#composition/dashboard.ts';
-import { agentDashboard } from '#domain/dashboard.ts';
-import { dashboardQuerySchema } from '#domain/dashboard-schemas.ts';
+import { agentDashboard, dashboardQuerySchema } from '#composition/dashboard.ts';
 import { authedRoute } from '#shared/http.ts';
 
-const deps = dashboardDeps();
+const dashboard = agentDashboard();
 
 /**
  * GET /dashboard/agents?from&to&team&queue&cursor&limit — the admins' "Agent Status" dashboard: per agent, the current
@@ -11,5 +9,5 @@ const deps = dashboardDeps();
  */
 export const handler = authedRoute(
   { roles: ['admin'], action: 'read the agent status dashboard', query: dashboardQuerySchema },
-  async ({ principal, query }) => ({ body: await agentDashboard(deps, principal, query) }),
+  async ({ principal, query }) => ({ body: await dashboard(principal, query) }),
 );

@@ -1,12 +1,10 @@
-import { directoryRepository } from '#composition/messaging.ts';
-import { agentView, getAgent } from '#domain/directory-admin.ts';
-import { agentParamsSchema } from '#domain/message-schemas.ts';
+import { agentParamsSchema, agentView, getAgent } from '#composition/directory.ts';
 import { authedRoute } from '#shared/http.ts';
 
-const directory = directoryRepository();
+const get = getAgent();
 
 /** GET /directory/agents/{agentId} — one agent of the caller's tenant, or 404. */
 export const handler = authedRoute(
   { roles: ['supervisor', 'admin'], action: 'read agents', params: agentParamsSchema },
-  async ({ principal, params }) => ({ body: agentView(await getAgent({ directory }, principal, params.agentId)) }),
+  async ({ principal, params }) => ({ body: agentView(await get(principal, params.agentId)) }),
 );

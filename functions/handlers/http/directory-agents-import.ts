@@ -1,12 +1,10 @@
-import { directoryRepository } from '#composition/messaging.ts';
-import { importAgents } from '#domain/directory-admin.ts';
-import { importBodySchema } from '#domain/message-schemas.ts';
+import { importAgents, importBodySchema } from '#composition/directory.ts';
 import { authedRoute } from '#shared/http.ts';
 
-const directory = directoryRepository();
+const importAll = importAgents();
 
 /** POST /directory/agents/import {agents:[…≤1000]} — bulk create-or-replace (BatchWrite, unprocessed items retried). */
 export const handler = authedRoute(
   { roles: ['admin'], action: 'import agents', body: importBodySchema },
-  async ({ principal, body }) => ({ body: await importAgents({ directory }, principal, body.agents) }),
+  async ({ principal, body }) => ({ body: await importAll(principal, body.agents) }),
 );

@@ -1,11 +1,10 @@
-import { heartbeatReadDeps } from '#composition/heartbeats.ts';
-import { getHeartbeatConfig } from '#domain/heartbeats.ts';
+import { getHeartbeatConfig } from '#composition/heartbeats.ts';
 import { authedRoute } from '#shared/http.ts';
 
-const deps = heartbeatReadDeps();
+const getConfig = getHeartbeatConfig();
 
 /** GET /heartbeat/config — the tenant's heartbeat configuration (`{config: null}` before an admin saved one). */
 export const handler = authedRoute(
   { roles: ['supervisor', 'admin'], action: 'read the heartbeat configuration' },
-  async ({ principal }) => ({ body: await getHeartbeatConfig(deps, principal) }),
+  async ({ principal }) => ({ body: await getConfig(principal) }),
 );

@@ -1,9 +1,7 @@
-import { heartbeatConfigDeps } from '#composition/heartbeats.ts';
-import { heartbeatConfigBodySchema } from '#domain/heartbeat-schemas.ts';
-import { saveHeartbeatConfig } from '#domain/heartbeats.ts';
+import { heartbeatConfigBodySchema, saveHeartbeatConfig } from '#composition/heartbeats.ts';
 import { authedRoute } from '#shared/http.ts';
 
-const deps = heartbeatConfigDeps();
+const saveConfig = saveHeartbeatConfig();
 
 /**
  * PUT /heartbeat/config — admins switch heartbeats on or off and set cadence, local hours, contact flow, queue and
@@ -11,5 +9,5 @@ const deps = heartbeatConfigDeps();
  */
 export const handler = authedRoute(
   { roles: ['admin'], action: 'configure heartbeats', body: heartbeatConfigBodySchema },
-  async ({ principal, body }) => ({ body: await saveHeartbeatConfig(deps, principal, body) }),
+  async ({ principal, body }) => ({ body: await saveConfig(principal, body) }),
 );

@@ -1,4 +1,4 @@
-import { ROLES } from '#domain/principal.ts';
+import { ROLES } from '#shared/auth.ts';
 import { authedRoute } from '#shared/http.ts';
 
 /** GET /me — who the verified token says the caller is. */

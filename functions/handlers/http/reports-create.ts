@@ -1,10 +1,8 @@
-import { reportCreateDeps } from '#composition/reports.ts';
-import { idempotencyKeySchema, reportBodySchema, toReportInput } from '#domain/report-schemas.ts';
-import { createReport } from '#domain/reports.ts';
+import { createReport, idempotencyKeySchema, reportBodySchema, toReportInput } from '#composition/reports.ts';
 import { authedRoute } from '#shared/http.ts';
 import { parseOrThrow } from '#shared/validation.ts';
 
-const deps = reportCreateDeps();
+const create = createReport();
 
 /**
  * POST /reports — the caller reports a problem (any role; always about the caller). `Idempotency-Key` (header) or
@@ -15,7 +13,7 @@ export const handler = authedRoute(
   async ({ principal, body, headers }) => {
     const rawKey = headers['idempotency-key'];
     const key = rawKey === undefined ? undefined : parseOrThrow(idempotencyKeySchema, rawKey, 'Idempotency-Key header');
-    const result = await createReport(deps, principal, toReportInput(body), key);
+    const result = await create(principal, toReportInput(body), key);
     return { statusCode: result.replayed ? 200 : 201, body: result };
   },
 );

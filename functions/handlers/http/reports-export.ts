@@ -1,9 +1,7 @@
-import { reportReadDeps } from '#composition/reports.ts';
-import { exportReportsQuerySchema } from '#domain/report-schemas.ts';
-import { exportReports } from '#domain/reports.ts';
+import { exportReports, exportReportsQuerySchema } from '#composition/reports.ts';
 import { authedRoute } from '#shared/http.ts';
 
-const deps = reportReadDeps();
+const exportPage = exportReports();
 
 /**
  * GET /reports/export?from&to&…filters&cursor&limit — a period's reports as CSV (supervisors, admins). A long period
@@ -12,7 +10,7 @@ const deps = reportReadDeps();
 export const handler = authedRoute(
   { roles: ['supervisor', 'admin'], action: 'export reports', query: exportReportsQuerySchema },
   async ({ principal, query: { cursor, limit, ...filter } }) => {
-    const page = await exportReports(deps, principal, filter, { cursor, maxRows: limit });
+    const page = await exportPage(principal, filter, { cursor, maxRows: limit });
     const day = (iso: string) => iso.slice(0, 10);
     return {
       text: page.csv,

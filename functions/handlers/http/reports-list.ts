@@ -1,9 +1,7 @@
-import { reportReadDeps } from '#composition/reports.ts';
-import { listReportsQuerySchema } from '#domain/report-schemas.ts';
-import { listReports } from '#domain/reports.ts';
+import { listReports, listReportsQuerySchema } from '#composition/reports.ts';
 import { authedRoute } from '#shared/http.ts';
 
-const deps = reportReadDeps();
+const list = listReports();
 
 /**
  * GET /reports?agent&team&category&severity&from&to&cursor&limit — supervisors and admins list the tenant's reports,
@@ -12,6 +10,6 @@ const deps = reportReadDeps();
 export const handler = authedRoute(
   { roles: ['agent', 'supervisor', 'admin'], action: 'list reports', query: listReportsQuerySchema },
   async ({ principal, query: { cursor, limit, ...filter } }) => ({
-    body: await listReports(deps, principal, filter, { cursor, limit }),
+    body: await list(principal, filter, { cursor, limit }),
   }),
 );

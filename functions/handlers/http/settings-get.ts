@@ -1,7 +1,7 @@
+import { tenantSettings } from '#composition/settings.ts';
 import { authedRoute } from '#shared/http.ts';
-import { settingsRepository } from '#shared/runtime.ts';
 
-const settings = settingsRepository();
+const settings = tenantSettings();
 
 /** GET /settings — the caller's tenant settings (admins and supervisors). */
 export const handler = authedRoute(

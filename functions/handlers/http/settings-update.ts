@@ -1,8 +1,7 @@
+import { settingsPatchSchema, tenantSettings } from '#composition/settings.ts';
 import { authedRoute } from '#shared/http.ts';
-import { settingsRepository } from '#shared/runtime.ts';
-import { settingsPatchSchema } from '#shared/settings-schema.ts';
 
-const settings = settingsRepository();
+const settings = tenantSettings();
 
 /** PATCH /settings — admins change some fields of some sections; the whole document is re-validated. */
 export const handler = authedRoute(

@@ -1,7 +1,7 @@
+import { clock } from '#composition/core.ts';
 import { readStatusLog } from '#domain/status-admin.ts';
 import { agentParamsSchema, logQuerySchema } from '#domain/status-schemas.ts';
 import { authedRoute } from '#shared/http.ts';
-import { clock } from '#shared/runtime.ts';
 import { statusStore } from '#shared/status-runtime.ts';
 
 /** GET /agents/{id}/status-log?from&to — changes (from, to, at, source, by) and sessions; agents see only their own. */

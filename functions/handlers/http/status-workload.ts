@@ -1,7 +1,7 @@
+import { clock } from '#composition/core.ts';
 import { agentWorkload } from '#domain/status-admin.ts';
 import { agentParamsSchema, workloadQuerySchema } from '#domain/status-schemas.ts';
 import { authedRoute } from '#shared/http.ts';
-import { clock } from '#shared/runtime.ts';
 import { cachedSettings, statusStore } from '#shared/status-runtime.ts';
 
 /** GET /agents/{id}/workload?from=YYYY-MM-DD&to=YYYY-MM-DD — seconds per status per local day (tenant time zone). */

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { heartbeatRunDeps } from '#composition/heartbeats.ts';
-import { heartbeatTickSchema } from '#domain/heartbeat-schemas.ts';
-import { runHeartbeats } from '#domain/heartbeats.ts';
+import { heartbeatTickSchema, runHeartbeats } from '#composition/heartbeats.ts';
 import { logger } from '#shared/powertools.ts';
 
-const deps = heartbeatRunDeps();
+const run = runHeartbeats();
 
 /**
  * Fired every minute by the tenant's schedule (`{"tenant": "<id>"}`): times out stale tests and starts new ones. A
@@ -17,7 +15,7 @@ export const handler = async (event: unknown) => {
     return { skipped: 'invalid-input' };
   }
   logger.appendKeys({ tenant: parsed.data.tenant });
-  const report = await runHeartbeats(deps, parsed.data.tenant, randomUUID());
+  const report = await run(parsed.data.tenant, randomUUID());
   logger.info('Heartbeat run', { ...report });
   return report;
 };

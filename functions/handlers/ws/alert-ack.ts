@@ -1,16 +1,13 @@
-import { lifecycleDeps } from '#composition/alerts.ts';
-import { acknowledgeAlert } from '#domain/alerts/lifecycle.ts';
-import { alertView } from '#domain/alerts/model.ts';
-import { alertIdSchema } from '#domain/alerts/schemas.ts';
+import { acknowledgeAlert, alertIdSchema, alertView } from '#composition/alerts-routes.ts';
 import { frameSchema, wsAction } from '#shared/ws.ts';
 
-const deps = lifecycleDeps();
+const acknowledge = acknowledgeAlert();
 
 /** `{"action":"ackAlert","alertId"}` → `{"type":"alert-acknowledged","alert"}` (the widget's thumbs up). */
 export const handler = wsAction(
   { roles: ['agent'], action: 'acknowledge alerts', body: frameSchema('ackAlert', { alertId: alertIdSchema }) },
   async ({ principal, body }) => ({
     type: 'alert-acknowledged',
-    alert: alertView(await acknowledgeAlert(deps, principal, body.alertId)),
+    alert: alertView(await acknowledge(principal, body.alertId)),
   }),
 );

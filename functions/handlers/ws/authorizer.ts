@@ -1,27 +1,9 @@
-import { JwtVerifier } from 'aws-jwt-verify';
-import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import * as z from 'zod';
-import { GlobalFetchJwksFetcher } from '#adapters/jwks-fetcher.ts';
-import { AppError } from '#domain/errors.ts';
-import { principalFromClaims } from '#shared/auth.ts';
-import { loadEnv } from '#shared/env.ts';
+import { tokenVerifier } from '#composition/authorizer.ts';
+import { connectionPrincipal } from '#shared/auth.ts';
 import { logger } from '#shared/powertools.ts';
 
-const env = loadEnv({ JWT_ISSUER: z.url(), JWT_AUDIENCE: z.string().min(1), JWKS_URI: z.url() });
-
-// Cognito ID tokens: they carry custom:tenant and cognito:groups (access tokens do not carry custom attributes).
-const verifier = JwtVerifier.create(
-  {
-    issuer: env.JWT_ISSUER,
-    audience: env.JWT_AUDIENCE,
-    jwksUri: env.JWKS_URI,
-    customJwtCheck: ({ payload }) => {
-      if (payload.token_use !== 'id') throw new Error('Not an ID token');
-    },
-  },
-  { jwksCache: new SimpleJwksCache({ fetcher: new GlobalFetchJwksFetcher() }) },
-);
+const verifier = tokenVerifier();
 
 function policy(
   principalId: string,
@@ -55,23 +37,25 @@ export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<
     logger.info('Token refused', { reason: (error as Error).message });
     throw new Error('Unauthorized');
   }
+  let verdict: ReturnType<typeof connectionPrincipal>;
   try {
-    const principal = principalFromClaims(payload);
-    // The verifier has checked `exp`; it rides along so that every later frame is refused once the token expires.
-    const { exp } = payload as { exp: number };
-    const context: Record<string, string> = {
-      tenant: principal.tenant,
-      user: principal.user,
-      role: principal.role,
-      exp: String(exp),
-    };
-    if (principal.name) context.name = principal.name;
-    return policy(principal.user, 'Allow', event.methodArn, context);
-  } catch (error) {
-    if (error instanceof AppError && error.statusCode === 403) {
-      logger.info('Connection denied', { reason: error.message });
-      return policy('anonymous', 'Deny', event.methodArn);
-    }
+    verdict = connectionPrincipal(payload);
+  } catch {
     throw new Error('Unauthorized');
   }
+  if ('denied' in verdict) {
+    logger.info('Connection denied', { reason: verdict.denied });
+    return policy('anonymous', 'Deny', event.methodArn);
+  }
+  const { principal } = verdict;
+  // The verifier has checked `exp`; it rides along so that every later frame is refused once the token expires.
+  const { exp } = payload as { exp: number };
+  const context: Record<string, string> = {
+    tenant: principal.tenant,
+    user: principal.user,
+    role: principal.role,
+    exp: String(exp),
+  };
+  if (principal.name) context.name = principal.name;
+  return policy(principal.user, 'Allow', event.methodArn, context);
 };

@@ -1,8 +1,9 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import { connectionRepository } from '#composition/connections.ts';
+import { clock } from '#composition/core.ts';
 import { registerConnection } from '#domain/connections.ts';
 import { identityFromConnectionContext } from '#shared/auth.ts';
 import { logger } from '#shared/powertools.ts';
-import { clock, connectionRepository } from '#shared/runtime.ts';
 import { touchActivity } from '#shared/status-runtime.ts';
 import type { WsEvent } from '#shared/ws.ts';
 

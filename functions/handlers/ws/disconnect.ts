@@ -1,8 +1,8 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import { connectionRepository, subscriptionStore } from '#composition/connections.ts';
 import { removeConnectionSubscriptions } from '#domain/monitoring.ts';
 import { principalFromConnectionContext } from '#shared/auth.ts';
 import { logger } from '#shared/powertools.ts';
-import { connectionRepository, subscriptionStore } from '#shared/runtime.ts';
 import type { WsEvent } from '#shared/ws.ts';
 
 const connections = connectionRepository();

@@ -1,7 +1,7 @@
+import { clock } from '#composition/core.ts';
 import { startMonitor } from '#domain/monitoring.ts';
 import { offlineRecord, statusView } from '#domain/status.ts';
 import { agentIdSchema } from '#domain/status-schemas.ts';
-import { clock } from '#shared/runtime.ts';
 import {
   directoryRepository,
   reasonStore,

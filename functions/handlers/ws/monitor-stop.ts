@@ -1,6 +1,6 @@
+import { clock } from '#composition/core.ts';
 import { stopMonitor } from '#domain/monitoring.ts';
 import { agentIdSchema } from '#domain/status-schemas.ts';
-import { clock } from '#shared/runtime.ts';
 import { subscriptionStore } from '#shared/status-runtime.ts';
 import { frameSchema, wsAction } from '#shared/ws.ts';
 

@@ -1,9 +1,7 @@
-import { reportCreateDeps } from '#composition/reports.ts';
-import { reportFrameSchema, toReportInput } from '#domain/report-schemas.ts';
-import { createReport } from '#domain/reports.ts';
+import { createReport, reportFrameSchema, toReportInput } from '#composition/reports.ts';
 import { wsAction } from '#shared/ws.ts';
 
-const deps = reportCreateDeps();
+const create = createReport();
 
 /**
  * `{"action":"reportIssue","category","severity",…,"idempotencyKey"?}` → `{type:'reportAccepted', report, replayed}`.
@@ -13,6 +11,6 @@ export const handler = wsAction(
   { roles: ['agent', 'supervisor', 'admin'], action: 'report issues', body: reportFrameSchema },
   async ({ principal, body }) => ({
     type: 'reportAccepted',
-    ...(await createReport(deps, principal, toReportInput(body), body.idempotencyKey)),
+    ...(await create(principal, toReportInput(body), body.idempotencyKey)),
   }),
 );

@@ -1,7 +1,7 @@
+import { clock } from '#composition/core.ts';
 import { subscribeStatus } from '#domain/monitoring.ts';
 import { statusView } from '#domain/status.ts';
 import { listAgents } from '#domain/status-list.ts';
-import { clock } from '#shared/runtime.ts';
 import { reasonStore, statusReadDeps, subscriptionStore, touchActivity } from '#shared/status-runtime.ts';
 import { frameSchema, wsAction } from '#shared/ws.ts';
 

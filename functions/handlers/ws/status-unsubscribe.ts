@@ -1,5 +1,5 @@
+import { clock } from '#composition/core.ts';
 import { unsubscribeStatus } from '#domain/monitoring.ts';
-import { clock } from '#shared/runtime.ts';
 import { subscriptionStore } from '#shared/status-runtime.ts';
 import { frameSchema, wsAction } from '#shared/ws.ts';
 

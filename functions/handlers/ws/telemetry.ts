@@ -1,9 +1,7 @@
-import { ingestDeps } from '#composition/alerts-ingest.ts';
-import { ingestTelemetry } from '#domain/alerts/ingest.ts';
-import { EMPTY, hasSomething, telemetryFields } from '#domain/alerts/schemas.ts';
+import { EMPTY, hasSomething, ingestTelemetry, telemetryFields } from '#composition/alerts-ingest.ts';
 import { frameSchema, wsAction } from '#shared/ws.ts';
 
-const deps = ingestDeps();
+const ingest = ingestTelemetry();
 
 /**
  * `{"action":"telemetry","contactId","stats":[…softphone stats…],"errors"?,"system"?,"permission"?}` →
@@ -15,5 +13,5 @@ export const handler = wsAction(
     action: 'send telemetry',
     body: frameSchema('telemetry', telemetryFields).refine(hasSomething, EMPTY),
   },
-  async ({ principal, body }) => ({ type: 'telemetry', ...(await ingestTelemetry(deps, principal, body)) }),
+  async ({ principal, body }) => ({ type: 'telemetry', ...(await ingest(principal, body)) }),
 );
