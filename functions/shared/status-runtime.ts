@@ -19,7 +19,6 @@ import { once } from '#composition/once.ts';
 import type { AgentEventDeps } from '#domain/agent-event-processor.ts';
 import { onAgentEvent } from '#domain/alerts/lifecycle.ts';
 import type { AgentDirectory } from '#domain/directory.ts';
-import type { Principal } from '#domain/principal.ts';
 import type { TenantSettings } from '#domain/settings.ts';
 import type { SyncDeps } from '#domain/status-connect-sync.ts';
 import type { DomainEvents, StatusChangeFeed } from '#domain/status-ports.ts';
@@ -36,6 +35,7 @@ import {
   settingsRepository,
   subscriptionStore,
 } from './runtime.ts';
+import type { SignOfLife } from './sign-of-life.ts';
 
 /**
  * Composition root of the status capability, in the style of runtime.ts: adapters are built once per execution
@@ -183,14 +183,10 @@ export const activityDeps = /*@__PURE__*/ once(() => ({
   memo: activityMemo,
 }));
 
-/** Records activity for a verified caller; never fails the request it rides on (presence is best effort). */
-export async function touchActivity(principal: Principal): Promise<void> {
-  try {
-    await recordActivity(activityDeps(), principal);
-  } catch (error) {
-    logger.warn('Recording activity failed', { error: error as Error });
-  }
-}
+/** The sign of life a route or action names as `touch` (shared/sign-of-life.ts swallows its failures). */
+export const signOfLife: SignOfLife = async (principal) => {
+  await recordActivity(activityDeps(), principal);
+};
 
 export const syncDeps = /*@__PURE__*/ once<SyncDeps>(() => ({
   queue: syncQueue(),

@@ -1,7 +1,7 @@
 import { decisionBodySchema, requestParamsSchema } from '#domain/status-schemas.ts';
 import { decideRequest, requestFrame } from '#domain/status-service.ts';
 import { authedRoute } from '#shared/http.ts';
-import { statusChangeDeps, touchActivity } from '#shared/status-runtime.ts';
+import { signOfLife, statusChangeDeps } from '#shared/status-runtime.ts';
 
 const deps = statusChangeDeps();
 
@@ -15,9 +15,9 @@ export const handler = authedRoute(
     action: 'decide status requests',
     params: requestParamsSchema,
     body: decisionBodySchema,
+    touch: signOfLife,
   },
   async ({ principal, params, body }) => {
-    await touchActivity(principal);
     const { request, applied } = await decideRequest(deps, principal, params.id, body.decision);
     return { body: { ...requestFrame(request), applied } };
   },

@@ -3,7 +3,7 @@ import { inboxToday } from '#domain/messages.ts';
 import { ROLES } from '#domain/principal.ts';
 import { authedRoute } from '#shared/http.ts';
 import { inboxReadDeps } from '#shared/messaging-runtime.ts';
-import { touchActivity } from '#shared/status-runtime.ts';
+import { signOfLife } from '#shared/status-runtime.ts';
 
 const deps = inboxReadDeps();
 
@@ -12,10 +12,8 @@ const deps = inboxReadDeps();
  * case-insensitively.
  */
 export const handler = authedRoute(
-  { roles: ROLES, action: 'read their inbox', query: inboxQuerySchema },
+  { roles: ROLES, action: 'read their inbox', query: inboxQuerySchema, touch: signOfLife },
   async ({ principal, query }) => {
-    // A REST call is a sign of life too (auto-Offline).
-    await touchActivity(principal);
     return { body: await inboxToday(deps, principal, query) };
   },
 );

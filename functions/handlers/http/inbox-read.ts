@@ -3,15 +3,14 @@ import { markRead } from '#domain/messages.ts';
 import { ROLES } from '#domain/principal.ts';
 import { authedRoute } from '#shared/http.ts';
 import { inboxDeps } from '#shared/messaging-runtime.ts';
-import { touchActivity } from '#shared/status-runtime.ts';
+import { signOfLife } from '#shared/status-runtime.ts';
 
 const deps = inboxDeps();
 
 /** POST /inbox/read {messageId | messageIds | all:true} — marks the caller's messages read; senders get receipts. */
 export const handler = authedRoute(
-  { roles: ROLES, action: 'mark messages read', body: readBodySchema },
+  { roles: ROLES, action: 'mark messages read', body: readBodySchema, touch: signOfLife },
   async ({ principal, body }) => {
-    await touchActivity(principal);
     return { body: await markRead(deps, principal, toReadSelection(body)) };
   },
 );

@@ -2,7 +2,7 @@ import { statusView } from '#domain/status.ts';
 import { setStatusBodySchema } from '#domain/status-schemas.ts';
 import { requestFrame, setOwnStatus } from '#domain/status-service.ts';
 import { authedRoute } from '#shared/http.ts';
-import { reasonStore, statusChangeDeps, touchActivity } from '#shared/status-runtime.ts';
+import { reasonStore, signOfLife, statusChangeDeps } from '#shared/status-runtime.ts';
 
 const deps = statusChangeDeps();
 
@@ -11,9 +11,8 @@ const deps = statusChangeDeps();
  * when the reason needs a supervisor's approval.
  */
 export const handler = authedRoute(
-  { roles: ['agent'], action: 'set their own status', body: setStatusBodySchema },
+  { roles: ['agent'], action: 'set their own status', body: setStatusBodySchema, touch: signOfLife },
   async ({ principal, body }) => {
-    await touchActivity(principal);
     const outcome = await setOwnStatus(deps, principal, body.status);
     if (outcome.kind === 'requested') return { statusCode: 202, body: requestFrame(outcome.request) };
     return { body: statusView(outcome.record, await reasonStore().list(principal.tenant)) };

@@ -2,7 +2,7 @@ import { ONE_READ_SELECTION, oneReadSelection, readSelectionShape, toReadSelecti
 import { markRead } from '#domain/messages.ts';
 import { ROLES } from '#domain/principal.ts';
 import { inboxDeps } from '#shared/messaging-runtime.ts';
-import { touchActivity } from '#shared/status-runtime.ts';
+import { signOfLife } from '#shared/status-runtime.ts';
 import { frameSchema, wsAction } from '#shared/ws.ts';
 
 const deps = inboxDeps();
@@ -16,9 +16,9 @@ export const handler = wsAction(
     roles: ROLES,
     action: 'markRead',
     body: frameSchema('markRead', readSelectionShape).refine(oneReadSelection, ONE_READ_SELECTION),
+    touch: signOfLife,
   },
   async ({ principal, body }) => {
-    await touchActivity(principal);
     return { type: 'markRead', ...(await markRead(deps, principal, toReadSelection(body))) };
   },
 );

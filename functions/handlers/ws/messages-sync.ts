@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { syncInbox } from '#domain/messages.ts';
 import { ROLES } from '#domain/principal.ts';
 import { inboxReadDeps } from '#shared/messaging-runtime.ts';
-import { touchActivity } from '#shared/status-runtime.ts';
+import { signOfLife } from '#shared/status-runtime.ts';
 import { frameSchema, wsAction } from '#shared/ws.ts';
 
 const deps = inboxReadDeps();
@@ -12,10 +12,13 @@ const deps = inboxReadDeps();
  * every unread message of the day (see domain/messages.ts for why both). Clients call it after every (re)connect.
  */
 export const handler = wsAction(
-  { roles: ROLES, action: 'sync', body: frameSchema('sync', { since: z.string().min(1).max(100).optional() }) },
+  {
+    roles: ROLES,
+    action: 'sync',
+    body: frameSchema('sync', { since: z.string().min(1).max(100).optional() }),
+    touch: signOfLife,
+  },
   async ({ principal, body }) => {
-    // Every agent frame is a sign of life (auto-Offline).
-    await touchActivity(principal);
     return { type: 'sync', ...(await syncInbox(deps, principal, body.since)) };
   },
 );

@@ -5,9 +5,9 @@ import { clock } from '#shared/runtime.ts';
 import {
   directoryRepository,
   reasonStore,
+  signOfLife,
   statusStore,
   subscriptionStore,
-  touchActivity,
 } from '#shared/status-runtime.ts';
 import { frameSchema, wsAction } from '#shared/ws.ts';
 
@@ -18,9 +18,13 @@ import { frameSchema, wsAction } from '#shared/ws.ts';
  * monitored (404 otherwise), and the monitor ends with the connection's token.
  */
 export const handler = wsAction(
-  { roles: ['supervisor', 'admin'], action: 'monitor agents', body: frameSchema('monitor', { agent: agentIdSchema }) },
+  {
+    roles: ['supervisor', 'admin'],
+    action: 'monitor agents',
+    body: frameSchema('monitor', { agent: agentIdSchema }),
+    touch: signOfLife,
+  },
   async ({ principal, connectionId, body, tokenExpiresAt }) => {
-    await touchActivity(principal);
     await startMonitor(
       { subscriptions: subscriptionStore(), clock, directory: directoryRepository() },
       principal,

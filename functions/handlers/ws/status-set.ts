@@ -1,7 +1,7 @@
 import { statusView } from '#domain/status.ts';
 import { statusCodeSchema } from '#domain/status-schemas.ts';
 import { requestFrame, setOwnStatus } from '#domain/status-service.ts';
-import { reasonStore, statusChangeDeps, touchActivity } from '#shared/status-runtime.ts';
+import { reasonStore, signOfLife, statusChangeDeps } from '#shared/status-runtime.ts';
 import { frameSchema, wsAction } from '#shared/ws.ts';
 
 const deps = statusChangeDeps();
@@ -11,9 +11,13 @@ const deps = statusChangeDeps();
  * `{"type":"status-request","requestId",…,"state":"pending"}` (the outcome arrives later as a pushed status-request).
  */
 export const handler = wsAction(
-  { roles: ['agent'], action: 'set their own status', body: frameSchema('setStatus', { status: statusCodeSchema }) },
+  {
+    roles: ['agent'],
+    action: 'set their own status',
+    body: frameSchema('setStatus', { status: statusCodeSchema }),
+    touch: signOfLife,
+  },
   async ({ principal, body }) => {
-    await touchActivity(principal);
     const outcome = await setOwnStatus(deps, principal, body.status);
     if (outcome.kind === 'requested') return requestFrame(outcome.request) as { type: string };
     return { type: 'status-set', status: statusView(outcome.record, await reasonStore().list(principal.tenant)) };

@@ -2,7 +2,7 @@ import { subscribeStatus } from '#domain/monitoring.ts';
 import { statusView } from '#domain/status.ts';
 import { listAgents } from '#domain/status-list.ts';
 import { clock } from '#shared/runtime.ts';
-import { reasonStore, statusReadDeps, subscriptionStore, touchActivity } from '#shared/status-runtime.ts';
+import { reasonStore, signOfLife, statusReadDeps, subscriptionStore } from '#shared/status-runtime.ts';
 import { frameSchema, wsAction } from '#shared/ws.ts';
 
 const deps = statusReadDeps();
@@ -13,9 +13,13 @@ const deps = statusReadDeps();
  * seen as Offline) so the console starts complete; its `cursor` continues on that route.
  */
 export const handler = wsAction(
-  { roles: ['supervisor', 'admin'], action: 'subscribe to the status feed', body: frameSchema('subscribeStatus', {}) },
+  {
+    roles: ['supervisor', 'admin'],
+    action: 'subscribe to the status feed',
+    body: frameSchema('subscribeStatus', {}),
+    touch: signOfLife,
+  },
   async ({ principal, connectionId, tokenExpiresAt }) => {
-    await touchActivity(principal);
     // The subscription ends with the token: no status is pushed to this connection past its `exp`.
     await subscribeStatus({ subscriptions: subscriptionStore(), clock }, principal, connectionId, tokenExpiresAt);
     const [page, reasons] = await Promise.all([
