@@ -12,9 +12,9 @@ import type { ContactFlowDeps, HeartbeatConfigDeps, HeartbeatDeps } from '#domai
 import { loadEnv } from '#shared/env.ts';
 import { logger } from '#shared/powertools.ts';
 import { clock, documentClient, mainTable, notifier, settingsRepository } from '#shared/runtime.ts';
-import { bindingStore, connectInstances } from '#shared/status-runtime.ts';
 import { agentStatsCounters } from './agent-stats.ts';
 import { once } from './once.ts';
+import { bindingStore, connectInstances } from './status.ts';
 
 /**
  * Composition of the heartbeat capability, per use case: reading the config and the results needs the table only;

@@ -1,9 +1,13 @@
-import { decisionBodySchema, requestParamsSchema } from '#domain/status-schemas.ts';
-import { decideRequest, requestFrame } from '#domain/status-service.ts';
+import {
+  decisionBodySchema,
+  requestFrame,
+  requestParamsSchema,
+  signOfLife,
+  statusCommands,
+} from '#composition/status.ts';
 import { authedRoute } from '#shared/http.ts';
-import { signOfLife, statusChangeDeps } from '#shared/status-runtime.ts';
 
-const deps = statusChangeDeps();
+const { decide } = statusCommands();
 
 /**
  * POST /status/requests/{id}/decision {decision:'accept'|'reject'} — the first supervisor wins; later ones get 409
@@ -18,7 +22,7 @@ export const handler = authedRoute(
     touch: signOfLife,
   },
   async ({ principal, params, body }) => {
-    const { request, applied } = await decideRequest(deps, principal, params.id, body.decision);
+    const { request, applied } = await decide(principal, params.id, body.decision);
     return { body: { ...requestFrame(request), applied } };
   },
 );

@@ -1,9 +1,9 @@
+import { signOfLife } from '#composition/status.ts';
 import { inboxQuerySchema } from '#domain/message-schemas.ts';
 import { inboxToday } from '#domain/messages.ts';
 import { ROLES } from '#domain/principal.ts';
 import { authedRoute } from '#shared/http.ts';
 import { inboxReadDeps } from '#shared/messaging-runtime.ts';
-import { signOfLife } from '#shared/status-runtime.ts';
 
 const deps = inboxReadDeps();
 

@@ -1,9 +1,9 @@
+import { signOfLife } from '#composition/status.ts';
 import { readBodySchema, toReadSelection } from '#domain/message-schemas.ts';
 import { markRead } from '#domain/messages.ts';
 import { ROLES } from '#domain/principal.ts';
 import { authedRoute } from '#shared/http.ts';
 import { inboxDeps } from '#shared/messaging-runtime.ts';
-import { signOfLife } from '#shared/status-runtime.ts';
 
 const deps = inboxDeps();
 

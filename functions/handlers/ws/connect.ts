@@ -1,10 +1,8 @@
-import { registerConnection } from '#domain/connections.ts';
+import { connectionLifecycle, signOfLife } from '#composition/status.ts';
 import { logger } from '#shared/powertools.ts';
-import { clock, connectionRepository } from '#shared/runtime.ts';
-import { signOfLife } from '#shared/status-runtime.ts';
 import { wsConnect } from '#shared/ws.ts';
 
-const connections = connectionRepository();
+const { register } = connectionLifecycle();
 
 /**
  * `$connect` (after the authorizer): records the connection under its tenant and user, live until its token expires
@@ -12,6 +10,6 @@ const connections = connectionRepository();
  * approval requests live (`touch`).
  */
 export const handler = wsConnect({ touch: signOfLife }, async ({ principal, tokenExpiresAt, connectionId }) => {
-  await registerConnection({ connections, clock }, principal, connectionId, tokenExpiresAt);
+  await register(principal, connectionId, tokenExpiresAt);
   logger.info('Connected', { tenant: principal.tenant, user: principal.user, role: principal.role, connectionId });
 });

@@ -1,8 +1,8 @@
+import { signOfLife } from '#composition/status.ts';
 import { ONE_READ_SELECTION, oneReadSelection, readSelectionShape, toReadSelection } from '#domain/message-schemas.ts';
 import { markRead } from '#domain/messages.ts';
 import { ROLES } from '#domain/principal.ts';
 import { inboxDeps } from '#shared/messaging-runtime.ts';
-import { signOfLife } from '#shared/status-runtime.ts';
 import { frameSchema, wsAction } from '#shared/ws.ts';
 
 const deps = inboxDeps();

@@ -1,8 +1,8 @@
 import * as z from 'zod';
+import { signOfLife } from '#composition/status.ts';
 import { syncInbox } from '#domain/messages.ts';
 import { ROLES } from '#domain/principal.ts';
 import { inboxReadDeps } from '#shared/messaging-runtime.ts';
-import { signOfLife } from '#shared/status-runtime.ts';
 import { frameSchema, wsAction } from '#shared/ws.ts';
 
 const deps = inboxReadDeps();

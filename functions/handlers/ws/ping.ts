@@ -1,5 +1,4 @@
-import { ROLES } from '#domain/principal.ts';
-import { signOfLife } from '#shared/status-runtime.ts';
+import { ROLES, signOfLife } from '#composition/status.ts';
 import { frameSchema, wsAction } from '#shared/ws.ts';
 
 /** Keep-alive. Clients ping at least every 30 s: API Gateway closes a WebSocket after 10 minutes of silence. */

@@ -1,10 +1,8 @@
-import { statusView } from '#domain/status.ts';
-import { statusCodeSchema } from '#domain/status-schemas.ts';
-import { requestFrame, setOwnStatus } from '#domain/status-service.ts';
-import { reasonStore, signOfLife, statusChangeDeps } from '#shared/status-runtime.ts';
+import { requestFrame, signOfLife, statusCodeSchema, statusCommands, statusViewsQuery } from '#composition/status.ts';
 import { frameSchema, wsAction } from '#shared/ws.ts';
 
-const deps = statusChangeDeps();
+const { setOwn } = statusCommands();
+const statusViews = statusViewsQuery();
 
 /**
  * `{"action":"setStatus","status":"away"}` → `{"type":"status-set", status:{…}}`, or for a reason that needs approval
@@ -18,8 +16,9 @@ export const handler = wsAction(
     touch: signOfLife,
   },
   async ({ principal, body }) => {
-    const outcome = await setOwnStatus(deps, principal, body.status);
+    const outcome = await setOwn(principal, body.status);
     if (outcome.kind === 'requested') return requestFrame(outcome.request) as { type: string };
-    return { type: 'status-set', status: statusView(outcome.record, await reasonStore().list(principal.tenant)) };
+    const [status] = await statusViews(principal.tenant, [outcome.record]);
+    return { type: 'status-set', status };
   },
 );

@@ -1,11 +1,9 @@
-import { subscribeStatus } from '#domain/monitoring.ts';
-import { statusView } from '#domain/status.ts';
-import { listAgents } from '#domain/status-list.ts';
-import { clock } from '#shared/runtime.ts';
-import { reasonStore, signOfLife, statusReadDeps, subscriptionStore } from '#shared/status-runtime.ts';
+import { agentListQuery, feedSubscriptionCommands, signOfLife, statusViewsQuery } from '#composition/status.ts';
 import { frameSchema, wsAction } from '#shared/ws.ts';
 
-const deps = statusReadDeps();
+const { subscribe } = feedSubscriptionCommands();
+const listAgents = agentListQuery();
+const statusViews = statusViewsQuery();
 
 /**
  * `{"action":"subscribeStatus"}` — this connection joins the tenant status feed (every change pushed as
@@ -21,15 +19,13 @@ export const handler = wsAction(
   },
   async ({ principal, connectionId, tokenExpiresAt }) => {
     // The subscription ends with the token: no status is pushed to this connection past its `exp`.
-    await subscribeStatus({ subscriptions: subscriptionStore(), clock }, principal, connectionId, tokenExpiresAt);
-    const [page, reasons] = await Promise.all([
-      listAgents(deps, principal, { limit: 200 }),
-      reasonStore().list(principal.tenant),
-    ]);
-    return {
-      type: 'status-subscribed',
-      agents: page.items.map((r) => statusView(r, reasons)),
-      cursor: page.cursor ?? null,
-    };
+    await subscribe(principal, connectionId, tokenExpiresAt);
+    const page = listAgents(principal, { limit: 200 });
+    // The page and the reasons are read side by side.
+    const agents = await statusViews(
+      principal.tenant,
+      page.then((p) => p.items),
+    );
+    return { type: 'status-subscribed', agents, cursor: (await page).cursor ?? null };
   },
 );
