@@ -178,12 +178,12 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     process.env.CONNECT_INSTANCE_ARNS = INSTANCE;
     process.env.FN_SCHEDULE_STATUS_CONNECT_SYNC = 'ScheduleStatusConnectSync';
     const { handler } = (await import('../functions/handlers/stream/agent-events.ts')) as { handler: Handler };
-    const { documentClient } = await import('../functions/shared/runtime.ts');
+    const { documentClient } = await import('../functions/composition/core.ts');
     const { DynamoConnectBindingStore } = await import('../functions/adapters/connect-binding-repository.ts');
     const { agentEventSchema } = await import('../functions/domain/agent-events.ts');
     // The same consumer on the same adapters (the handler's composition root), reporting each record's outcome.
     const { agentEventConsumer } = await import('../functions/adapters/agent-event-consumer.ts');
-    const { agentEventDeps } = await import('../functions/shared/status-runtime.ts');
+    const { agentEventDeps } = await import('../functions/composition/status.ts');
     const outcomes = new Map<string, number>();
     const withOutcomes = agentEventConsumer(agentEventDeps(), (stats) => {
       for (const [k, v] of Object.entries(stats)) outcomes.set(k, (outcomes.get(k) ?? 0) + v);

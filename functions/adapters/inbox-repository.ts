@@ -1,11 +1,10 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '#domain/clock.ts';
 import { epochSeconds } from '#domain/clock.ts';
 import { mapLimit } from '#domain/concurrency.ts';
 import type { InboxEntry, Page, Receipt } from '#domain/message-model.ts';
 import type { InboxRepository } from '#domain/message-ports.ts';
-import { batchGetAll, batchWriteAll, type Item, queryAll, queryPage } from './dynamo.ts';
+import { batchGetAll, batchWriteAll, type Item, isConditionFailure, queryAll, queryPage } from './dynamo.ts';
 
 /**
  * Inbox entries: one item per agent per message, in the agent's partition, and indexed by message on gsi2 so the
@@ -97,7 +96,7 @@ export class DynamoInboxRepository implements InboxRepository {
           }),
         );
       } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        if (!isConditionFailure(error)) throw error;
       }
     });
   }
@@ -134,7 +133,7 @@ export class DynamoInboxRepository implements InboxRepository {
           }),
         );
       } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        if (!isConditionFailure(error)) throw error;
       }
     });
   }
@@ -159,7 +158,7 @@ export class DynamoInboxRepository implements InboxRepository {
         );
         return out.Attributes ? toEntry(out.Attributes) : undefined;
       } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return undefined;
+        if (isConditionFailure(error)) return undefined;
         throw error;
       }
     });

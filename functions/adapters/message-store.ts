@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '#domain/clock.ts';
 import { epochSeconds } from '#domain/clock.ts';
@@ -135,7 +134,7 @@ export class DynamoMessageStore implements MessageStore {
       );
       return undefined;
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!isConditionFailure(error)) throw error;
       const existing = await this.get(record.tenant, record.id);
       if (!existing) throw error;
       return existing;
@@ -179,7 +178,7 @@ export class DynamoMessageStore implements MessageStore {
       );
       return plan;
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!isConditionFailure(error)) throw error;
       const winner = (await this.get(record.tenant, record.id))?.plan;
       if (!winner) throw error;
       return winner;
@@ -295,7 +294,7 @@ export class DynamoMessageStore implements MessageStore {
       );
       return Number(out.Attributes?.redrives ?? 1);
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
+      if (isConditionFailure(error)) return undefined;
       throw error;
     }
   }
@@ -321,7 +320,7 @@ export class DynamoMessageStore implements MessageStore {
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }
@@ -338,7 +337,7 @@ export class DynamoMessageStore implements MessageStore {
         }),
       );
     } catch (e) {
-      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      if (!isConditionFailure(e)) throw e;
     }
   }
 

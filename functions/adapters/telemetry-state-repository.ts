@@ -1,11 +1,10 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { TelemetryStateStore } from '#domain/alerts/model.ts';
 import type { Breach, TelemetryState } from '#domain/alerts/rules.ts';
 import type { RuleId } from '#domain/alerts/schemas.ts';
 import type { Clock } from '#domain/clock.ts';
 import { epochSeconds } from '#domain/clock.ts';
-import { batchGetAll, type Item } from './dynamo.ts';
+import { batchGetAll, type Item, isConditionFailure } from './dynamo.ts';
 
 /**
  * Per-agent breach state of the telemetry processor: `pk = T#<t>#TELEM`, `sk = A#<agent>`, written only on
@@ -75,7 +74,7 @@ export class DynamoTelemetryStateStore implements TelemetryStateStore {
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }

@@ -2,6 +2,7 @@ import { DynamoAlertStore } from '#adapters/alert-repository.ts';
 import { DynamoConnectBindingStore } from '#adapters/connect-binding-repository.ts';
 import { FeedPublisher } from '#adapters/monitoring-notifier.ts';
 import { DynamoStatusStore } from '#adapters/status-repository.ts';
+import { telemetryConsumer } from '#adapters/telemetry-consumer.ts';
 import { DynamoTelemetryStateStore } from '#adapters/telemetry-state-repository.ts';
 import type { AgentAlertsDeps, LifecycleDeps } from '#domain/alerts/lifecycle.ts';
 import type { ConnectBinding } from '#domain/alerts/model.ts';
@@ -74,6 +75,9 @@ export const processorDeps = /*@__PURE__*/ once<ProcessorDeps>(() => ({
 }));
 
 /** Acknowledgement and clearing (pushes `alert-cleared`). */
+/** The telemetry stream's consumer: MOS, rules, alerts raised and pushed (partial batch responses). */
+export const telemetryHandler = /*@__PURE__*/ once(() => telemetryConsumer(processorDeps()));
+
 export const lifecycleDeps = /*@__PURE__*/ once<LifecycleDeps>(() => ({
   alerts: alertStore(),
   clock,

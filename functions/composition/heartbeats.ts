@@ -20,11 +20,11 @@ import {
 } from '#domain/heartbeats.ts';
 import { loadEnv } from '#shared/env.ts';
 import { logger } from '#shared/powertools.ts';
-import { bindingStore, connectInstances } from '#shared/status-runtime.ts';
 import { agentStatsCounters } from './agent-stats.ts';
 import { notifier } from './connections.ts';
 import { clock, documentClient, mainTable, settingsRepository } from './core.ts';
 import { once, wire } from './once.ts';
+import { bindingStore, connectInstances } from './status.ts';
 
 export {
   heartbeatConfigBodySchema,

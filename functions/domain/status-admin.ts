@@ -4,6 +4,7 @@ import type { Principal } from './principal.ts';
 import { requireRole } from './principal.ts';
 import type { StatusCode, StatusLogEntry, StatusReason } from './status.ts';
 import type { AgentSession, ReasonStore, StatusStore } from './status-ports.ts';
+import { type ReasonPatch, withReasonAdded, withReasonPatched } from './status-reasons.ts';
 import { requireSelfOrSupervisor, type SettingsReader } from './status-service.ts';
 import { addDays, localMidnight, type WorkloadDay, workload } from './status-workload.ts';
 
@@ -20,23 +21,32 @@ export async function createReason(
       .newId()
       .replace(/[^a-z0-9]/g, '')
       .slice(0, 12) || 'r';
-  return deps.reasons.create(principal.tenant, {
+  const reason: StatusReason = {
     id,
     name: input.name,
     needsApproval: input.needsApproval,
     retired: false,
     ...(input.connectAgentStatusId ? { connectAgentStatusId: input.connectAgentStatusId } : {}),
-  });
+  };
+  await deps.reasons.change(principal.tenant, (reasons) => withReasonAdded(reasons, reason));
+  return reason;
 }
 
 export async function updateReason(
   deps: { reasons: ReasonStore },
   principal: Principal,
   id: string,
-  patch: Partial<Pick<StatusReason, 'name' | 'needsApproval' | 'retired' | 'connectAgentStatusId'>>,
+  patch: ReasonPatch,
 ): Promise<StatusReason> {
   requireRole(principal, ['admin'], 'manage inactivity reasons');
-  return deps.reasons.update(principal.tenant, id, patch);
+  let updated: StatusReason | undefined;
+  await deps.reasons.change(principal.tenant, (reasons) => {
+    const next = withReasonPatched(reasons, id, patch);
+    updated = next.updated;
+    return next.reasons;
+  });
+  // `change` resolves only after `mutate` ran and its result was stored.
+  return updated as StatusReason;
 }
 
 const MAX_RANGE_DAYS = 31;

@@ -121,13 +121,11 @@ export interface ConnectBindingStore {
 
 export interface ReasonStore {
   list(tenant: string): Promise<StatusReason[]>;
-  /** Adds a reason; refuses a 51st (409) and a duplicate active name (409). */
-  create(tenant: string, reason: StatusReason): Promise<StatusReason>;
-  update(
-    tenant: string,
-    id: string,
-    patch: Partial<Pick<StatusReason, 'name' | 'needsApproval' | 'retired' | 'connectAgentStatusId'>>,
-  ): Promise<StatusReason>;
+  /**
+   * Replaces the tenant's list by `mutate(current)`, atomically: a concurrent change re-runs `mutate` on the fresh list
+   * (409 REASONS_CONFLICT after a few lost races). `mutate` applies the rules (domain/status-reasons.ts) and may throw.
+   */
+  change(tenant: string, mutate: (reasons: StatusReason[]) => StatusReason[]): Promise<StatusReason[]>;
 }
 
 /** One pending PutUserStatus: the newest status of an agent wins (older ones are overwritten, never sent). */

@@ -8,6 +8,7 @@ import type { Principal, Role } from '#domain/principal.ts';
 import { requireRole } from '#domain/principal.ts';
 import { operatorFromClaims, principalFromClaims } from './auth.ts';
 import { logger } from './powertools.ts';
+import { type SignOfLife, touch } from './sign-of-life.ts';
 import { parseJson, parseOrThrow } from './validation.ts';
 
 /** An HTTP API (payload 2.0) event; behind the JWT authorizer it carries the verified claims. */
@@ -105,21 +106,29 @@ function wrap(fn: (event: HttpEvent) => Promise<HttpResult>) {
 
 /**
  * A route behind the JWT authorizer: the principal comes from the verified claims, the role is checked before
- * anything else, then body, query and path parameters are validated with zod (400 with field-level issues).
+ * anything else, then body, query and path parameters are validated with zod (400 with field-level issues). A route
+ * with `touch` records the caller's sign of life once the request passed those checks, before the handler runs.
  */
 export function authedRoute<
   B extends z.ZodType = z.ZodUndefined,
   Q extends z.ZodType = z.ZodUndefined,
   P extends z.ZodType = z.ZodUndefined,
 >(
-  spec: Schemas<B, Q, P> & { readonly roles: readonly Role[]; readonly action: string },
+  spec: Schemas<B, Q, P> & {
+    readonly roles: readonly Role[];
+    readonly action: string;
+    /** A REST call is a sign of life too (auto-Offline, the approval roster). */
+    readonly touch?: SignOfLife;
+  },
   fn: (req: AuthedRequest<z.output<B>, z.output<Q>, z.output<P>>) => Promise<HttpResult>,
 ) {
   return wrap(async (event) => {
     const principal = principalFromClaims(event.requestContext.authorizer?.jwt?.claims);
     logger.appendKeys({ tenant: principal.tenant, user: principal.user });
     requireRole(principal, spec.roles, spec.action);
-    return fn({ ...parts(event, spec), principal });
+    const request = { ...parts(event, spec), principal };
+    await touch(spec.touch, principal);
+    return fn(request);
   });
 }
 

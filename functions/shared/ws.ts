@@ -8,6 +8,7 @@ import type { Principal, Role } from '#domain/principal.ts';
 import { requireRole } from '#domain/principal.ts';
 import { identityFromConnectionContext } from './auth.ts';
 import { logger } from './powertools.ts';
+import { type SignOfLife, touch } from './sign-of-life.ts';
 import { parseJson, parseOrThrow } from './validation.ts';
 
 /** The part of an API Gateway WebSocket event the handlers read. */
@@ -64,11 +65,17 @@ export function errorFrame(error: unknown, id?: string): APIGatewayProxyResult {
 /**
  * A two-way WebSocket action: the connection's verified identity (authorizer context) is the principal, the token must
  * not have expired (401 `TOKEN_EXPIRED`: the connection acts with the rights of a valid token only, so the client must
- * reconnect with a fresh one), the role is checked, the frame validated with zod; the handler's result is sent back as
- * the reply frame.
+ * reconnect with a fresh one), the role is checked, the frame validated with zod; with `touch`, the caller's sign of
+ * life is recorded then; the handler's result is sent back as the reply frame.
  */
 export function wsAction<B extends z.ZodType>(
-  spec: { readonly roles: readonly Role[]; readonly action: string; readonly body: B },
+  spec: {
+    readonly roles: readonly Role[];
+    readonly action: string;
+    readonly body: B;
+    /** Every agent frame is a sign of life (auto-Offline). */
+    readonly touch?: SignOfLife;
+  },
   fn: (req: WsRequest<z.output<B>>) => Promise<ReplyFrame>,
 ) {
   return middy<WsEvent, APIGatewayProxyResult, Error, Context>()
@@ -89,11 +96,33 @@ export function wsAction<B extends z.ZodType>(
         requireRole(principal, spec.roles, spec.action);
         const body = parseOrThrow(spec.body, raw, 'frame');
         const { connectionId } = event.requestContext;
+        await touch(spec.touch, principal);
         return reply(await fn({ principal, tokenExpiresAt, connectionId, body, event }), id);
       } catch (error) {
         return errorFrame(error, id);
       }
     });
+}
+
+/**
+ * `$connect`, after the authorizer: the connection's verified identity goes to the handler (which records the
+ * connection); with `touch`, the caller's sign of life is recorded once that succeeded.
+ */
+export function wsConnect(
+  spec: { readonly touch?: SignOfLife },
+  fn: (req: {
+    readonly principal: Principal;
+    readonly tokenExpiresAt: number;
+    readonly connectionId: string;
+  }) => Promise<void>,
+) {
+  return async (event: WsEvent): Promise<APIGatewayProxyResult> => {
+    const { principal, tokenExpiresAt } = identityFromConnectionContext(event.requestContext.authorizer);
+    const { connectionId } = event.requestContext;
+    await fn({ principal, tokenExpiresAt, connectionId });
+    await touch(spec.touch, principal);
+    return { statusCode: 200, body: '' };
+  };
 }
 
 /**

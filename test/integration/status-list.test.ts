@@ -126,7 +126,10 @@ describe('supervisor list and the directory', () => {
         code: 'UNKNOWN_STATUS',
       });
     }
-    await h.reasons.create(tenant, { id: 'lunch', name: 'Lunch', needsApproval: false, retired: false });
+    await h.reasons.change(tenant, (reasons) => [
+      ...reasons,
+      { id: 'lunch', name: 'Lunch', needsApproval: false, retired: false },
+    ]);
     expect((await listAgents(listDeps(), sup1, { statuses: ['reason:lunch', 'in-call'], limit: 10 })).items).toEqual(
       [],
     );

@@ -62,7 +62,10 @@ describe('agents set their own status', () => {
 
 describe('approval requests', () => {
   async function pendingLunch() {
-    await h.reasons.create(tenant, { id: 'lunch', name: 'Lunch', needsApproval: true, retired: false });
+    await h.reasons.change(tenant, (reasons) => [
+      ...reasons,
+      { id: 'lunch', name: 'Lunch', needsApproval: true, retired: false },
+    ]);
     await setOwnStatus(h.deps, agent, 'available');
     for (const s of [sup1, sup2]) await recordActivity(h.deps, s);
     await h.connect(sup1, 'conn-s1');

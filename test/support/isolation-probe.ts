@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { installFunctionIsolation } from '../../lib/local/function-isolation.ts';
 import { ROOT_DIR } from '../../lib/local/runtime.ts';
 
-type Runtime = typeof import('../../functions/shared/status-runtime.ts');
+type Runtime = typeof import('../../functions/composition/status.ts');
 type Powertools = typeof import('../../functions/shared/powertools.ts');
 
 const isolation = installFunctionIsolation();
@@ -18,7 +18,7 @@ const two = envOf('arn:two');
 
 const load = async (fn: string, env: Record<string, string>) =>
   isolation.run(env, async () => ({
-    runtime: (await import(url('functions/shared/status-runtime.ts', fn))) as Runtime,
+    runtime: (await import(url('functions/composition/status.ts', fn))) as Runtime,
     powertools: (await import(url('functions/shared/powertools.ts', fn))) as Powertools,
   }));
 const first = await load('FunctionOne', one);

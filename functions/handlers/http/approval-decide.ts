@@ -1,9 +1,13 @@
-import { decisionBodySchema, requestParamsSchema } from '#domain/status-schemas.ts';
-import { decideRequest, requestFrame } from '#domain/status-service.ts';
+import {
+  decisionBodySchema,
+  requestFrame,
+  requestParamsSchema,
+  signOfLife,
+  statusCommands,
+} from '#composition/status.ts';
 import { authedRoute } from '#shared/http.ts';
-import { statusChangeDeps, touchActivity } from '#shared/status-runtime.ts';
 
-const deps = statusChangeDeps();
+const { decide } = statusCommands();
 
 /**
  * POST /status/requests/{id}/decision {decision:'accept'|'reject'} — the first supervisor wins; later ones get 409
@@ -15,10 +19,10 @@ export const handler = authedRoute(
     action: 'decide status requests',
     params: requestParamsSchema,
     body: decisionBodySchema,
+    touch: signOfLife,
   },
   async ({ principal, params, body }) => {
-    await touchActivity(principal);
-    const { request, applied } = await decideRequest(deps, principal, params.id, body.decision);
+    const { request, applied } = await decide(principal, params.id, body.decision);
     return { body: { ...requestFrame(request), applied } };
   },
 );

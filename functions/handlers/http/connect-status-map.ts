@@ -1,9 +1,7 @@
-import { setStatusMap } from '#domain/connect-binding.ts';
-import { connectStatusMapBodySchema } from '#domain/status-schemas.ts';
+import { connectStatusMapBodySchema, statusMapCommand } from '#composition/status.ts';
 import { authedRoute } from '#shared/http.ts';
-import { bindingStore } from '#shared/status-runtime.ts';
 
-const deps = { bindings: bindingStore() };
+const setStatusMap = statusMapCommand();
 
 /**
  * PUT /connect/status-map {statusMap} — a tenant admin maps status codes to the Connect agent-status ids of the
@@ -11,5 +9,5 @@ const deps = { bindings: bindingStore() };
  */
 export const handler = authedRoute(
   { roles: ['admin'], action: 'configure Amazon Connect', body: connectStatusMapBodySchema },
-  async ({ principal, body }) => ({ body: await setStatusMap(deps, principal, body.statusMap) }),
+  async ({ principal, body }) => ({ body: await setStatusMap(principal, body.statusMap) }),
 );

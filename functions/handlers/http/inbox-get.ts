@@ -1,6 +1,6 @@
 import { inboxQuerySchema, inboxReading } from '#composition/messaging.ts';
+import { signOfLife } from '#composition/status.ts';
 import { authedRoute } from '#shared/http.ts';
-import { touchActivity } from '#shared/status-runtime.ts';
 
 const inbox = inboxReading();
 
@@ -9,10 +9,8 @@ const inbox = inboxReading();
  * case-insensitively.
  */
 export const handler = authedRoute(
-  { roles: ['agent', 'supervisor', 'admin'], action: 'read their inbox', query: inboxQuerySchema },
+  { roles: ['agent', 'supervisor', 'admin'], action: 'read their inbox', query: inboxQuerySchema, touch: signOfLife },
   async ({ principal, query }) => {
-    // A REST call is a sign of life too (auto-Offline).
-    await touchActivity(principal);
     return { body: await inbox.today(principal, query) };
   },
 );

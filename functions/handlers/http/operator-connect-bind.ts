@@ -1,11 +1,9 @@
 import * as z from 'zod';
-import { bindInstance } from '#domain/connect-binding.ts';
-import { bindInstanceBodySchema } from '#domain/status-schemas.ts';
+import { bindInstanceBodySchema, instanceBindingCommands } from '#composition/status.ts';
 import { operatorRoute } from '#shared/http.ts';
 import { tenantIdSchema } from '#shared/schemas.ts';
-import { bindingStore, connectInstances } from '#shared/status-runtime.ts';
 
-const deps = { bindings: bindingStore(), instances: connectInstances() };
+const { bind } = instanceBindingCommands();
 
 /**
  * PUT /operator/tenants/{tenant}/connect-instance {instanceArn} — an operator binds one of the deployment's Connect
@@ -15,6 +13,6 @@ const deps = { bindings: bindingStore(), instances: connectInstances() };
 export const handler = operatorRoute(
   { params: z.object({ tenant: tenantIdSchema }), body: bindInstanceBodySchema },
   async ({ operator, params, body }) => ({
-    body: await bindInstance(deps, operator, params.tenant, body.instanceArn),
+    body: await bind(operator, params.tenant, body.instanceArn),
   }),
 );

@@ -1,15 +1,14 @@
 import * as z from 'zod';
-import { unbindInstance } from '#domain/connect-binding.ts';
+import { instanceBindingCommands } from '#composition/status.ts';
 import { operatorRoute } from '#shared/http.ts';
 import { tenantIdSchema } from '#shared/schemas.ts';
-import { bindingStore, connectInstances } from '#shared/status-runtime.ts';
 
-const deps = { bindings: bindingStore(), instances: connectInstances() };
+const { unbind } = instanceBindingCommands();
 
 /** DELETE /operator/tenants/{tenant}/connect-instance — an operator releases the tenant's Connect instance. */
 export const handler = operatorRoute(
   { params: z.object({ tenant: tenantIdSchema }) },
   async ({ operator, params }) => ({
-    body: await unbindInstance(deps, operator, params.tenant),
+    body: await unbind(operator, params.tenant),
   }),
 );

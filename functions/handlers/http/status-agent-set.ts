@@ -1,10 +1,8 @@
-import { statusView } from '#domain/status.ts';
-import { agentParamsSchema, setStatusBodySchema } from '#domain/status-schemas.ts';
-import { supervisorSetStatus } from '#domain/status-service.ts';
+import { agentParamsSchema, setStatusBodySchema, statusCommands, statusViewsQuery } from '#composition/status.ts';
 import { authedRoute } from '#shared/http.ts';
-import { reasonStore, statusChangeDeps } from '#shared/status-runtime.ts';
 
-const deps = statusChangeDeps();
+const { setAgent } = statusCommands();
+const statusViews = statusViewsQuery();
 
 /** PUT /agents/{id}/status {status} — a supervisor changes an agent's status (409 AGENT_OFFLINE when Offline). */
 export const handler = authedRoute(
@@ -15,7 +13,8 @@ export const handler = authedRoute(
     body: setStatusBodySchema,
   },
   async ({ principal, params, body }) => {
-    const record = await supervisorSetStatus(deps, principal, params.id, body.status);
-    return { body: statusView(record, await reasonStore().list(principal.tenant)) };
+    const record = await setAgent(principal, params.id, body.status);
+    const [view] = await statusViews(principal.tenant, [record]);
+    return { body: view };
   },
 );

@@ -1,8 +1,7 @@
-import { clock } from '#composition/core.ts';
-import { readStatusLog } from '#domain/status-admin.ts';
-import { agentParamsSchema, logQuerySchema } from '#domain/status-schemas.ts';
+import { agentParamsSchema, logQuerySchema, statusLogQuery } from '#composition/status.ts';
 import { authedRoute } from '#shared/http.ts';
-import { statusStore } from '#shared/status-runtime.ts';
+
+const statusLog = statusLogQuery();
 
 /** GET /agents/{id}/status-log?from&to — changes (from, to, at, source, by) and sessions; agents see only their own. */
 export const handler = authedRoute(
@@ -12,7 +11,5 @@ export const handler = authedRoute(
     params: agentParamsSchema,
     query: logQuerySchema,
   },
-  async ({ principal, params, query }) => ({
-    body: await readStatusLog({ store: statusStore(), clock }, principal, params.id, query),
-  }),
+  async ({ principal, params, query }) => ({ body: await statusLog(principal, params.id, query) }),
 );

@@ -1,13 +1,15 @@
-import { statusView } from '#domain/status.ts';
-import { getAgentStatus } from '#domain/status-service.ts';
+import { agentStatusQuery, signOfLife, statusViewsQuery } from '#composition/status.ts';
 import { authedRoute } from '#shared/http.ts';
-import { reasonStore, statusReadDeps, touchActivity } from '#shared/status-runtime.ts';
 
-const deps = statusReadDeps();
+const agentStatus = agentStatusQuery();
+const statusViews = statusViewsQuery();
 
 /** GET /me/status — the calling agent's own status (what a reconnecting console restores). */
-export const handler = authedRoute({ roles: ['agent'], action: 'read their status' }, async ({ principal }) => {
-  await touchActivity(principal);
-  const record = await getAgentStatus(deps, principal, principal.user);
-  return { body: statusView(record, await reasonStore().list(principal.tenant)) };
-});
+export const handler = authedRoute(
+  { roles: ['agent'], action: 'read their status', touch: signOfLife },
+  async ({ principal }) => {
+    const record = await agentStatus(principal, principal.user);
+    const [view] = await statusViews(principal.tenant, [record]);
+    return { body: view };
+  },
+);

@@ -1,21 +1,25 @@
-import { statusView } from '#domain/status.ts';
-import { setStatusBodySchema } from '#domain/status-schemas.ts';
-import { requestFrame, setOwnStatus } from '#domain/status-service.ts';
+import {
+  requestFrame,
+  setStatusBodySchema,
+  signOfLife,
+  statusCommands,
+  statusViewsQuery,
+} from '#composition/status.ts';
 import { authedRoute } from '#shared/http.ts';
-import { reasonStore, statusChangeDeps, touchActivity } from '#shared/status-runtime.ts';
 
-const deps = statusChangeDeps();
+const { setOwn } = statusCommands();
+const statusViews = statusViewsQuery();
 
 /**
  * PUT /me/status {status} — an agent sets its own status: 200 with the status, or 202 with the approval request
  * when the reason needs a supervisor's approval.
  */
 export const handler = authedRoute(
-  { roles: ['agent'], action: 'set their own status', body: setStatusBodySchema },
+  { roles: ['agent'], action: 'set their own status', body: setStatusBodySchema, touch: signOfLife },
   async ({ principal, body }) => {
-    await touchActivity(principal);
-    const outcome = await setOwnStatus(deps, principal, body.status);
+    const outcome = await setOwn(principal, body.status);
     if (outcome.kind === 'requested') return { statusCode: 202, body: requestFrame(outcome.request) };
-    return { body: statusView(outcome.record, await reasonStore().list(principal.tenant)) };
+    const [view] = await statusViews(principal.tenant, [outcome.record]);
+    return { body: view };
   },
 );

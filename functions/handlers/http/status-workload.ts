@@ -1,8 +1,7 @@
-import { clock } from '#composition/core.ts';
-import { agentWorkload } from '#domain/status-admin.ts';
-import { agentParamsSchema, workloadQuerySchema } from '#domain/status-schemas.ts';
+import { agentParamsSchema, workloadQuery, workloadQuerySchema } from '#composition/status.ts';
 import { authedRoute } from '#shared/http.ts';
-import { cachedSettings, statusStore } from '#shared/status-runtime.ts';
+
+const workload = workloadQuery();
 
 /** GET /agents/{id}/workload?from=YYYY-MM-DD&to=YYYY-MM-DD — seconds per status per local day (tenant time zone). */
 export const handler = authedRoute(
@@ -12,7 +11,5 @@ export const handler = authedRoute(
     params: agentParamsSchema,
     query: workloadQuerySchema,
   },
-  async ({ principal, params, query }) => ({
-    body: await agentWorkload({ store: statusStore(), clock, settings: cachedSettings() }, principal, params.id, query),
-  }),
+  async ({ principal, params, query }) => ({ body: await workload(principal, params.id, query) }),
 );

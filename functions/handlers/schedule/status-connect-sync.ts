@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
-import { drainInstances } from '#domain/status-connect-sync.ts';
+import { connectInstances, connectSyncDrain } from '#composition/status.ts';
 import { logger } from '#shared/powertools.ts';
-import { connectInstances, syncDeps } from '#shared/status-runtime.ts';
 
 const instances = connectInstances();
-const deps = syncDeps();
+const drainInstances = connectSyncDrain();
 /** A kick names the instance whose queue got an item; the schedule's empty input drains every instance. */
 const inputSchema = z.object({ instanceArn: z.string().optional() }).loose();
 
@@ -22,7 +21,7 @@ export const handler = async (event: unknown, context?: Context) => {
   const targets = asked ? instances.filter((arn) => arn === asked) : instances;
   if (targets.length === 0) return { skipped: 'no configured Connect instance to drain' };
   const remaining = context?.getRemainingTimeInMillis?.() ?? 60_000;
-  const reports = await drainInstances(deps, targets, {
+  const reports = await drainInstances(targets, {
     owner: randomUUID(),
     budgetMs: Math.max(1_000, remaining - 10_000),
   });

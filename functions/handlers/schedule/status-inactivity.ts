@@ -1,9 +1,8 @@
 import type { Context } from 'aws-lambda';
-import { runSweeper } from '#domain/status-sweeper.ts';
+import { inactivitySweep } from '#composition/status.ts';
 import { logger } from '#shared/powertools.ts';
-import { statusChangeDeps } from '#shared/status-runtime.ts';
 
-const deps = statusChangeDeps();
+const runSweeper = inactivitySweep();
 
 /**
  * Sweeps every 2 s for two minutes. Scheduler fires each minute's invocation anywhere within that minute (60 s
@@ -19,7 +18,7 @@ export const STEP_MS = 2_000;
  */
 export const handler = async (_event: unknown, context: Context) => {
   logger.info('Inactivity sweep', { runForMs: RUN_FOR_MS, stepMs: STEP_MS });
-  const result = await runSweeper(deps, {
+  const result = await runSweeper({
     runForMs: RUN_FOR_MS,
     stepMs: STEP_MS,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

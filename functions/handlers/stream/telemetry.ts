@@ -1,5 +1,4 @@
-import { telemetryConsumer } from '#adapters/telemetry-consumer.ts';
-import { processorDeps } from '#composition/alerts.ts';
+import { telemetryHandler } from '#composition/alerts.ts';
 
 /** Agent telemetry from Kinesis (partial batch responses): MOS, rules, alerts raised and pushed. */
-export const handler = telemetryConsumer(processorDeps());
+export const handler = telemetryHandler();

@@ -1,5 +1,5 @@
 import { inboxMarking, ONE_READ_SELECTION, oneReadSelection, readSelectionShape } from '#composition/messaging.ts';
-import { touchActivity } from '#shared/status-runtime.ts';
+import { signOfLife } from '#composition/status.ts';
 import { frameSchema, wsAction } from '#shared/ws.ts';
 
 const inbox = inboxMarking();
@@ -13,9 +13,9 @@ export const handler = wsAction(
     roles: ['agent', 'supervisor', 'admin'],
     action: 'markRead',
     body: frameSchema('markRead', readSelectionShape).refine(oneReadSelection, ONE_READ_SELECTION),
+    touch: signOfLife,
   },
   async ({ principal, body }) => {
-    await touchActivity(principal);
     return { type: 'markRead', ...(await inbox.markRead(principal, body)) };
   },
 );

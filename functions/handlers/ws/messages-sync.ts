@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { inboxReading } from '#composition/messaging.ts';
-import { touchActivity } from '#shared/status-runtime.ts';
+import { signOfLife } from '#composition/status.ts';
 import { frameSchema, wsAction } from '#shared/ws.ts';
 
 const inbox = inboxReading();
@@ -14,10 +14,9 @@ export const handler = wsAction(
     roles: ['agent', 'supervisor', 'admin'],
     action: 'sync',
     body: frameSchema('sync', { since: z.string().min(1).max(100).optional() }),
+    touch: signOfLife,
   },
   async ({ principal, body }) => {
-    // Every agent frame is a sign of life (auto-Offline).
-    await touchActivity(principal);
     return { type: 'sync', ...(await inbox.sync(principal, body.since)) };
   },
 );

@@ -1,15 +1,9 @@
-import { clock } from '#composition/core.ts';
-import { startMonitor } from '#domain/monitoring.ts';
-import { offlineRecord, statusView } from '#domain/status.ts';
-import { agentIdSchema } from '#domain/status-schemas.ts';
-import {
-  directoryRepository,
-  reasonStore,
-  statusStore,
-  subscriptionStore,
-  touchActivity,
-} from '#shared/status-runtime.ts';
+import { agentIdSchema, agentStatusQuery, monitorCommands, signOfLife, statusViewsQuery } from '#composition/status.ts';
 import { frameSchema, wsAction } from '#shared/ws.ts';
+
+const { start } = monitorCommands();
+const agentStatus = agentStatusQuery();
+const statusViews = statusViewsQuery();
 
 /**
  * `{"action":"monitor","agent":"a1"}` — silent monitor: from now on whatever is pushed to the agent (status changes,
@@ -18,21 +12,19 @@ import { frameSchema, wsAction } from '#shared/ws.ts';
  * monitored (404 otherwise), and the monitor ends with the connection's token.
  */
 export const handler = wsAction(
-  { roles: ['supervisor', 'admin'], action: 'monitor agents', body: frameSchema('monitor', { agent: agentIdSchema }) },
+  {
+    roles: ['supervisor', 'admin'],
+    action: 'monitor agents',
+    body: frameSchema('monitor', { agent: agentIdSchema }),
+    touch: signOfLife,
+  },
   async ({ principal, connectionId, body, tokenExpiresAt }) => {
-    await touchActivity(principal);
-    await startMonitor(
-      { subscriptions: subscriptionStore(), clock, directory: directoryRepository() },
-      principal,
-      connectionId,
-      body.agent,
-      tokenExpiresAt,
+    await start(principal, connectionId, body.agent, tokenExpiresAt);
+    // The status and the reasons are read side by side; an agent never seen is Offline.
+    const [status] = await statusViews(
+      principal.tenant,
+      agentStatus(principal, body.agent).then((r) => [r] as const),
     );
-    const [record, reasons] = await Promise.all([
-      statusStore().get(principal.tenant, body.agent),
-      reasonStore().list(principal.tenant),
-    ]);
-    const current = record ?? offlineRecord(principal.tenant, body.agent, new Date(clock.now()).toISOString());
-    return { type: 'monitoring', agent: body.agent, status: statusView(current, reasons) };
+    return { type: 'monitoring', agent: body.agent, status };
   },
 );

@@ -1,8 +1,7 @@
-import { clock } from '#composition/core.ts';
-import { stopMonitor } from '#domain/monitoring.ts';
-import { agentIdSchema } from '#domain/status-schemas.ts';
-import { subscriptionStore } from '#shared/status-runtime.ts';
+import { agentIdSchema, monitorCommands } from '#composition/status.ts';
 import { frameSchema, wsAction } from '#shared/ws.ts';
+
+const { stop } = monitorCommands();
 
 /** `{"action":"unmonitor","agent":"a1"}` — stops mirroring that agent to this connection. */
 export const handler = wsAction(
@@ -12,7 +11,7 @@ export const handler = wsAction(
     body: frameSchema('unmonitor', { agent: agentIdSchema }),
   },
   async ({ principal, connectionId, body }) => {
-    await stopMonitor({ subscriptions: subscriptionStore(), clock }, principal, connectionId, body.agent);
+    await stop(principal, connectionId, body.agent);
     return { type: 'unmonitored', agent: body.agent };
   },
 );

@@ -1,21 +1,24 @@
-import { statusView } from '#domain/status.ts';
-import { statusCodeSchema } from '#domain/status-schemas.ts';
-import { requestFrame, setOwnStatus } from '#domain/status-service.ts';
-import { reasonStore, statusChangeDeps, touchActivity } from '#shared/status-runtime.ts';
+import { requestFrame, signOfLife, statusCodeSchema, statusCommands, statusViewsQuery } from '#composition/status.ts';
 import { frameSchema, wsAction } from '#shared/ws.ts';
 
-const deps = statusChangeDeps();
+const { setOwn } = statusCommands();
+const statusViews = statusViewsQuery();
 
 /**
  * `{"action":"setStatus","status":"away"}` → `{"type":"status-set", status:{…}}`, or for a reason that needs approval
  * `{"type":"status-request","requestId",…,"state":"pending"}` (the outcome arrives later as a pushed status-request).
  */
 export const handler = wsAction(
-  { roles: ['agent'], action: 'set their own status', body: frameSchema('setStatus', { status: statusCodeSchema }) },
+  {
+    roles: ['agent'],
+    action: 'set their own status',
+    body: frameSchema('setStatus', { status: statusCodeSchema }),
+    touch: signOfLife,
+  },
   async ({ principal, body }) => {
-    await touchActivity(principal);
-    const outcome = await setOwnStatus(deps, principal, body.status);
+    const outcome = await setOwn(principal, body.status);
     if (outcome.kind === 'requested') return requestFrame(outcome.request) as { type: string };
-    return { type: 'status-set', status: statusView(outcome.record, await reasonStore().list(principal.tenant)) };
+    const [status] = await statusViews(principal.tenant, [outcome.record]);
+    return { type: 'status-set', status };
   },
 );

@@ -1,11 +1,9 @@
-import { clock } from '#composition/core.ts';
-import { subscribeStatus } from '#domain/monitoring.ts';
-import { statusView } from '#domain/status.ts';
-import { listAgents } from '#domain/status-list.ts';
-import { reasonStore, statusReadDeps, subscriptionStore, touchActivity } from '#shared/status-runtime.ts';
+import { agentListQuery, feedSubscriptionCommands, signOfLife, statusViewsQuery } from '#composition/status.ts';
 import { frameSchema, wsAction } from '#shared/ws.ts';
 
-const deps = statusReadDeps();
+const { subscribe } = feedSubscriptionCommands();
+const listAgents = agentListQuery();
+const statusViews = statusViewsQuery();
 
 /**
  * `{"action":"subscribeStatus"}` — this connection joins the tenant status feed (every change pushed as
@@ -13,19 +11,21 @@ const deps = statusReadDeps();
  * seen as Offline) so the console starts complete; its `cursor` continues on that route.
  */
 export const handler = wsAction(
-  { roles: ['supervisor', 'admin'], action: 'subscribe to the status feed', body: frameSchema('subscribeStatus', {}) },
+  {
+    roles: ['supervisor', 'admin'],
+    action: 'subscribe to the status feed',
+    body: frameSchema('subscribeStatus', {}),
+    touch: signOfLife,
+  },
   async ({ principal, connectionId, tokenExpiresAt }) => {
-    await touchActivity(principal);
     // The subscription ends with the token: no status is pushed to this connection past its `exp`.
-    await subscribeStatus({ subscriptions: subscriptionStore(), clock }, principal, connectionId, tokenExpiresAt);
-    const [page, reasons] = await Promise.all([
-      listAgents(deps, principal, { limit: 200 }),
-      reasonStore().list(principal.tenant),
-    ]);
-    return {
-      type: 'status-subscribed',
-      agents: page.items.map((r) => statusView(r, reasons)),
-      cursor: page.cursor ?? null,
-    };
+    await subscribe(principal, connectionId, tokenExpiresAt);
+    const page = listAgents(principal, { limit: 200 });
+    // The page and the reasons are read side by side.
+    const agents = await statusViews(
+      principal.tenant,
+      page.then((p) => p.items),
+    );
+    return { type: 'status-subscribed', agents, cursor: (await page).cursor ?? null };
   },
 );

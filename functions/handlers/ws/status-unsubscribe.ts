@@ -1,7 +1,7 @@
-import { clock } from '#composition/core.ts';
-import { unsubscribeStatus } from '#domain/monitoring.ts';
-import { subscriptionStore } from '#shared/status-runtime.ts';
+import { feedSubscriptionCommands } from '#composition/status.ts';
 import { frameSchema, wsAction } from '#shared/ws.ts';
+
+const { unsubscribe } = feedSubscriptionCommands();
 
 /** `{"action":"unsubscribeStatus"}` — this connection leaves the tenant status feed. */
 export const handler = wsAction(
@@ -11,7 +11,7 @@ export const handler = wsAction(
     body: frameSchema('unsubscribeStatus', {}),
   },
   async ({ principal, connectionId }) => {
-    await unsubscribeStatus({ subscriptions: subscriptionStore(), clock }, principal, connectionId);
+    await unsubscribe(principal, connectionId);
     return { type: 'status-unsubscribed' };
   },
 );
