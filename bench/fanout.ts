@@ -69,6 +69,10 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const busyMs = new Map<string, number>();
   const firstDoneMs = new Map<string, number>();
   let firstPostAt: number | undefined;
+  // Wall time during which at least one DynamoDB request of the send was in flight (dynalite answers one at a time).
+  let active = 0;
+  let activeSince = 0;
+  let ddbWallMs = 0;
   subscribe('http.client.request.start', (message) => {
     if (!counting) return;
     const req = (message as { request: ClientRequest }).request;
@@ -81,12 +85,17 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     const fn = process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'bench';
     const op = target.split('.')[1] ?? '?';
     requests.set(`${fn} ${op}`, (requests.get(`${fn} ${op}`) ?? 0) + 1);
-    if (SEND_FUNCTIONS.has(fn)) inFlight.set(req, { op, at: Date.now() });
+    if (SEND_FUNCTIONS.has(fn)) {
+      inFlight.set(req, { op, at: Date.now() });
+      if (active++ === 0) activeSince = Date.now();
+    }
   });
   subscribe('http.client.response.finish', (message) => {
     const started = inFlight.get((message as { request: ClientRequest }).request);
     if (!counting || !started) return;
     const now = Date.now();
+    inFlight.delete((message as { request: ClientRequest }).request);
+    if (--active === 0) ddbWallMs += now - activeSince;
     busyMs.set(started.op, (busyMs.get(started.op) ?? 0) + now - started.at);
     if (!firstDoneMs.has(started.op)) firstDoneMs.set(started.op, now);
   });
@@ -204,6 +213,8 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
         busyMs.clear();
         firstDoneMs.clear();
         firstPostAt = undefined;
+        active = 0;
+        ddbWallMs = 0;
         counting = true;
         const body = await call(supervisorToken, 'POST', '/messages', { text: `Bench ${label}`, to });
         id = String(body.id);
@@ -215,6 +226,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
           first_post_ms: since(firstPostAt),
           ddb_first_answer_ms: Object.fromEntries([...firstDoneMs].map(([op, at]) => [op, since(at)])),
           ddb_busy_ms: Object.fromEntries(busyMs),
+          ddb_wall_ms: ddbWallMs,
         };
       } else if (design === 'limit') {
         const data = frame(id, `Limit ${label}`);
