@@ -45,8 +45,8 @@ export const BUNDLE = {
  * Source maps are off unless a deployment asks for them (CDK context `sourceMaps=true`, lib/config.ts). With them on,
  * the bundle carries a map (without the sources) and `NODE_OPTIONS=--enable-source-maps` makes stack traces in the
  * logs point at TypeScript lines — but Node then reads and parses the map of every module when it loads, at every
- * cold start, whether or not an error is ever thrown (`npm run bench -- coldstart --source-maps` measures the
- * difference; it was the largest single cost within our reach). A map cannot be switched on later for a module that
+ * cold start, whether or not an error is ever thrown (`npm run bench -- coldstart --source-maps` measures that
+ * configuration). A map cannot be switched on later for a module that
  * is already loaded. Off, traces point into the minified bundle; redeploy with `-c sourceMaps=true` to read them.
  */
 export function sourceMapOptions(on: boolean): { readonly sourceMap: boolean; readonly nodeOptions?: string } {
