@@ -63,13 +63,41 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   // DynamoDB requests by function (the function's environment is the async context the request starts in).
   let counting = false;
   const requests = new Map<string, number>();
+  // Where a send's time goes: per DynamoDB operation of ours, the time its requests were in flight (summed) and when
+  // the first one answered; and when the first @connections post of ours started (all relative to the send's start).
+  const inFlight = new WeakMap<ClientRequest, { op: string; at: number }>();
+  const busyMs = new Map<string, number>();
+  const firstDoneMs = new Map<string, number>();
+  let firstPostAt: number | undefined;
+  // Wall time during which at least one DynamoDB request of the send was in flight (dynalite answers one at a time).
+  let active = 0;
+  let activeSince = 0;
+  let ddbWallMs = 0;
   subscribe('http.client.request.start', (message) => {
     if (!counting) return;
-    const target = String((message as { request: ClientRequest }).request.getHeader('x-amz-target') ?? '');
-    if (!target.startsWith('DynamoDB_')) return;
+    const req = (message as { request: ClientRequest }).request;
+    const target = String(req.getHeader('x-amz-target') ?? '');
+    if (!target.startsWith('DynamoDB_')) {
+      const fn = process.env.AWS_LAMBDA_FUNCTION_NAME ?? '';
+      if (req.path.includes('/@connections/') && SEND_FUNCTIONS.has(fn)) firstPostAt ??= Date.now();
+      return;
+    }
     const fn = process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'bench';
     const op = target.split('.')[1] ?? '?';
     requests.set(`${fn} ${op}`, (requests.get(`${fn} ${op}`) ?? 0) + 1);
+    if (SEND_FUNCTIONS.has(fn)) {
+      inFlight.set(req, { op, at: Date.now() });
+      if (active++ === 0) activeSince = Date.now();
+    }
+  });
+  subscribe('http.client.response.finish', (message) => {
+    const started = inFlight.get((message as { request: ClientRequest }).request);
+    if (!counting || !started) return;
+    const now = Date.now();
+    inFlight.delete((message as { request: ClientRequest }).request);
+    if (--active === 0) ddbWallMs += now - activeSince;
+    busyMs.set(started.op, (busyMs.get(started.op) ?? 0) + now - started.at);
+    if (!firstDoneMs.has(started.op)) firstDoneMs.set(started.op, now);
   });
   const swarm = await Swarm.start(Number(values.processes), () => undefined, { forward: false });
   const db = createDocumentClient({ endpoint: rt.urls.dynamodb, region: 'us-east-1', credentials });
@@ -179,14 +207,27 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       let id = randomUUID().replaceAll('-', '');
       const startedAt = Date.now();
       let ddb = 0;
+      let timeline: Record<string, unknown> | undefined;
       if (design === 'ours') {
         requests.clear();
+        busyMs.clear();
+        firstDoneMs.clear();
+        firstPostAt = undefined;
+        active = 0;
+        ddbWallMs = 0;
         counting = true;
         const body = await call(supervisorToken, 'POST', '/messages', { text: `Bench ${label}`, to });
         id = String(body.id);
         await supervisor.waitFor((f) => f.type === 'messageStatus' && f.messageId === id, 120_000);
         counting = false;
         for (const [key, n] of requests) if (SEND_FUNCTIONS.has(key.split(' ')[0] ?? '')) ddb += n;
+        const since = (at: number | undefined) => (at === undefined ? null : at - startedAt);
+        timeline = {
+          first_post_ms: since(firstPostAt),
+          ddb_first_answer_ms: Object.fromEntries([...firstDoneMs].map(([op, at]) => [op, since(at)])),
+          ddb_busy_ms: Object.fromEntries(busyMs),
+          ddb_wall_ms: ddbWallMs,
+        };
       } else if (design === 'limit') {
         const data = frame(id, `Limit ${label}`);
         await mapLimit(
@@ -222,7 +263,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
         .filter(([u]) => target.has(u))
         .map(([, at]) => at - startedAt)
         .sort((a, b) => a - b);
-      return { latencies, ddb, breakdown: design === 'ours' ? Object.fromEntries(requests) : undefined };
+      return { latencies, ddb, breakdown: design === 'ours' ? Object.fromEntries(requests) : undefined, timeline };
     };
 
     // Warm-up (not measured): every design once to the second team, so that no figure pays a cold path (the JWKS
@@ -243,6 +284,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       const delivered: Record<Design, number[]> = { ours: [], limit: [], baseline: [] };
       const ddb: number[] = [];
       let breakdown: Record<string, number> | undefined;
+      let timeline: Record<string, unknown> | undefined;
       const order: Design[] = ['ours', 'limit', 'baseline'];
       for (let r = 0; r < rounds; r++) {
         // Alternate who goes first, so that no design always runs on a warmer or a busier process.
@@ -254,9 +296,10 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
           if (design === 'ours') {
             ddb.push(out.ddb);
             breakdown = out.breakdown;
+            timeline = out.timeline;
           }
           log(
-            `  ${target.label} round ${r + 1} ${design}: ${out.latencies.length}/${target.users.length} delivered, p50 ${ms(percentile(out.latencies, 50))}, p99 ${ms(percentile(out.latencies, 99))}${design === 'ours' ? `, ${out.ddb} DynamoDB requests` : ''}`,
+            `  ${target.label} round ${r + 1} ${design}: ${out.latencies.length}/${target.users.length} delivered, p50 ${ms(percentile(out.latencies, 50))}, p99 ${ms(percentile(out.latencies, 99))}${design === 'ours' ? `, ${out.ddb} DynamoDB requests, first arrival ${ms(out.latencies[0] ?? Number.NaN)}, ${JSON.stringify(out.timeline)}` : ''}`,
           );
           await new Promise((r) => setTimeout(r, 1000));
         }
@@ -277,6 +320,8 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
         ddb_requests_per_recipient: Math.round((median(ddb) / target.users.length) * 1000) / 1000,
         rounds_p99_ms: p99s,
         ddb_requests: breakdown,
+        // The last round of ours: first post, first answer and summed in-flight time of each DynamoDB operation (ms).
+        timeline,
       };
       cases.push(figures);
       log(

@@ -7,16 +7,10 @@ import { fileURLToPath } from 'node:url';
  * an ES module, tree-shaken to the clients and commands the function uses — rather than loading the runtime's copy.
  */
 export const BUNDLE = {
-  /** Fewer bytes to read and parse at init; names survive through the source map. */
+  /** Fewer bytes to read and parse at init. */
   minify: true,
-  /**
-   * Source maps, without the sources: stack traces in the logs point at TypeScript lines (`NODE_OPTIONS` below), and
-   * the map stays small because Node reads and parses it when the module loads, at every cold start.
-   */
-  sourceMap: true,
+  /** The source map's settings when a deployment asks for source maps (`sourceMapOptions` below). */
   sourcesContent: false,
-  /** Lambda's `NODE_OPTIONS` for every function: traces mapped back through the source map above. */
-  nodeOptions: '--enable-source-maps',
   /**
    * A CommonJS dependency's `require()` of a Node built-in (an ES module has no `require`) works through this, and
    * stays lazy: the built-in loads when that code first runs, not at init. No bundle calls `require` today (every
@@ -47,6 +41,18 @@ export const BUNDLE = {
   alias: { '@aws-sdk/credential-provider-node': './lib/lambda-credentials.ts' },
 } as const;
 
+/**
+ * Source maps are off unless a deployment asks for them (CDK context `sourceMaps=true`, lib/config.ts). With them on,
+ * the bundle carries a map (without the sources) and `NODE_OPTIONS=--enable-source-maps` makes stack traces in the
+ * logs point at TypeScript lines — but Node then reads and parses the map of every module when it loads, at every
+ * cold start, whether or not an error is ever thrown (`npm run bench -- coldstart --source-maps` measures that
+ * configuration). A map cannot be switched on later for a module that
+ * is already loaded. Off, traces point into the minified bundle; redeploy with `-c sourceMaps=true` to read them.
+ */
+export function sourceMapOptions(on: boolean): { readonly sourceMap: boolean; readonly nodeOptions?: string } {
+  return on ? { sourceMap: true, nodeOptions: '--enable-source-maps' } : { sourceMap: false };
+}
+
 /** The repository root: esbuild's working directory, against which the `alias` paths resolve. */
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -55,7 +61,7 @@ const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
  * maps BUNDLE onto its `bundling` props). Used by the coldstart benchmark and by the test that bundles every
  * registered function in `npm test`, so an import that esbuild cannot resolve fails CI, not `cdk deploy`.
  */
-export function esbuildOptions(entry: string, outfile: string) {
+export function esbuildOptions(entry: string, outfile: string, sourceMaps = sourceMapOptions(false)) {
   return {
     entryPoints: [entry],
     outfile,
@@ -63,7 +69,7 @@ export function esbuildOptions(entry: string, outfile: string) {
     platform: 'node' as const,
     format: 'esm' as const,
     minify: BUNDLE.minify,
-    sourcemap: BUNDLE.sourceMap,
+    sourcemap: sourceMaps.sourceMap,
     sourcesContent: BUNDLE.sourcesContent,
     target: BUNDLE.target,
     external: [...BUNDLE.externalModules],

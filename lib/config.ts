@@ -23,6 +23,8 @@ import { type HeartbeatLines, heartbeatLinesSchema } from '../functions/domain/h
  *   allowedOrigins       comma-separated origins for the HTTP API's CORS, e.g. `https://a.example,https://b.example`.
  *                        Without it the API sends no CORS headers (same-origin or non-browser callers only).
  *   logLevel             POWERTOOLS_LOG_LEVEL of every function (default INFO).
+ *   sourceMaps           `true`: bundles carry source maps and functions run with `--enable-source-maps` (stack traces
+ *                        in TypeScript lines), at a cost at every cold start; default `false` (lib/bundling.ts).
  *   heartbeatLines       JSON: per Connect instance id, the numbers heartbeat test calls use:
  *                        `{"<instance id>":{"destinationPhoneNumber":"+44…","sourcePhoneNumber":"+44…"}}`. Operator
  *                        configuration on purpose: tenants pick a flow and queue of their instance, never a number.
@@ -35,6 +37,7 @@ export const CONTEXT_KEYS = [
   'alarmEmail',
   'allowedOrigins',
   'logLevel',
+  'sourceMaps',
   'heartbeatLines',
 ] as const;
 
@@ -102,6 +105,8 @@ const contextSchema = z.object({
       .pipe(z.array(origin).min(1)),
   ),
   logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  // `-c sourceMaps=true` arrives as a string, cdk.json may hold a boolean.
+  sourceMaps: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).default(false),
   heartbeatLines: optional(
     z.preprocess((v) => {
       if (typeof v !== 'string') return v;
@@ -132,6 +137,8 @@ export interface StageConfig {
   /** Empty: no CORS configuration at all. */
   readonly allowedOrigins: readonly string[];
   readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** Source maps in every function (TypeScript stack traces), paid at every cold start. */
+  readonly sourceMaps: boolean;
   /** Numbers of heartbeat test calls per Connect instance id (operator-bound); empty: heartbeats cannot be enabled. */
   readonly heartbeatLines: HeartbeatLines;
   /** Stateful resources and log groups: RETAIN in prod (data outlives a mistaken `cdk destroy`), DESTROY in dev. */
@@ -186,6 +193,7 @@ export function parseConfig(raw: Partial<Record<ContextKey, unknown>>): StageCon
     alarmEmail: c.alarmEmail,
     allowedOrigins: c.allowedOrigins ?? [],
     logLevel: c.logLevel,
+    sourceMaps: c.sourceMaps,
     heartbeatLines: c.heartbeatLines ?? {},
     removalPolicy: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     logRetention: prod ? RetentionDays.ONE_MONTH : RetentionDays.ONE_WEEK,

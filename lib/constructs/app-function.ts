@@ -7,7 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { BUNDLE } from '../bundling.ts';
+import { BUNDLE, sourceMapOptions } from '../bundling.ts';
 import { acknowledgeXRay } from '../nag.ts';
 
 /**
@@ -39,6 +39,11 @@ export interface AppFunctionProps {
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** `POWERTOOLS_SERVICE_NAME`: one service for the whole backend, so logs and traces group together. @default 'agent-messenger' */
   readonly serviceName?: string;
+  /**
+   * Source maps in the bundle and `NODE_OPTIONS=--enable-source-maps`: TypeScript lines in stack traces, paid at every
+   * cold start (lib/bundling.ts). @default false
+   */
+  readonly sourceMaps?: boolean;
   /** Extra environment variables; prefer the `bind*` methods, which set the variable and the grant together. */
   readonly environment?: Record<string, string>;
 }
@@ -55,7 +60,7 @@ export interface AppFunctionProps {
  * - an explicit role with no AWS managed policy: the managed `AWSLambdaBasicExecutionRole` may write to any log group
  *   in the account (cdk-nag IAM4); this role may write only to its own log group;
  * - the AWS SDK bundled, minified, as an ES module (lib/bundling.ts): shorter cold starts than the runtime's copy;
- * - source maps on (`NODE_OPTIONS=--enable-source-maps`) so stack traces in logs point at TypeScript lines.
+ * - source maps only when asked (`sourceMaps`): Node reads a function's map at every cold start.
  */
 /**
  * A role whose grants land in one inline policy of the role itself rather than in CDK's separate `DefaultPolicy`
@@ -93,6 +98,7 @@ export class AppFunction extends NodejsFunction {
     logGroup.grantWrite(role);
     // Active tracing adds the X-Ray statement, whose Resource can only be "*".
     acknowledgeXRay(role);
+    const sourceMaps = sourceMapOptions(props.sourceMaps ?? false);
 
     super(scope, id, {
       entry: join(REPO_ROOT, props.entry),
@@ -110,7 +116,7 @@ export class AppFunction extends NodejsFunction {
       environment: {
         POWERTOOLS_SERVICE_NAME: props.serviceName ?? 'agent-messenger',
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
-        NODE_OPTIONS: BUNDLE.nodeOptions,
+        ...(sourceMaps.nodeOptions ? { NODE_OPTIONS: sourceMaps.nodeOptions } : {}),
         ...props.environment,
       },
       // One set of esbuild options (lib/bundling.ts, each choice explained there) for the deployed functions and the
@@ -118,7 +124,7 @@ export class AppFunction extends NodejsFunction {
       // tree shaking of the SDK's ES modules, and the module format the code runs in locally.
       bundling: {
         minify: BUNDLE.minify,
-        sourceMap: BUNDLE.sourceMap,
+        sourceMap: sourceMaps.sourceMap,
         sourcesContent: BUNDLE.sourcesContent,
         format: OutputFormat.ESM,
         banner: BUNDLE.banner,

@@ -95,6 +95,7 @@ export class ApiStack extends Stack {
           logRetention: config.logRetention,
           logRemovalPolicy: config.removalPolicy,
           logLevel: config.logLevel,
+          sourceMaps: config.sourceMaps,
         }),
       );
     }

@@ -250,10 +250,13 @@ describe('the app with the registry as it is (stage dev, nothing configured)', (
           Variables: expect.objectContaining({
             POWERTOOLS_SERVICE_NAME: 'agent-messenger',
             POWERTOOLS_LOG_LEVEL: 'INFO',
-            NODE_OPTIONS: '--enable-source-maps',
           }),
         },
       });
+      // Source maps are off by default: Node would read each function's map at every cold start.
+      expect((fn.Properties as { Environment: { Variables: object } }).Environment.Variables).not.toHaveProperty(
+        'NODE_OPTIONS',
+      );
     }
   });
 
@@ -348,6 +351,18 @@ describe('configured variants', () => {
         ExposeHeaders: Match.arrayWith(['x-next-cursor']),
       }),
     });
+  });
+
+  it('runs every function with source maps when the context asks for them', () => {
+    const s = synthApp({ sourceMaps: 'true' });
+
+    const functions = resourcesOf(s.apiTemplate, 'AWS::Lambda::Function');
+    expect(functions).toHaveLength(HANDLERS.length);
+    for (const [, fn] of functions) {
+      expect(fn.Properties).toMatchObject({
+        Environment: { Variables: expect.objectContaining({ NODE_OPTIONS: '--enable-source-maps' }) },
+      });
+    }
   });
 
   it('fails the synth with a clear message on invalid context', () => {

@@ -95,6 +95,8 @@ describe('bundling every registered function', () => {
       expect(code).toMatch(/export\s*\{[^}]*\bas handler\b[^}]*\}/);
       expect(code).not.toMatch(/\bmodule\.exports\s*=/);
       expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
+      // …carries no source map for Node to read at init unless a deployment asks for one (lib/bundling.ts)…
+      expect(code).not.toContain('sourceMappingURL');
       // …and stays within the size goal.
       expect(statSync(output.file).size).toBeLessThanOrEqual(MAX_BUNDLE_BYTES);
     },

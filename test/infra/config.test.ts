@@ -18,6 +18,14 @@ describe('stage config', () => {
     expect(config.agentEventStreamArn).toBeUndefined();
     expect(config.allowedOrigins).toEqual([]);
     expect(config.logLevel).toBe('INFO');
+    expect(config.sourceMaps).toBe(false);
+  });
+
+  it('turns source maps on from the command line or cdk.json, and refuses anything but a boolean', () => {
+    expect(parseConfig({ sourceMaps: 'true' }).sourceMaps).toBe(true);
+    expect(parseConfig({ sourceMaps: 'false' }).sourceMaps).toBe(false);
+    expect(parseConfig({ sourceMaps: true }).sourceMaps).toBe(true);
+    expect(() => parseConfig({ sourceMaps: 'yes' })).toThrow(/sourceMaps/);
   });
 
   it('retains data and keeps logs a month in prod', () => {
