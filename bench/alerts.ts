@@ -16,7 +16,13 @@
  * Args: --agents N (1000), --seconds N (45: length of the streaming phase), --cadence N (5: seconds of samples per
  *       frame, the README's recommended cadence; 1 = a frame per sample), --processes N (2), --skip-runtime.
  */
-import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  KinesisClient,
+  ListShardsCommand,
+  PutRecordsCommand,
+} from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Context } from 'aws-lambda';
 import { decodeTelemetry, telemetryConsumer } from '../functions/adapters/telemetry-consumer.ts';
@@ -168,9 +174,26 @@ async function detectBench(args: string[]) {
   let errors = 0;
   /** Error frames by code (or message), to tell what went wrong without a second run. */
   const errorKinds = new Map<string, number>();
+  /** When the reply to the frame completing each agent's breach came (the ingest function answered). */
+  const ackedAt = new Map<string, number>();
+  /** When the processor raised each agent's alert (the alert's `updatedAt`: taken just before its write). */
+  const raisedAt = new Map<string, number>();
+  /** When each agent's first alert frame arrived, and the epoch ms of the second that completed its breach. */
+  const alertAt = new Map<string, number>();
+  const completingSecond = new Map<string, number>();
   const onFrame = (frame: ReceivedFrame) => {
-    if (frame.text.startsWith('{"type":"telemetry"')) return;
-    const f = JSON.parse(frame.text) as { type?: string; code?: string; message?: string };
+    if (frame.text.startsWith('{"type":"telemetry"')) {
+      const sent = completedAt.get(frame.user);
+      // Each agent sends a frame every `cadence` seconds: the first reply after the completing frame is its reply.
+      if (sent !== undefined && frame.at >= sent && !ackedAt.has(frame.user)) ackedAt.set(frame.user, frame.at);
+      return;
+    }
+    const f = JSON.parse(frame.text) as {
+      type?: string;
+      code?: string;
+      message?: string;
+      alert?: { updatedAt?: string };
+    };
     if (f.type === 'error' || (f.type === undefined && f.message)) {
       errors++;
       const kind = f.code ?? f.message ?? 'unknown';
@@ -179,7 +202,11 @@ async function detectBench(args: string[]) {
     if (f.type !== 'alert') return;
     alertCount.set(frame.user, (alertCount.get(frame.user) ?? 0) + 1);
     const sent = completedAt.get(frame.user);
-    if (sent !== undefined && alertCount.get(frame.user) === 1) latencies.push(frame.at - sent);
+    if (sent !== undefined && alertCount.get(frame.user) === 1) {
+      latencies.push(frame.at - sent);
+      alertAt.set(frame.user, frame.at);
+      if (f.alert?.updatedAt) raisedAt.set(frame.user, Date.parse(f.alert.updatedAt));
+    }
   };
 
   let rt: RuntimeProcess | undefined;
@@ -293,7 +320,10 @@ async function detectBench(args: string[]) {
           const user = agents[i] as string;
           frame.users.push(user);
           const completing = degradeFrom(i) + 15;
-          if (!completedAt.has(user) && completing <= s && completing >= from) completedAt.set(user, now);
+          if (!completedAt.has(user) && completing <= s && completing >= from) {
+            completedAt.set(user, now);
+            completingSecond.set(user, base + completing * 1000);
+          }
         }
         await Promise.all(
           [...frames.values()].map((f) => swarm?.send(f.users, { action: 'telemetry', stats: f.stats })),
@@ -315,6 +345,8 @@ async function detectBench(args: string[]) {
           .join('\n')}`,
       );
     }
+    const stored = await storedAt(kinesis, completingSecond);
+    const stages = stageTimes({ completedAt, ackedAt, stored, raisedAt, alertAt });
     const sorted = [...latencies].sort((a, b) => a - b);
     const duplicates = [...alertCount.values()].filter((n) => n > 1).length;
     return {
@@ -329,6 +361,7 @@ async function detectBench(args: string[]) {
       detect_p50_ms: percentile(sorted, 50),
       detect_p99_ms: percentile(sorted, 99),
       detect_max_ms: sorted.at(-1) ?? Number.NaN,
+      stages_ms: stages,
       frame_errors: errors,
       frame_error_kinds: Object.fromEntries(errorKinds),
     };
@@ -338,6 +371,73 @@ async function detectBench(args: string[]) {
     kinesis?.destroy();
     await rt?.stop();
   }
+}
+
+/**
+ * When the record carrying each agent's completing second landed in the telemetry stream (kinesalite's
+ * `ApproximateArrivalTimestamp`), read back from the stream after the run so that reading costs the runtime nothing
+ * while it is measured.
+ */
+async function storedAt(kinesis: KinesisClient, completing: ReadonlyMap<string, number>): Promise<Map<string, number>> {
+  const found = new Map<string, number>();
+  const shards = (await kinesis.send(new ListShardsCommand({ StreamName: 'telemetry' }))).Shards ?? [];
+  for (const shard of shards) {
+    let iterator = (
+      await kinesis.send(
+        new GetShardIteratorCommand({
+          StreamName: 'telemetry',
+          ShardId: shard.ShardId,
+          ShardIteratorType: 'TRIM_HORIZON',
+        }),
+      )
+    ).ShardIterator;
+    while (iterator) {
+      const out = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+      for (const r of out.Records ?? []) {
+        const record = JSON.parse(Buffer.from(r.Data ?? new Uint8Array()).toString('utf8')) as {
+          agent: string;
+          n: number[];
+        };
+        const t = completing.get(record.agent);
+        if (t === undefined || found.has(record.agent) || !r.ApproximateArrivalTimestamp) continue;
+        for (let i = 0; i < record.n.length; i += 5)
+          if (record.n[i] === t) found.set(record.agent, r.ApproximateArrivalTimestamp.getTime());
+      }
+      if ((out.Records ?? []).length === 0) break;
+      iterator = out.NextShardIterator;
+    }
+  }
+  return found;
+}
+
+/**
+ * Where the detect time goes, per agent alerted, p50/p99 of each stage: `ingest` frame sent → its reply (gateway,
+ * ingest function, PutRecord), `to_stream` frame sent → record stored in the stream, `to_raise` stored → the
+ * processor's raise (poll, batch reads, evaluation), `push` raise → the alert frame on the socket (alert write,
+ * notifier, @connections).
+ */
+function stageTimes(t: {
+  completedAt: ReadonlyMap<string, number>;
+  ackedAt: ReadonlyMap<string, number>;
+  stored: ReadonlyMap<string, number>;
+  raisedAt: ReadonlyMap<string, number>;
+  alertAt: ReadonlyMap<string, number>;
+}) {
+  const stage = (from: ReadonlyMap<string, number>, to: ReadonlyMap<string, number>) => {
+    const d: number[] = [];
+    for (const [user, end] of to) {
+      const start = from.get(user);
+      if (start !== undefined) d.push(end - start);
+    }
+    d.sort((a, b) => a - b);
+    return { n: d.length, p50: percentile(d, 50), p99: percentile(d, 99) };
+  };
+  return {
+    ingest: stage(t.completedAt, t.ackedAt),
+    to_stream: stage(t.completedAt, t.stored),
+    to_raise: stage(t.stored, t.raisedAt),
+    push: stage(t.raisedAt, t.alertAt),
+  };
 }
 
 export async function run(args: string[]): Promise<Record<string, unknown>> {
@@ -356,6 +456,8 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   };
   if (args.includes('--skip-runtime')) return { ...figures, agents: 0 };
   const detect = await detectBench(args);
+  const stages = Object.entries(detect.stages_ms).map(([k, v]) => `${k} ${v.p50}/${v.p99}`);
+  log(`  where the time goes (p50/p99 ms): ${stages.join(', ')}`);
   log(
     `  detect: ${detect.alerted}/${detect.agents} agents alerted (${detect.late} later than 1 s, ${detect.lost} lost), p50 ${detect.detect_p50_ms} ms, p99 ${detect.detect_p99_ms} ms (goal ≤ 1,000), agents alerted twice: ${detect.agents_with_duplicate_alerts}, frame errors ${detect.frame_errors}`,
   );
