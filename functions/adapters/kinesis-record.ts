@@ -57,7 +57,7 @@ export function decodeBatch<T>(
 export async function partialBatchResponse(
   records: KinesisStreamRecord[],
   failed: ReadonlySet<KinesisStreamRecord>,
-  context: Context,
+  context?: Context,
 ): Promise<KinesisStreamBatchResponse> {
   if (failed.size === 0) return { batchItemFailures: [] };
   const verdict = (record: KinesisStreamRecord): void => {
@@ -67,7 +67,7 @@ export async function partialBatchResponse(
   // per shard); the path is taken only when something failed.
   const processor = new BatchProcessor(EventType.KinesisDataStreams);
   return (await processPartialResponse({ Records: records }, verdict, processor, {
-    context,
+    ...(context ? { context } : {}),
     processInParallel: false,
     throwOnFullBatchFailure: false,
   })) as KinesisStreamBatchResponse;
