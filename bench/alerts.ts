@@ -17,6 +17,8 @@
  *       frame, the README's recommended cadence; 1 = a frame per sample), --processes N (2), --skip-runtime (1 and 2
  *       only), --detect-only (3 only).
  */
+
+import { readdirSync, readFileSync } from 'node:fs';
 import {
   GetRecordsCommand,
   GetShardIteratorCommand,
@@ -36,6 +38,33 @@ import type { RuntimeProcess } from '../test/support/runtime.ts';
 import { kinesisEvent, kinesisRecord, secondOfStats, telemetryRecord } from '../test/support/telemetry.ts';
 import { api, log, startBenchRuntime } from './_setup.ts';
 import { percentile, type ReceivedFrame, Swarm } from './_swarm.ts';
+
+/**
+ * CPU time (ms) the runtime's process and, separately, its child processes (dynalite) have used so far, from /proc:
+ * what a frame costs the runtime, whatever else loads the machine. Undefined where /proc is missing.
+ */
+function cpuOfTree(pid: number): { runtime: number; children: number } | undefined {
+  const cpu = (p: number) => {
+    const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms
+  };
+  const childrenOf = (p: number): number[] =>
+    readdirSync(`/proc/${p}/task`).flatMap((t) =>
+      readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+    );
+  try {
+    const descendants: number[] = [];
+    for (let queue = childrenOf(pid); queue.length > 0; ) {
+      const c = queue.shift() as number;
+      descendants.push(c);
+      queue.push(...childrenOf(c));
+    }
+    return { runtime: cpu(pid), children: descendants.reduce((n, c) => n + cpu(c), 0) };
+  } catch {
+    return undefined;
+  }
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const T0 = Date.parse('2026-03-02T10:00:00Z');
@@ -294,7 +323,13 @@ async function detectBench(args: string[]) {
     log(
       `  streaming: ${agentCount} agents × 1 sample/s, one frame per ${cadence} s each (${Math.round(agentCount / cadence)} frames/s), for ${seconds} s`,
     );
+    // What the runtime burns with every agent connected and nothing streamed (pollers, timers), for comparison.
+    const idleStart = cpuOfTree(rt.pid);
+    await sleep(5000);
+    const idleEnd = cpuOfTree(rt.pid);
     const tStart = Date.now();
+    const cpuStart = cpuOfTree(rt.pid);
+    let sent = 0;
     for (let s = 0; s < seconds; s++) {
       for (let slice = 0; slice < slices; slice++) {
         const due = tStart + s * 1000 + (slice * 1000) / slices;
@@ -326,11 +361,14 @@ async function detectBench(args: string[]) {
             completingSecond.set(user, base + completing * 1000);
           }
         }
+        for (const f of frames.values()) sent += f.users.length;
         await Promise.all(
           [...frames.values()].map((f) => swarm?.send(f.users, { action: 'telemetry', stats: f.stats })),
         );
       }
     }
+    const cpuEnd = cpuOfTree(runtime.pid);
+    const streamedMs = Date.now() - tStart;
     // Breaches whose alert has not come by the end of streaming get 30 s more: arriving then is late, not lost.
     const settle = Date.now() + 30_000;
     while (latencies.length < completedAt.size && Date.now() < settle) await sleep(200);
@@ -363,6 +401,16 @@ async function detectBench(args: string[]) {
       detect_p99_ms: percentile(sorted, 99),
       detect_max_ms: sorted.at(-1) ?? Number.NaN,
       stages_ms: stages,
+      frames_sent: sent,
+      // CPU of the runtime while streaming (its own process; dynalite's apart), per frame and as a share of one core.
+      runtime_cpu_ms_per_frame:
+        cpuStart && cpuEnd ? Number(((cpuEnd.runtime - cpuStart.runtime) / sent).toFixed(2)) : null,
+      runtime_cpu_share:
+        cpuStart && cpuEnd ? Number(((cpuEnd.runtime - cpuStart.runtime) / streamedMs).toFixed(2)) : null,
+      runtime_idle_cpu_share:
+        idleStart && idleEnd ? Number(((idleEnd.runtime - idleStart.runtime) / 5000).toFixed(2)) : null,
+      dynalite_cpu_share:
+        cpuStart && cpuEnd ? Number(((cpuEnd.children - cpuStart.children) / streamedMs).toFixed(2)) : null,
       frame_errors: errors,
       frame_error_kinds: Object.fromEntries(errorKinds),
     };
@@ -462,6 +510,9 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const detect = await detectBench(args);
   const stages = Object.entries(detect.stages_ms).map(([k, v]) => `${k} ${v.p50}/${v.p99}`);
   log(`  where the time goes (p50/p99 ms): ${stages.join(', ')}`);
+  log(
+    `  runtime CPU while streaming: ${detect.runtime_cpu_ms_per_frame} ms per frame, ${detect.runtime_cpu_share} of a core (idle ${detect.runtime_idle_cpu_share}; dynalite ${detect.dynalite_cpu_share})`,
+  );
   log(
     `  detect: ${detect.alerted}/${detect.agents} agents alerted (${detect.late} later than 1 s, ${detect.lost} lost), p50 ${detect.detect_p50_ms} ms, p99 ${detect.detect_p99_ms} ms (goal ≤ 1,000), agents alerted twice: ${detect.agents_with_duplicate_alerts}, frame errors ${detect.frame_errors}`,
   );
