@@ -14,9 +14,18 @@
  *     the frame completing the breach (the 16th bad second) was sent: p50/p99. Goal: p99 ≤ 1 s.
  *
  * Args: --agents N (1000), --seconds N (45: length of the streaming phase), --cadence N (5: seconds of samples per
- *       frame, the README's recommended cadence; 1 = a frame per sample), --processes N (2), --skip-runtime.
+ *       frame, the README's recommended cadence; 1 = a frame per sample), --processes N (2), --skip-runtime (1 and 2
+ *       only), --detect-only (3 only).
  */
-import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+
+import { readdirSync, readFileSync } from 'node:fs';
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  KinesisClient,
+  ListShardsCommand,
+  PutRecordsCommand,
+} from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Context } from 'aws-lambda';
 import { decodeTelemetry, telemetryConsumer } from '../functions/adapters/telemetry-consumer.ts';
@@ -29,6 +38,33 @@ import type { RuntimeProcess } from '../test/support/runtime.ts';
 import { kinesisEvent, kinesisRecord, secondOfStats, telemetryRecord } from '../test/support/telemetry.ts';
 import { api, log, startBenchRuntime } from './_setup.ts';
 import { percentile, type ReceivedFrame, Swarm } from './_swarm.ts';
+
+/**
+ * CPU time (ms) the runtime's process and, separately, its child processes (dynalite) have used so far, from /proc:
+ * what a frame costs the runtime, whatever else loads the machine. Undefined where /proc is missing.
+ */
+function cpuOfTree(pid: number): { runtime: number; children: number } | undefined {
+  const cpu = (p: number) => {
+    const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms
+  };
+  const childrenOf = (p: number): number[] =>
+    readdirSync(`/proc/${p}/task`).flatMap((t) =>
+      readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+    );
+  try {
+    const descendants: number[] = [];
+    for (let queue = childrenOf(pid); queue.length > 0; ) {
+      const c = queue.shift() as number;
+      descendants.push(c);
+      queue.push(...childrenOf(c));
+    }
+    return { runtime: cpu(pid), children: descendants.reduce((n, c) => n + cpu(c), 0) };
+  } catch {
+    return undefined;
+  }
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const T0 = Date.parse('2026-03-02T10:00:00Z');
@@ -110,7 +146,7 @@ function handlerRecords(round: number) {
 /**
  * The handler and the bare decode of the same records (the same exported decode, the same schema), measured in
  * alternating passes so that load from other processes weighs on both alike; each figure is its total units over its
- * total time.
+ * total CPU time (one core's rate, whatever else runs on the machine).
  */
 async function handlerBench(): Promise<{ handler: number; decode: number; ratio: number }> {
   const rounds = 24; // 10 minutes of every agent's telemetry (24 batches of 25 s), replayed round by round
@@ -136,22 +172,28 @@ async function handlerBench(): Promise<{ handler: number; decode: number; ratio:
     decodePass(); // warm-up: JIT, caches
     await handlerPass();
   }
-  let decodeMs = 0;
-  let handlerMs = 0;
+  // CPU time of this process (µs) rather than wall time: on a shared machine a pass that is preempted for a while
+  // would otherwise count the other processes' work as its own. Both passes are timed the same way.
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return u.user + u.system;
+  };
+  let decodeUs = 0;
+  let handlerUs = 0;
   let passes = 0;
   const started = performance.now();
   while (performance.now() - started < 8000) {
-    let t = performance.now();
+    let t = cpu();
     decodePass();
-    decodeMs += performance.now() - t;
-    t = performance.now();
+    decodeUs += cpu() - t;
+    t = cpu();
     await handlerPass();
-    handlerMs += performance.now() - t;
+    handlerUs += cpu() - t;
     passes++;
   }
   if (raised === 0) throw new Error('the handler bench raised no alert: it measured nothing real');
-  const decode = (passes * samplesPerPass * 1000) / decodeMs;
-  const handler = (passes * samplesPerPass * 1000) / handlerMs;
+  const decode = (passes * samplesPerPass * 1e6) / decodeUs;
+  const handler = (passes * samplesPerPass * 1e6) / handlerUs;
   return { handler, decode, ratio: handler / decode };
 }
 
@@ -168,9 +210,26 @@ async function detectBench(args: string[]) {
   let errors = 0;
   /** Error frames by code (or message), to tell what went wrong without a second run. */
   const errorKinds = new Map<string, number>();
+  /** When the reply to the frame completing each agent's breach came (the ingest function answered). */
+  const ackedAt = new Map<string, number>();
+  /** When the processor raised each agent's alert (the alert's `updatedAt`: taken just before its write). */
+  const raisedAt = new Map<string, number>();
+  /** When each agent's first alert frame arrived, and the epoch ms of the second that completed its breach. */
+  const alertAt = new Map<string, number>();
+  const completingSecond = new Map<string, number>();
   const onFrame = (frame: ReceivedFrame) => {
-    if (frame.text.startsWith('{"type":"telemetry"')) return;
-    const f = JSON.parse(frame.text) as { type?: string; code?: string; message?: string };
+    if (frame.text.startsWith('{"type":"telemetry"')) {
+      const sent = completedAt.get(frame.user);
+      // Each agent sends a frame every `cadence` seconds: the first reply after the completing frame is its reply.
+      if (sent !== undefined && frame.at >= sent && !ackedAt.has(frame.user)) ackedAt.set(frame.user, frame.at);
+      return;
+    }
+    const f = JSON.parse(frame.text) as {
+      type?: string;
+      code?: string;
+      message?: string;
+      alert?: { updatedAt?: string };
+    };
     if (f.type === 'error' || (f.type === undefined && f.message)) {
       errors++;
       const kind = f.code ?? f.message ?? 'unknown';
@@ -179,7 +238,11 @@ async function detectBench(args: string[]) {
     if (f.type !== 'alert') return;
     alertCount.set(frame.user, (alertCount.get(frame.user) ?? 0) + 1);
     const sent = completedAt.get(frame.user);
-    if (sent !== undefined && alertCount.get(frame.user) === 1) latencies.push(frame.at - sent);
+    if (sent !== undefined && alertCount.get(frame.user) === 1) {
+      latencies.push(frame.at - sent);
+      alertAt.set(frame.user, frame.at);
+      if (f.alert?.updatedAt) raisedAt.set(frame.user, Date.parse(f.alert.updatedAt));
+    }
   };
 
   let rt: RuntimeProcess | undefined;
@@ -266,7 +329,13 @@ async function detectBench(args: string[]) {
     log(
       `  streaming: ${agentCount} agents × 1 sample/s, one frame per ${cadence} s each (${Math.round(agentCount / cadence)} frames/s), for ${seconds} s`,
     );
+    // What the runtime burns with every agent connected and nothing streamed (pollers, timers), for comparison.
+    const idleStart = cpuOfTree(rt.pid);
+    await sleep(5000);
+    const idleEnd = cpuOfTree(rt.pid);
     const tStart = Date.now();
+    const cpuStart = cpuOfTree(rt.pid);
+    let sent = 0;
     for (let s = 0; s < seconds; s++) {
       for (let slice = 0; slice < slices; slice++) {
         const due = tStart + s * 1000 + (slice * 1000) / slices;
@@ -293,13 +362,19 @@ async function detectBench(args: string[]) {
           const user = agents[i] as string;
           frame.users.push(user);
           const completing = degradeFrom(i) + 15;
-          if (!completedAt.has(user) && completing <= s && completing >= from) completedAt.set(user, now);
+          if (!completedAt.has(user) && completing <= s && completing >= from) {
+            completedAt.set(user, now);
+            completingSecond.set(user, base + completing * 1000);
+          }
         }
+        for (const f of frames.values()) sent += f.users.length;
         await Promise.all(
           [...frames.values()].map((f) => swarm?.send(f.users, { action: 'telemetry', stats: f.stats })),
         );
       }
     }
+    const cpuEnd = cpuOfTree(runtime.pid);
+    const streamedMs = Date.now() - tStart;
     // Breaches whose alert has not come by the end of streaming get 30 s more: arriving then is late, not lost.
     const settle = Date.now() + 30_000;
     while (latencies.length < completedAt.size && Date.now() < settle) await sleep(200);
@@ -315,6 +390,8 @@ async function detectBench(args: string[]) {
           .join('\n')}`,
       );
     }
+    const stored = await storedAt(kinesis, completingSecond);
+    const stages = stageTimes({ completedAt, ackedAt, stored, raisedAt, alertAt });
     const sorted = [...latencies].sort((a, b) => a - b);
     const duplicates = [...alertCount.values()].filter((n) => n > 1).length;
     return {
@@ -329,6 +406,17 @@ async function detectBench(args: string[]) {
       detect_p50_ms: percentile(sorted, 50),
       detect_p99_ms: percentile(sorted, 99),
       detect_max_ms: sorted.at(-1) ?? Number.NaN,
+      stages_ms: stages,
+      frames_sent: sent,
+      // CPU of the runtime while streaming (its own process; dynalite's apart), per frame and as a share of one core.
+      runtime_cpu_ms_per_frame:
+        cpuStart && cpuEnd ? Number(((cpuEnd.runtime - cpuStart.runtime) / sent).toFixed(2)) : null,
+      runtime_cpu_share:
+        cpuStart && cpuEnd ? Number(((cpuEnd.runtime - cpuStart.runtime) / streamedMs).toFixed(2)) : null,
+      runtime_idle_cpu_share:
+        idleStart && idleEnd ? Number(((idleEnd.runtime - idleStart.runtime) / 5000).toFixed(2)) : null,
+      dynalite_cpu_share:
+        cpuStart && cpuEnd ? Number(((cpuEnd.children - cpuStart.children) / streamedMs).toFixed(2)) : null,
       frame_errors: errors,
       frame_error_kinds: Object.fromEntries(errorKinds),
     };
@@ -340,22 +428,97 @@ async function detectBench(args: string[]) {
   }
 }
 
-export async function run(args: string[]): Promise<Record<string, unknown>> {
-  const engine = engineBench();
-  log(`alerts: engine ${Math.round(engine).toLocaleString('en')} samples/s`);
-  const { handler, decode, ratio } = await handlerBench();
-  log(
-    `  handler ${Math.round(handler).toLocaleString('en')} samples/s (goal ≥ 200,000), decode alone ${Math.round(decode).toLocaleString('en')} samples/s: ${(ratio * 100).toFixed(0)} % (goal ≥ 60 %)`,
-  );
-  const figures: Record<string, unknown> = {
-    engine_samples_per_s: Math.round(engine),
-    handler_samples_per_s: Math.round(handler),
-    decode_samples_per_s: Math.round(decode),
-    handler_vs_decode: Number(ratio.toFixed(3)),
-    handler_goal_met: handler >= 200_000 && ratio >= 0.6,
+/**
+ * When the record carrying each agent's completing second landed in the telemetry stream (kinesalite's
+ * `ApproximateArrivalTimestamp`), read back from the stream after the run so that reading costs the runtime nothing
+ * while it is measured.
+ */
+async function storedAt(kinesis: KinesisClient, completing: ReadonlyMap<string, number>): Promise<Map<string, number>> {
+  const found = new Map<string, number>();
+  const shards = (await kinesis.send(new ListShardsCommand({ StreamName: 'telemetry' }))).Shards ?? [];
+  for (const shard of shards) {
+    let iterator = (
+      await kinesis.send(
+        new GetShardIteratorCommand({
+          StreamName: 'telemetry',
+          ShardId: shard.ShardId,
+          ShardIteratorType: 'TRIM_HORIZON',
+        }),
+      )
+    ).ShardIterator;
+    while (iterator) {
+      const out = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+      for (const r of out.Records ?? []) {
+        const record = JSON.parse(Buffer.from(r.Data ?? new Uint8Array()).toString('utf8')) as {
+          agent: string;
+          n: number[];
+        };
+        const t = completing.get(record.agent);
+        if (t === undefined || found.has(record.agent) || !r.ApproximateArrivalTimestamp) continue;
+        for (let i = 0; i < record.n.length; i += 5)
+          if (record.n[i] === t) found.set(record.agent, r.ApproximateArrivalTimestamp.getTime());
+      }
+      if ((out.Records ?? []).length === 0) break;
+      iterator = out.NextShardIterator;
+    }
+  }
+  return found;
+}
+
+/**
+ * Where the detect time goes, per agent alerted, p50/p99 of each stage: `ingest` frame sent → its reply (gateway,
+ * ingest function, PutRecord), `to_stream` frame sent → record stored in the stream, `to_raise` stored → the
+ * processor's raise (poll, batch reads, evaluation), `push` raise → the alert frame on the socket (alert write,
+ * notifier, @connections).
+ */
+function stageTimes(t: {
+  completedAt: ReadonlyMap<string, number>;
+  ackedAt: ReadonlyMap<string, number>;
+  stored: ReadonlyMap<string, number>;
+  raisedAt: ReadonlyMap<string, number>;
+  alertAt: ReadonlyMap<string, number>;
+}) {
+  const stage = (from: ReadonlyMap<string, number>, to: ReadonlyMap<string, number>) => {
+    const d: number[] = [];
+    for (const [user, end] of to) {
+      const start = from.get(user);
+      if (start !== undefined) d.push(end - start);
+    }
+    d.sort((a, b) => a - b);
+    return { n: d.length, p50: percentile(d, 50), p99: percentile(d, 99) };
   };
+  return {
+    ingest: stage(t.completedAt, t.ackedAt),
+    to_stream: stage(t.completedAt, t.stored),
+    to_raise: stage(t.stored, t.raisedAt),
+    push: stage(t.raisedAt, t.alertAt),
+  };
+}
+
+export async function run(args: string[]): Promise<Record<string, unknown>> {
+  let figures: Record<string, unknown> = {};
+  if (!args.includes('--detect-only')) {
+    const engine = engineBench();
+    log(`alerts: engine ${Math.round(engine).toLocaleString('en')} samples/s`);
+    const { handler, decode, ratio } = await handlerBench();
+    log(
+      `  handler ${Math.round(handler).toLocaleString('en')} samples/s (goal ≥ 200,000), decode alone ${Math.round(decode).toLocaleString('en')} samples/s: ${(ratio * 100).toFixed(0)} % (goal ≥ 60 %)`,
+    );
+    figures = {
+      engine_samples_per_s: Math.round(engine),
+      handler_samples_per_s: Math.round(handler),
+      decode_samples_per_s: Math.round(decode),
+      handler_vs_decode: Number(ratio.toFixed(3)),
+      handler_goal_met: handler >= 200_000 && ratio >= 0.6,
+    };
+  }
   if (args.includes('--skip-runtime')) return { ...figures, agents: 0 };
   const detect = await detectBench(args);
+  const stages = Object.entries(detect.stages_ms).map(([k, v]) => `${k} ${v.p50}/${v.p99}`);
+  log(`  where the time goes (p50/p99 ms): ${stages.join(', ')}`);
+  log(
+    `  runtime CPU while streaming: ${detect.runtime_cpu_ms_per_frame} ms per frame, ${detect.runtime_cpu_share} of a core (idle ${detect.runtime_idle_cpu_share}; dynalite ${detect.dynalite_cpu_share})`,
+  );
   log(
     `  detect: ${detect.alerted}/${detect.agents} agents alerted (${detect.late} later than 1 s, ${detect.lost} lost), p50 ${detect.detect_p50_ms} ms, p99 ${detect.detect_p99_ms} ms (goal ≤ 1,000), agents alerted twice: ${detect.agents_with_duplicate_alerts}, frame errors ${detect.frame_errors}`,
   );

@@ -1,13 +1,11 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { type AgentEventDeps, applyAgentEvent, type TenantLookups, tenantOf } from '#domain/agent-event-processor.ts';
 import { type AgentEvent, agentEventSchema } from '#domain/agent-events.ts';
 import type { AgentStatus } from '#domain/status.ts';
 import { logger } from '#shared/powertools.ts';
-import { type Decoded, decodeKinesisRecord } from './kinesis-record.ts';
+import { decodeBatch, decodeKinesisRecord, partialBatchResponse } from './kinesis-record.ts';
 
-type Parsed = Decoded<AgentEvent>;
-const parse = (record: KinesisStreamRecord): Parsed => decodeKinesisRecord(record, agentEventSchema);
+const parse = (record: KinesisStreamRecord) => decodeKinesisRecord(record, agentEventSchema);
 
 /** Counts per outcome of one batch (logged; the benchmark reads them). */
 export type BatchStats = Record<string, number>;
@@ -22,13 +20,16 @@ export type BatchStats = Record<string, number>;
  * resumes from the lowest failed sequence number anyway, and failing the rest keeps an agent's events in order.
  */
 export function agentEventConsumer(deps: AgentEventDeps, onBatch?: (stats: BatchStats) => void) {
-  const processor = new BatchProcessor(EventType.KinesisDataStreams);
   return async (event: KinesisStreamEvent, context: Context): Promise<KinesisStreamBatchResponse> => {
-    const parsed = new Map(event.Records.map((r) => [r.kinesis.sequenceNumber, parse(r)]));
+    // Malformed records are logged and skipped here: they are never reported, so never retried.
+    const parsed = new Map<string, AgentEvent>();
+    const malformed = decodeBatch(event.Records, parse, 'agent event', (value, r) =>
+      parsed.set(r.kinesis.sequenceNumber, value),
+    );
     const cache = new Map<string, AgentStatus | undefined>();
     const tenants: TenantLookups = new Map();
     await prefetch(deps, [...parsed.values()], cache, tenants);
-    const stats: BatchStats = {};
+    const stats: BatchStats = malformed > 0 ? { malformed } : {};
     const count = (key: string) => {
       stats[key] = (stats[key] ?? 0) + 1;
     };
@@ -38,59 +39,49 @@ export function agentEventConsumer(deps: AgentEventDeps, onBatch?: (stats: Batch
         count('deferred');
         throw new Error('An earlier record of the batch failed; retried in order');
       }
-      const item = parsed.get(record.kinesis.sequenceNumber) ?? parse(record);
-      if (!item.ok) {
-        count('malformed');
-        logger.warn('Malformed agent event skipped', {
-          sequenceNumber: record.kinesis.sequenceNumber,
-          reason: item.reason,
-        });
-        return;
-      }
+      const value = parsed.get(record.kinesis.sequenceNumber);
+      if (!value) return;
       try {
-        const outcome = await applyAgentEvent(deps, item.value, cache, undefined, tenants);
+        const outcome = await applyAgentEvent(deps, value, cache, undefined, tenants);
         count(outcome);
         if (outcome === 'unknown-instance')
           logger.warn('Agent event of a Connect instance bound to no tenant skipped (an operator binds it)', {
-            instanceArn: item.value.InstanceARN,
+            instanceArn: value.InstanceARN,
           });
       } catch (error) {
         failedEarlier = true;
         count('failed');
         logger.error('Agent event failed; will be retried', {
           sequenceNumber: record.kinesis.sequenceNumber,
-          eventId: item.value.EventId,
+          eventId: value.EventId,
           error: error as Error,
         });
         throw error;
       }
     };
-    const response = await processPartialResponse(event, handleRecord, processor, {
-      context,
-      processInParallel: false,
-      throwOnFullBatchFailure: false,
-    });
+    const failed = new Set<KinesisStreamRecord>();
+    for (const record of event.Records) await handleRecord(record).catch(() => failed.add(record));
+    const response = await partialBatchResponse(event.Records, failed, context);
     logger.info('Agent events batch', { records: event.Records.length, ...stats });
     onBatch?.(stats);
-    return response as KinesisStreamBatchResponse;
+    return response;
   };
 }
 
 /** One BatchGet per tenant for the agents of the batch; a failure only means per-record reads later. */
 async function prefetch(
   deps: AgentEventDeps,
-  parsed: readonly Parsed[],
+  parsed: readonly AgentEvent[],
   cache: Map<string, AgentStatus | undefined>,
   tenants: TenantLookups,
 ): Promise<void> {
   try {
     const byTenant = new Map<string, Set<string>>();
     for (const p of parsed) {
-      if (!p.ok) continue;
-      const tenant = await tenantOf(deps, tenants, p.value.InstanceARN);
+      const tenant = await tenantOf(deps, tenants, p.InstanceARN);
       if (!tenant) continue;
       const agents = byTenant.get(tenant) ?? new Set<string>();
-      agents.add(p.value.CurrentAgentSnapshot.Configuration.Username);
+      agents.add(p.CurrentAgentSnapshot.Configuration.Username);
       byTenant.set(tenant, agents);
     }
     for (const [tenant, agents] of byTenant) {

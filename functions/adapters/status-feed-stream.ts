@@ -1,12 +1,12 @@
 import { KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { ServerEvent } from '#domain/notifier.ts';
 import { deliverFeedBatch, type FeedDeliveryPorts, type FeedRecord } from '#domain/status-feed.ts';
 import type { StatusChangeFeed } from '#domain/status-ports.ts';
 import { feedRecordSchema } from '#domain/status-schemas.ts';
 import { logger } from '#shared/powertools.ts';
-import { decodeKinesisRecord } from './kinesis-record.ts';
+import { decodeBatch, decodeKinesisRecord, partialBatchResponse } from './kinesis-record.ts';
 
 /**
  * The producer side of the status feed: one Kinesis record per event, partition key = tenant, so a tenant's events
@@ -46,23 +46,18 @@ export class KinesisStatusFeed implements StatusChangeFeed {
  * tenants are delivered again — clients apply events in order, so a repeat is harmless).
  */
 export function statusFeedConsumer(ports: FeedDeliveryPorts) {
-  return async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => {
-    const decoded: Array<{ seq: string; record: FeedRecord }> = [];
-    let malformed = 0;
-    for (const r of event.Records) {
-      const item = decodeKinesisRecord(r, feedRecordSchema);
-      if (item.ok) decoded.push({ seq: r.kinesis.sequenceNumber, record: item.value as FeedRecord });
-      else {
-        malformed++;
-        logger.warn('Malformed feed record skipped', { sequenceNumber: r.kinesis.sequenceNumber, reason: item.reason });
-      }
-    }
+  return async (event: KinesisStreamEvent, context?: Context): Promise<KinesisStreamBatchResponse> => {
+    const decoded: Array<{ record: KinesisStreamRecord; value: FeedRecord }> = [];
+    const decode = (r: KinesisStreamRecord) => decodeKinesisRecord(r, feedRecordSchema);
+    const malformed = decodeBatch(event.Records, decode, 'feed record', (value, record) =>
+      decoded.push({ record, value: value as FeedRecord }),
+    );
     const { frames, failedTenants } = await deliverFeedBatch(
       ports,
-      decoded.map((d) => d.record),
+      decoded.map((d) => d.value),
     );
     logger.info('Feed batch', { records: event.Records.length, malformed, frames, failedTenants: failedTenants.size });
-    const firstFailed = decoded.find((d) => failedTenants.has(d.record.tenant));
-    return { batchItemFailures: firstFailed ? [{ itemIdentifier: firstFailed.seq }] : [] };
+    const firstFailed = decoded.find((d) => failedTenants.has(d.value.tenant));
+    return partialBatchResponse(event.Records, new Set(firstFailed ? [firstFailed.record] : []), context);
   };
 }

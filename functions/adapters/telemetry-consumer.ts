@@ -1,10 +1,9 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { type BatchContext, evaluateAgent, type ProcessorDeps, prepareBatch } from '#domain/alerts/processor.ts';
 import { type TelemetryRecord, telemetryRecordSchema } from '#domain/alerts/schemas.ts';
 import { mapLimit } from '#domain/concurrency.ts';
 import { logger } from '#shared/powertools.ts';
-import { type Decoded, decodeKinesisRecord } from './kinesis-record.ts';
+import { type Decoded, decodeBatch, decodeKinesisRecord, partialBatchResponse } from './kinesis-record.ts';
 
 /** base64 → JSON → zod: the whole decode of one Kinesis record (the benchmark measures it alone too). */
 export const decodeTelemetry = (record: KinesisStreamRecord): Decoded<TelemetryRecord> =>
@@ -27,8 +26,8 @@ interface AgentGroup {
  * The telemetry stream's consumer (Powertools batch, partial failures). Every record is decoded once, the batch's
  * settings, Connect bindings, agent statuses and breach states are read once, then the records of each agent are
  * evaluated in one step (`evaluateAgent`, in memory), and only agents with something to write commit (publish the
- * findings, persist the state once), side by side. Powertools' BatchProcessor, configured once per environment, then turns each record's verdict into the
- * partial batch response.
+ * findings, persist the state once), side by side. Powertools' BatchProcessor then turns each record's verdict into the
+ * partial batch response (`partialBatchResponse`).
  *
  * Why the work is not done inside Powertools' per-record handler: that ran every record through its own async step,
  * with three `process.env` reads per record inside Powertools (its per-invocation store), and persisted an agent's state
@@ -43,36 +42,32 @@ interface AgentGroup {
  * order from its stored state.
  */
 export function telemetryConsumer(deps: ProcessorDeps, onBatch?: (stats: TelemetryBatchStats) => void) {
-  const processor = new BatchProcessor(EventType.KinesisDataStreams);
   return async (event: KinesisStreamEvent, context: Context): Promise<KinesisStreamBatchResponse> => {
     const stats: TelemetryBatchStats = {};
     const count = (k: string, n = 1) => {
-      stats[k] = (stats[k] ?? 0) + n;
+      if (n > 0) stats[k] = (stats[k] ?? 0) + n;
     };
-    const groups = new Map<string, AgentGroup>();
-    const good: TelemetryRecord[] = [];
-    for (const r of event.Records) {
-      const item = decodeTelemetry(r);
-      if (!item.ok) {
-        count('malformed');
-        logger.warn('Malformed telemetry record skipped', {
-          sequenceNumber: r.kinesis.sequenceNumber,
-          partitionKey: r.kinesis.partitionKey,
-          reason: item.reason,
-        });
-        continue;
-      }
-      const value = item.value;
-      good.push(value);
-      const k = `${value.tenant}\u0000${value.agent}`;
-      let group = groups.get(k);
-      if (!group) {
-        group = { records: [], kinesis: [] };
-        groups.set(k, group);
-      }
-      group.records.push(value);
-      group.kinesis.push(r);
-    }
+    // Records by tenant, then agent: two lookups of strings the decode made, no key built per record.
+    const byTenant = new Map<string, Map<string, AgentGroup>>();
+    const groups: AgentGroup[] = [];
+    count(
+      'malformed',
+      decodeBatch(event.Records, decodeTelemetry, 'telemetry record', (value, r) => {
+        let agents = byTenant.get(value.tenant);
+        if (!agents) {
+          agents = new Map();
+          byTenant.set(value.tenant, agents);
+        }
+        let group = agents.get(value.agent);
+        if (!group) {
+          group = { records: [], kinesis: [] };
+          agents.set(value.agent, group);
+          groups.push(group);
+        }
+        group.records.push(value);
+        group.kinesis.push(r);
+      }),
+    );
 
     const failed = new Set<KinesisStreamRecord>();
     const fail = (group: AgentGroup) => {
@@ -81,10 +76,10 @@ export function telemetryConsumer(deps: ProcessorDeps, onBatch?: (stats: Telemet
     };
     let ctx: BatchContext | undefined;
     try {
-      ctx = await prepareBatch(deps, good);
+      ctx = await prepareBatch(deps, new Map([...byTenant].map(([tenant, agents]) => [tenant, [...agents.keys()]])));
     } catch (error) {
       logger.error('Telemetry batch reads failed; the batch is retried', { error: error as Error });
-      for (const group of groups.values()) fail(group);
+      for (const group of groups) fail(group);
     }
     const failure = (group: AgentGroup, error: unknown) => {
       fail(group);
@@ -99,10 +94,14 @@ export function telemetryConsumer(deps: ProcessorDeps, onBatch?: (stats: Telemet
     };
     const commits: Array<{ group: AgentGroup; commit: () => Promise<void> }> = [];
     if (ctx)
-      for (const group of groups.values()) {
+      for (const group of groups) {
         try {
           const step = evaluateAgent(deps, ctx, group.records);
-          for (const outcome of step.outcomes) count(outcome);
+          const o = step.outcomes;
+          count('disabled', o.disabled);
+          count('gated', o.gated);
+          count('evaluated', o.evaluated);
+          count('raised', o.raised);
           if (step.commit) commits.push({ group, commit: step.commit });
         } catch (error) {
           failure(group, error);
@@ -116,17 +115,8 @@ export function telemetryConsumer(deps: ProcessorDeps, onBatch?: (stats: Telemet
       }
     });
 
-    logger.info('Telemetry batch', { records: event.Records.length, agents: groups.size, ...stats });
+    logger.info('Telemetry batch', { records: event.Records.length, agents: groups.length, ...stats });
     onBatch?.(stats);
-    // Nothing failed (the usual batch): the answer Powertools would give, without its per-record pass.
-    if (failed.size === 0) return { batchItemFailures: [] };
-    const verdict = (record: KinesisStreamRecord): void => {
-      if (failed.has(record)) throw new Error("The agent's telemetry failed; retried in order");
-    };
-    return (await processPartialResponse(event, verdict, processor, {
-      context,
-      processInParallel: false,
-      throwOnFullBatchFailure: false,
-    })) as KinesisStreamBatchResponse;
+    return partialBatchResponse(event.Records, failed, context);
   };
 }

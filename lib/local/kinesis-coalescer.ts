@@ -30,7 +30,12 @@ function answer(res: ServerResponse, status: number, body: unknown, type?: strin
   res.end(JSON.stringify(body));
 }
 
-export function coalescePutRecord(kinesalite: Handler, port: () => number): Handler {
+/** `stored(stream)` is told of every put kinesalite stored (stream undefined: a put passed through as it came). */
+export function coalescePutRecord(
+  kinesalite: Handler,
+  port: () => number,
+  stored: (stream: string | undefined) => void = () => undefined,
+): Handler {
   const queues = new Map<string, { pending: Pending[]; flushing: boolean; auth: Record<string, string> }>();
 
   const flush = (stream: string): void => {
@@ -75,6 +80,7 @@ export function coalescePutRecord(kinesalite: Handler, port: () => number): Hand
                 if (r?.ErrorCode) answer(p.res, 400, { __type: r.ErrorCode, message: r.ErrorMessage }, r.ErrorCode);
                 else answer(p.res, 200, { ShardId: r?.ShardId, SequenceNumber: r?.SequenceNumber });
               });
+              stored(stream);
             }
           } catch {
             for (const p of batch) answer(p.res, 500, { __type: 'InternalFailure', message: 'coalesced put failed' });
@@ -92,6 +98,8 @@ export function coalescePutRecord(kinesalite: Handler, port: () => number): Hand
 
   return (req, res) => {
     if (req.headers[BYPASS] || req.headers['x-amz-target'] !== PUT_RECORD || req.method !== 'POST') {
+      if (!req.headers[BYPASS] && req.headers['x-amz-target'] === PUT_RECORDS)
+        res.once('finish', () => res.statusCode === 200 && stored(undefined));
       kinesalite(req, res);
       return;
     }

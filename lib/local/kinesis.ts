@@ -23,6 +23,7 @@ import { closeServer, listen } from './http-util.ts';
 import { coalescePutRecord } from './kinesis-coalescer.ts';
 import { invoke, type LambdaHandler } from './lambda.ts';
 import { consoleLog, LOCAL_ACCOUNT, type LocalLog } from './local-aws.ts';
+import { releaseStreamSignals, streamSignals } from './stream-signals.ts';
 
 /**
  * Local Kinesis: kinesalite as the stream store, and a poller that plays the Lambda event source mapping (batches,
@@ -87,6 +88,7 @@ export async function startKinesis(opts: {
   const kinesaliteHandler = coalescePutRecord(
     h1.listeners('request')[0] as Parameters<typeof coalescePutRecord>[0],
     () => h1Port,
+    (stream) => streamSignals(endpoint).notify(stream),
   );
   h1.removeAllListeners('request');
   h1.on('request', kinesaliteHandler);
@@ -134,6 +136,7 @@ export async function startKinesis(opts: {
     await Promise.all([frontClosed, h2Closed]);
     // kinesalite's close() also closes its LevelDB, which must happen for the data directory to be reusable.
     await closeServer(h1);
+    releaseStreamSignals(endpoint);
   };
 
   const client = localKinesisClient(endpoint);
@@ -189,6 +192,12 @@ export interface KinesisPollerOptions {
   batchSize: number;
   /** Pause between reads of a shard that had nothing new. @default 250 */
   pollIntervalMs?: number;
+  /**
+   * Records pushed rather than polled (enhanced fan-out): `wakeOn(wake)` subscribes to the stream's puts
+   * (stream-signals.ts) and returns the unsubscribe. An idle shard then waits for a put (or 1 s) instead of
+   * `pollIntervalMs`, which becomes the least time between two reads.
+   */
+  wakeOn?: (wake: () => void) => () => void;
   /** Retries of a failing record before it is set aside (on-failure destination). @default 5 */
   maxRetries?: number;
   /** Pause before retrying a failed batch. @default 200 */
@@ -212,6 +221,8 @@ export interface KinesisPoller {
   drain(): Promise<void>;
 }
 
+/** An idle shard of a pushed consumer (`wakeOn`) is read at least this often anyway. */
+const PUSHED_IDLE_MS = 1000;
 /** kinesalite (like Kinesis) expires an iterator after 5 minutes; refresh an idle one well before that. */
 const ITERATOR_MAX_AGE_MS = 240_000;
 
@@ -280,6 +291,9 @@ export async function startKinesisPoller(opts: KinesisPollerOptions): Promise<Ki
 
     /** ends the current pause early (drain() wants a fresh read now, not after pollIntervalMs) */
     private wake: (() => void) | undefined;
+    /** a wake-up came while not pausing: the next idle pause is skipped (the read may have missed the put) */
+    private woken = false;
+    private readAt = 0;
 
     constructor(
       readonly shardId: string,
@@ -308,7 +322,17 @@ export async function startKinesisPoller(opts: KinesisPollerOptions): Promise<Ki
     }
 
     wakeUp(): void {
-      this.wake?.();
+      if (this.wake) this.wake();
+      else this.woken = true;
+    }
+
+    /** Idle: until the next read is due — pushed (a put, at most 1 s) or polled (`pollIntervalMs`). */
+    async idle(): Promise<boolean> {
+      if (!opts.wakeOn) return this.pause(pollIntervalMs, true);
+      if (!this.woken && !(await this.pause(PUSHED_IDLE_MS, true))) return false;
+      this.woken = false;
+      const gap = this.readAt + pollIntervalMs - Date.now();
+      return gap > 0 ? this.pause(gap) : !stopped;
     }
 
     async refreshIterator(): Promise<void> {
@@ -456,6 +480,7 @@ export async function startKinesisPoller(opts: KinesisPollerOptions): Promise<Ki
         try {
           if (!this.ended && this.pending.length < opts.batchSize) {
             const readNo = ++this.readsStarted;
+            this.readAt = Date.now();
             const got = await this.read();
             if (stopped) return;
             if (got === 0 && this.pending.length === 0) {
@@ -463,7 +488,7 @@ export async function startKinesisPoller(opts: KinesisPollerOptions): Promise<Ki
               checkWaiters();
               if (this.ended) return;
               if (this.drainPending()) continue;
-              if (!(await this.pause(pollIntervalMs, true))) return;
+              if (!(await this.idle())) return;
               continue;
             }
           }
@@ -508,6 +533,9 @@ export async function startKinesisPoller(opts: KinesisPollerOptions): Promise<Ki
     throw err;
   }
   const loops = shards.map((s) => s.run());
+  const unsubscribe = opts.wakeOn?.(() => {
+    for (const s of shards) s.wakeUp();
+  });
 
   return {
     drain() {
@@ -523,6 +551,7 @@ export async function startKinesisPoller(opts: KinesisPollerOptions): Promise<Ki
     async close() {
       if (stopped) return;
       stopped = true;
+      unsubscribe?.();
       abort.abort();
       await Promise.allSettled(loops);
       for (const w of waiters.splice(0)) w.reject(new Error('poller closed before the stream was drained'));

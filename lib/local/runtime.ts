@@ -17,6 +17,7 @@ import { type LambdaHandler, loadFunction } from './lambda.ts';
 import { startLambdaApi } from './lambda-api.ts';
 import { LOCAL_ACCOUNT, type LocalLog } from './local-aws.ts';
 import { startSchedulerEmulator } from './scheduler-emulator.ts';
+import { streamSignals } from './stream-signals.ts';
 import { startTtlSweeper } from './ttl-sweeper.ts';
 import { startWsGateway, type WsRoute } from './ws-gateway.ts';
 
@@ -157,8 +158,9 @@ export const STREAM_NAMES: Record<StreamKey, string> = {
   statusFeed: 'status-feed',
 };
 /**
- * How often the local event source mapping reads an idle shard of an enhanced fan-out consumer: AWS pushes records to
- * such a consumer within ≈70 ms; a 50 ms read plays that locally (a standard consumer keeps the poller's default).
+ * Enhanced fan-out consumers locally: AWS pushes records to such a consumer within ≈70 ms; the local poller reads a
+ * shard when a put lands on the stream (stream-signals.ts), at most every 50 ms (a standard consumer keeps the
+ * poller's default).
  */
 const ENHANCED_FAN_OUT_POLL_MS = 50;
 
@@ -369,7 +371,12 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
             region: LOCAL_REGION,
             consumer: { name: def.name, handler },
             batchSize: t.batchSize,
-            ...(t.enhancedFanOut ? { pollIntervalMs: ENHANCED_FAN_OUT_POLL_MS } : {}),
+            ...(t.enhancedFanOut
+              ? {
+                  pollIntervalMs: ENHANCED_FAN_OUT_POLL_MS,
+                  wakeOn: (wake: () => void) => streamSignals(kinesis.endpoint).subscribe(STREAM_NAMES[t.stream], wake),
+                }
+              : {}),
             // Read what is retained: producers may write before the poller has its iterators, and with a persisted
             // data directory the consumer's conditional writes make a replay harmless.
             startingPosition: 'TRIM_HORIZON',

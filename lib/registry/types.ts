@@ -28,7 +28,8 @@ export type Trigger =
       readonly maxBatchingWindowSeconds?: number;
       /**
        * Read through an enhanced fan-out consumer (records pushed within ≈70 ms instead of a poll per shard every
-       * second or so): for consumers whose latency users see. Locally: the poller reads an active shard every 50 ms.
+       * second or so): for consumers whose latency users see. Locally: the poller reads a shard when a put lands
+       * (at most every 50 ms), see lib/local/stream-signals.ts.
        */
       readonly enhancedFanOut?: boolean;
     }

@@ -31,7 +31,7 @@ describe('telemetry stream and alerts wiring', () => {
     expect(resourcesOf(s.statefulTemplate, 'AWS::Kinesis::Stream').map(([id]) => id)).toContain(streamId);
   });
 
-  it('consumes it with partial batch failures, bisect on error, bounded retries and a failure queue', () => {
+  it('consumes it pushed, with partial batch failures, bisect on error, bounded retries and a failure queue', () => {
     const { id } = fnParts('StreamTelemetry');
     const mapping = resourcesOf(s.apiTemplate, 'AWS::Lambda::EventSourceMapping').find(
       ([, r]) =>
@@ -39,7 +39,13 @@ describe('telemetry stream and alerts wiring', () => {
     );
     expect(mapping).toBeDefined();
     const props = mapping?.[1].Properties as Record<string, unknown>;
-    expect(JSON.stringify(props.EventSourceArn)).toContain(streamId);
+    // Through an enhanced fan-out consumer of the stream (pushes, ≈70 ms), not a poll per shard per second.
+    const [consumerId, consumer] =
+      resourcesOf(s.apiTemplate, 'AWS::Kinesis::StreamConsumer').find(([, c]) =>
+        JSON.stringify(c.Properties).includes(streamId),
+      ) ?? [];
+    expect(consumer).toBeDefined();
+    expect(JSON.stringify(props.EventSourceArn)).toContain(String(consumerId));
     expect(props).toMatchObject({
       BatchSize: 500,
       FunctionResponseTypes: ['ReportBatchItemFailures'],

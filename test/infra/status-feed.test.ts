@@ -33,7 +33,9 @@ describe('status feed wiring', () => {
 
   it('StreamStatusFeed reads it through an enhanced fan-out consumer, with partial batch failures', () => {
     const { id, statements } = fnParts('StreamStatusFeed');
-    const consumers = resourcesOf(s.apiTemplate, 'AWS::Kinesis::StreamConsumer');
+    const consumers = resourcesOf(s.apiTemplate, 'AWS::Kinesis::StreamConsumer').filter(([, c]) =>
+      JSON.stringify(c.Properties).includes(streamId),
+    );
     expect(consumers).toHaveLength(1);
     const [consumerId, consumer] = consumers[0] ?? [];
     expect(JSON.stringify(consumer?.Properties)).toContain(streamId);

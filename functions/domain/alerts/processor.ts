@@ -43,36 +43,34 @@ export interface BatchContext {
 }
 
 export type RecordOutcome = 'disabled' | 'gated' | 'evaluated' | 'raised';
+/** How many of an agent's records ended in each outcome. */
+export type OutcomeTally = Record<RecordOutcome, number>;
 
 const key = (tenant: string, agent: string) => `${tenant}\u0000${agent}`;
 
-/** Reads what the batch's records need, one request per tenant and kind; memory is filled for unknown agents. */
-export async function prepareBatch(deps: ProcessorDeps, records: readonly TelemetryRecord[]): Promise<BatchContext> {
-  const byTenant = new Map<string, Set<string>>();
-  for (const r of records) {
-    let agents = byTenant.get(r.tenant);
-    if (!agents) {
-      agents = new Set();
-      byTenant.set(r.tenant, agents);
-    }
-    agents.add(r.agent);
-  }
+/**
+ * Reads what the batch's agents need (`agents`: the batch's agents by tenant), one request per tenant and kind; memory
+ * is filled for unknown agents.
+ */
+export async function prepareBatch(
+  deps: ProcessorDeps,
+  agents: ReadonlyMap<string, readonly string[]>,
+): Promise<BatchContext> {
   const ctx: BatchContext = { settings: new Map(), bound: new Map(), statuses: new Map() };
   await Promise.all(
-    [...byTenant].map(async ([tenant, agentSet]) => {
+    [...agents].map(async ([tenant, list]) => {
       const settings = (await deps.settings.get(tenant)).alerts;
       ctx.settings.set(tenant, settings);
       // Switched off: nothing more is read for the tenant, its records are dropped.
       if (!settings.enabled) return;
-      const agents = [...agentSet];
-      const unknown = agents.filter((a) => !deps.memory.has(key(tenant, a)));
+      const unknown = list.filter((a) => !deps.memory.has(key(tenant, a)));
       const [bound, statuses, states] = await Promise.all([
         deps.connect.isBound(tenant),
-        deps.statuses.getMany(tenant, agents),
+        deps.statuses.getMany(tenant, list),
         unknown.length > 0 ? deps.states.getMany(tenant, unknown) : Promise.resolve(new Map<string, TelemetryState>()),
       ]);
       ctx.bound.set(tenant, bound);
-      for (const a of agents) ctx.statuses.set(key(tenant, a), statuses.get(a));
+      for (const a of list) ctx.statuses.set(key(tenant, a), statuses.get(a));
       for (const a of unknown) deps.memory.set(key(tenant, a), { state: states.get(a) ?? emptyState(), windows: {} });
     }),
   );
@@ -82,9 +80,9 @@ export async function prepareBatch(deps: ProcessorDeps, records: readonly Teleme
 /** Thrown when another processor wrote the agent's state first: the record is retried with the state re-read. */
 export class StateContendedError extends Error {}
 
-/** One agent's records of a batch, evaluated: each record's outcome, and the writes and pushes still to do. */
+/** One agent's records of a batch, evaluated: its records' outcomes, and the writes and pushes still to do. */
 export interface AgentStep {
-  readonly outcomes: RecordOutcome[];
+  readonly outcomes: OutcomeTally;
   /** Publishes the findings in order and persists the state once; undefined when there is nothing to write. */
   readonly commit?: () => Promise<void>;
 }
@@ -98,11 +96,15 @@ export interface AgentStep {
  * the stored state (a raised alert is then found stored, never raised twice).
  */
 export function evaluateAgent(deps: ProcessorDeps, ctx: BatchContext, records: readonly TelemetryRecord[]): AgentStep {
+  const outcomes: OutcomeTally = { disabled: 0, gated: 0, evaluated: 0, raised: 0 };
   const first = records[0];
-  if (!first) return { outcomes: [] };
+  if (!first) return { outcomes };
   const { tenant, agent } = first;
   const settings = ctx.settings.get(tenant);
-  if (!settings?.enabled) return { outcomes: records.map(() => 'disabled') };
+  if (!settings?.enabled) {
+    outcomes.disabled = records.length;
+    return { outcomes };
+  }
   const k = key(tenant, agent);
   const status = ctx.statuses.get(k);
   const bound = ctx.bound.get(tenant) ?? false;
@@ -112,7 +114,6 @@ export function evaluateAgent(deps: ProcessorDeps, ctx: BatchContext, records: r
     deps.memory.set(k, memory);
   }
   const findings: Finding[] = [];
-  const outcomes: RecordOutcome[] = [];
   const state = memory.state;
   const before = state.version;
   let dirty = false;
@@ -129,7 +130,7 @@ export function evaluateAgent(deps: ProcessorDeps, ctx: BatchContext, records: r
         findings,
       );
       dirty ||= result.dirty;
-      outcomes.push(findings.length > found ? 'raised' : contactId === undefined ? 'gated' : 'evaluated');
+      outcomes[findings.length > found ? 'raised' : contactId === undefined ? 'gated' : 'evaluated']++;
     }
   } catch (error) {
     deps.memory.delete(k);

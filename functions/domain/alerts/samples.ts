@@ -64,46 +64,55 @@ export function compactBatch(body: TelemetryBody, receivedAt: number): Pick<Tele
 }
 
 /**
- * The processor's half: the record's seconds as samples, oldest first, with loss % and the E-model MOS computed per
- * second. A second without packets has no network figure; a missing RTT or jitter counts as 0, so a figure the client
- * did not report never invents an alert.
+ * A record's samples by second, oldest first. The ingest writes each array in order of seconds and the network and
+ * system arrays usually cover the same seconds, so a cursor finds each second's sample; anything else (a gap, a mic
+ * event, an unordered array) falls back to a map by second. The processor runs this for every record, hence no map in
+ * the common case — and a class rather than a closure per record (a closure is an allocation per call).
  */
-export function toSamples(record: TelemetryRecord): Sample[] {
-  const { n, s: sys, m } = record;
-  const out: Sample[] = [];
-  // The ingest writes each array in order of seconds and the network and system arrays usually cover the same
-  // seconds, so a cursor finds each second's sample; anything else (a gap, a mic event, an unordered array) falls back
-  // to a map by second. The processor runs this for every record, hence no map in the common case.
-  let bySecond: Map<number, Sample> | undefined;
-  let cursor = 0;
-  const at = (t: number): Sample => {
-    if (!bySecond) {
-      const next = out[cursor];
+class Seconds {
+  readonly out: Sample[] = [];
+  cursor = 0;
+  bySecond: Map<number, Sample> | undefined;
+
+  at(t: number): Sample {
+    const out = this.out;
+    if (!this.bySecond) {
+      const next = out[this.cursor];
       if (next !== undefined && next.t === t) {
-        cursor++;
+        this.cursor++;
         return next;
       }
       const last = out[out.length - 1];
       if (last === undefined || last.t < t) {
         const sample: Sample = { t };
         out.push(sample);
-        cursor = out.length;
+        this.cursor = out.length;
         return sample;
       }
-      bySecond = new Map(out.map((x) => [x.t, x]));
+      this.bySecond = new Map(out.map((x) => [x.t, x]));
     }
-    let sample = bySecond.get(t);
+    let sample = this.bySecond.get(t);
     if (!sample) {
       sample = { t };
-      bySecond.set(t, sample);
+      this.bySecond.set(t, sample);
       out.push(sample);
     }
     return sample;
-  };
+  }
+}
+
+/**
+ * The processor's half: the record's seconds as samples, oldest first, with loss % and the E-model MOS computed per
+ * second. A second without packets has no network figure; a missing RTT or jitter counts as 0, so a figure the client
+ * did not report never invents an alert.
+ */
+export function toSamples(record: TelemetryRecord): Sample[] {
+  const { n, s: sys, m } = record;
+  const seconds = new Seconds();
   for (let i = 0; i + NET_STRIDE <= n.length; i += NET_STRIDE) {
     const loss = lossPercent(Math.max(0, n[i + 1] as number), Math.max(0, n[i + 2] as number));
     if (loss === undefined) continue;
-    const sample = at(n[i] as number);
+    const sample = seconds.at(n[i] as number);
     const jitter = Math.max(0, n[i + 3] as number);
     const rtt = Math.max(0, n[i + 4] as number);
     sample.lossPercent = loss;
@@ -111,18 +120,19 @@ export function toSamples(record: TelemetryRecord): Sample[] {
     sample.rttMs = rtt;
     sample.mos = estimateMos(rtt, jitter, loss);
   }
-  cursor = 0;
+  seconds.cursor = 0;
   for (let i = 0; i + SYS_STRIDE <= sys.length; i += SYS_STRIDE) {
     const cpu = sys[i + 1] as number;
     const total = sys[i + 2] as number;
     const available = sys[i + 3] as number;
     if (cpu < 0 && (total <= 0 || available < 0)) continue;
-    const sample = at(sys[i] as number);
+    const sample = seconds.at(sys[i] as number);
     if (cpu >= 0) sample.cpuPercent = cpu;
     if (total > 0 && available >= 0) sample.memoryAvailablePercent = (available / total) * 100;
   }
-  cursor = 0;
-  for (const [t, code] of m) at(t).microphone = code;
+  seconds.cursor = 0;
+  for (const [t, code] of m) seconds.at(t).microphone = code;
+  const out = seconds.out;
   // Usually already in order (one record = consecutive seconds); sort only when it is not.
   for (let i = 1; i < out.length; i++)
     if ((out[i] as Sample).t < (out[i - 1] as Sample).t) return out.sort((a, b) => a.t - b.t);
