@@ -182,7 +182,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     const { DynamoConnectBindingStore } = await import('../functions/adapters/connect-binding-repository.ts');
     const { agentEventSchema } = await import('../functions/domain/agent-events.ts');
     // The same consumer on the same adapters (the handler's composition root), reporting each record's outcome.
-    const { agentEventConsumer } = await import('../functions/adapters/agent-event-consumer.ts');
+    const { agentEventConsumer } = await import('../functions/adapters/inbound/agent-event-consumer.ts');
     const { agentEventDeps } = await import('../functions/composition/status.ts');
     const outcomes = new Map<string, number>();
     const withOutcomes = agentEventConsumer(agentEventDeps(), (stats) => {

@@ -28,7 +28,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Context } from 'aws-lambda';
-import { decodeTelemetry, telemetryConsumer } from '../functions/adapters/telemetry-consumer.ts';
+import { decodeTelemetry, telemetryConsumer } from '../functions/adapters/inbound/telemetry-consumer.ts';
 import { emptyState, evaluate, type Finding, type Thresholds, type Windows } from '../functions/domain/alerts/rules.ts';
 import type { Sample } from '../functions/domain/alerts/samples.ts';
 import { alertSettingsSchema } from '../functions/domain/alerts/schemas.ts';

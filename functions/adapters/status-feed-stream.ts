@@ -1,12 +1,8 @@
 import { KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { ServerEvent } from '#domain/notifier.ts';
-import { deliverFeedBatch, type FeedDeliveryPorts, type FeedRecord } from '#domain/status-feed.ts';
+import type { FeedRecord } from '#domain/status-feed.ts';
 import type { StatusChangeFeed } from '#domain/status-ports.ts';
-import { feedRecordSchema } from '#domain/status-schemas.ts';
-import { logger } from '#shared/powertools.ts';
-import { decodeBatch, decodeKinesisRecord, partialBatchResponse } from './kinesis-record.ts';
 
 /**
  * The producer side of the status feed: one Kinesis record per event, partition key = tenant, so a tenant's events
@@ -37,27 +33,4 @@ export class KinesisStatusFeed implements StatusChangeFeed {
       }),
     );
   }
-}
-
-/**
- * The feed consumer: a batch of feed records becomes one `feed` frame per subscribed connection and tenant (see
- * status-feed.ts). A malformed record is logged and skipped, never retried. A tenant whose subscribers could not be
- * read fails from its first record on: Kinesis resumes from the lowest failed sequence number (later records of other
- * tenants are delivered again — clients apply events in order, so a repeat is harmless).
- */
-export function statusFeedConsumer(ports: FeedDeliveryPorts) {
-  return async (event: KinesisStreamEvent, context?: Context): Promise<KinesisStreamBatchResponse> => {
-    const decoded: Array<{ record: KinesisStreamRecord; value: FeedRecord }> = [];
-    const decode = (r: KinesisStreamRecord) => decodeKinesisRecord(r, feedRecordSchema);
-    const malformed = decodeBatch(event.Records, decode, 'feed record', (value, record) =>
-      decoded.push({ record, value: value as FeedRecord }),
-    );
-    const { frames, failedTenants } = await deliverFeedBatch(
-      ports,
-      decoded.map((d) => d.value),
-    );
-    logger.info('Feed batch', { records: event.Records.length, malformed, frames, failedTenants: failedTenants.size });
-    const firstFailed = decoded.find((d) => failedTenants.has(d.value.tenant));
-    return partialBatchResponse(event.Records, new Set(firstFailed ? [firstFailed.record] : []), context);
-  };
 }

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import * as z from 'zod';
-import { agentEventConsumer } from '#adapters/agent-event-consumer.ts';
 import { DynamoConnectBindingStore } from '#adapters/connect-binding-repository.ts';
 import { ConnectStatusPort, SdkConnectStatusClient } from '#adapters/connect-status-sync.ts';
 import { DynamoSyncQueue } from '#adapters/connect-sync-queue.ts';
 import { DynamoDirectoryRepository } from '#adapters/directory-repository.ts';
+import { agentEventConsumer } from '#adapters/inbound/agent-event-consumer.ts';
+import { statusFeedConsumer } from '#adapters/inbound/status-feed-consumer.ts';
 import { DynamoSubscriptionStore, FeedConnections, MonitoringNotifier } from '#adapters/monitoring-notifier.ts';
 import { InProcessDomainEvents } from '#adapters/status-domain-events.ts';
-import { KinesisStatusFeed, statusFeedConsumer } from '#adapters/status-feed-stream.ts';
+import { KinesisStatusFeed } from '#adapters/status-feed-stream.ts';
 import {
   DynamoApprovalStore,
   DynamoPresenceStore,

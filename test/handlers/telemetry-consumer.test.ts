@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import type { TelemetryBatchStats } from '../../functions/adapters/telemetry-consumer.ts';
-import { telemetryConsumer } from '../../functions/adapters/telemetry-consumer.ts';
+import type { TelemetryBatchStats } from '../../functions/adapters/inbound/telemetry-consumer.ts';
+import { telemetryConsumer } from '../../functions/adapters/inbound/telemetry-consumer.ts';
 import { DEFAULT_SETTINGS } from '../../functions/domain/settings.ts';
 import { type AlertHarness, alertHarness } from '../support/alerts-memory.ts';
 import { kinesisEvent, kinesisRecord, statsFor, telemetryRecord } from '../support/telemetry.ts';

@@ -1,7 +1,7 @@
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { agentEventConsumer } from '../../functions/adapters/agent-event-consumer.ts';
+import { agentEventConsumer } from '../../functions/adapters/inbound/agent-event-consumer.ts';
 import type { Principal } from '../../functions/domain/principal.ts';
 import { setOwnStatus, sweepInactive } from '../../functions/domain/status-service.ts';
 import { agentEvent } from '../support/agent-events.ts';

@@ -1,7 +1,7 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { statusFeedConsumer } from '../../functions/adapters/status-feed-stream.ts';
+import { statusFeedConsumer } from '../../functions/adapters/inbound/status-feed-consumer.ts';
 import type { Subscription } from '../../functions/domain/monitoring.ts';
 import type { Delivery, ServerEvent } from '../../functions/domain/notifier.ts';
 import {
