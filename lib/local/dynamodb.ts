@@ -7,8 +7,8 @@ import dynalite from 'dynalite';
 import { TABLES, type TableDefinition } from '../tables.ts';
 import { addTransactions } from './dynamo-transactions.ts';
 import { guardEmulator } from './emulator-guard.ts';
-import type { KeyLocks } from './key-locks.ts';
 import { listen } from './http-util.ts';
+import type { KeyLocks } from './key-locks.ts';
 
 /** The CreateTable input for a shared table definition (the same keys and indexes the CDK stack deploys). */
 export function createTableInput(def: TableDefinition, tableName: string = def.id): CreateTableCommandInput {
