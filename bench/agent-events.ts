@@ -14,7 +14,9 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { startKinesis } from '../lib/local/kinesis.ts';
 import { lambdaContext } from '../lib/local/lambda.ts';
+import { STREAM_NAMES } from '../lib/local/runtime.ts';
 import { type AgentEventInput, agentEvent } from '../test/support/agent-events.ts';
 import { startTestDynamo } from '../test/support/dynalite.ts';
 import { percentile } from './_swarm.ts';
@@ -159,12 +161,16 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const cycles = option(args, 'cycles', 3);
   const batchSize = option(args, 'batch', 100);
   const db = await startTestDynamo();
+  // Status changes leave through the status feed stream (nobody consumes it here): an in-memory kinesalite.
+  const kinesis = await startKinesis({ port: 0, streams: [{ name: STREAM_NAMES.statusFeed, shards: 2 }] });
   try {
     // The handler reads its configuration at import: everything is set before the dynamic import below.
     Object.assign(process.env, {
       TABLE_NAME: db.table,
       IDEMPOTENCY_TABLE_NAME: db.idempotencyTable,
       AWS_ENDPOINT_URL_DYNAMODB: db.dynamo.endpoint,
+      AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint,
+      STREAM_STATUS_FEED: STREAM_NAMES.statusFeed,
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'bench',
       AWS_SECRET_ACCESS_KEY: 'bench',
@@ -324,5 +330,6 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     return figures;
   } finally {
     await db.close();
+    await kinesis.close();
   }
 }

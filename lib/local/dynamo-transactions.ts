@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import {
   type AttributeValue,
   DeleteItemCommand,
@@ -10,30 +11,40 @@ import {
   type TransactWriteItem,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { itemId, KeySchemas, LOCKING_OPERATIONS, requestItemIds } from './dynamo-item-keys.ts';
+import { KeyLocks } from './key-locks.ts';
 
 /**
- * `TransactWriteItems` for dynalite, which does not implement it. The emulation is all-or-nothing and isolated:
+ * `TransactWriteItems` for dynalite, which does not implement it, and the isolation it needs. The emulation is
+ * all-or-nothing and isolated per item:
  *
- * - every other request takes a shared lock for its duration, a transaction an exclusive one, so nothing reads or
- *   writes between a transaction's first and last step;
+ * - a transaction locks the items it names (exclusive) for its whole duration; GetItem and BatchGetItem lock theirs
+ *   shared, PutItem, UpdateItem, DeleteItem and BatchWriteItem exclusive (lib/local/key-locks.ts: all keys of a
+ *   request are taken in one sorted order, so there is no deadlock). Requests on other items run in parallel; no
+ *   request reads or writes an item between a transaction's first and last step on it;
  * - each action runs as the single-item operation it describes, with its own condition (dynalite evaluates the
  *   expressions); when one fails, the actions already applied are undone from their old images and the caller gets
  *   `TransactionCanceledException` with `CancellationReasons`, as from DynamoDB;
  * - a `ConditionCheck` is an update of a marker attribute under the condition, undone at once.
  *
- * What differs from DynamoDB: the reasons of actions after the first failing one are `None` (DynamoDB evaluates all),
- * and `ClientRequestToken` idempotency is not kept. A crash of the process mid-transaction could leave it half done.
+ * What differs from DynamoDB:
+ * - Query and Scan take no lock: they may see the steps of a transaction applied so far (even a step that is undone
+ *   when a later condition fails); DynamoDB's Query and Scan only ever see committed transactions;
+ * - BatchGetItem reads all its items at one point (DynamoDB isolates each item read, not the batch), and every read
+ *   is strongly consistent;
+ * - the reasons of actions after the first failing one are `None` (DynamoDB evaluates all), and `ClientRequestToken`
+ *   idempotency is not kept. A crash of the process mid-transaction could leave it half done;
+ * - a request whose client goes away frees its items when the connection closes, possibly before dynalite has
+ *   applied it.
  */
 const INTERNAL = 'x-local-transaction-step';
-const TARGET = 'DynamoDB_20120810.TransactWriteItems';
+const TRANSACT_WRITE = 'TransactWriteItems';
 
-export function addTransactions(server: Server): Server {
+export function addTransactions(server: Server, locks: KeyLocks = new KeyLocks()): Server {
   const [original] = server.listeners('request') as RequestListener[];
   if (!original) throw new Error('dynalite server has no request listener');
   server.removeAllListeners('request');
-  const lock = new ReadWriteLock();
   let client: DynamoDBClient | undefined;
-  const keySchemas = new Map<string, string[]>();
   const stepClient = () => {
     if (client) return client;
     const { port } = server.address() as AddressInfo;
@@ -43,7 +54,7 @@ export function addTransactions(server: Server): Server {
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
       maxAttempts: 1,
     });
-    // The steps of a transaction pass the lock that the transaction itself holds.
+    // The steps of a transaction pass the locks that the transaction itself holds.
     client.middlewareStack.add(
       (next) => (args) => {
         (args.request as { headers: Record<string, string> }).headers[INTERNAL] = '1';
@@ -54,22 +65,60 @@ export function addTransactions(server: Server): Server {
     server.once('close', () => client?.destroy());
     return client;
   };
+  const schemas = new KeySchemas(async (table) => {
+    const out = await stepClient().send(new DescribeTableCommand({ TableName: table }));
+    return (out.Table?.KeySchema ?? []).map((k) => k.AttributeName as string);
+  });
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (req.headers[INTERNAL]) return original.call(server, req, res);
-    if (req.headers['x-amz-target'] === TARGET) {
-      void lock.exclusive(() => transactWrite(req, res, stepClient(), keySchemas));
+    const target = req.headers['x-amz-target'];
+    const operation = typeof target === 'string' ? target.slice(target.indexOf('.') + 1) : '';
+    const mode = LOCKING_OPERATIONS[operation];
+    if (req.headers[INTERNAL] || (operation !== TRANSACT_WRITE && mode === undefined)) {
+      original.call(server, req, res);
       return;
     }
-    void lock.shared(
-      () =>
-        new Promise<void>((resolve) => {
-          res.once('close', resolve);
-          original.call(server, req, res);
-        }),
+    void readAll(req).then(
+      async (body) => {
+        if (operation === TRANSACT_WRITE) return transactWrite(body, res, stepClient(), schemas, locks);
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(body.toString('utf8'));
+        } catch {
+          // dynalite answers the SerializationException.
+        }
+        const ids = await requestItemIds(operation, parsed, schemas);
+        const release = ids ? await locks.lock(ids, mode === 'write') : () => undefined;
+        res.once('finish', release);
+        res.once('close', release);
+        original.call(server, replay(req, body), res);
+      },
+      // The caller went away mid-body: there is no one left to answer.
+      () => res.destroy(),
     );
   });
   return server;
+}
+
+async function readAll(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** The request again, its body already read, for dynalite's handler (which reads `data`/`end`, headers, method, url). */
+function replay(req: IncomingMessage, body: Buffer): IncomingMessage {
+  const copy = new Readable({ read: () => undefined });
+  copy.push(body);
+  copy.push(null);
+  return Object.assign(copy, {
+    headers: req.headers,
+    rawHeaders: req.rawHeaders,
+    method: req.method,
+    url: req.url,
+    socket: req.socket,
+    httpVersion: req.httpVersion,
+  }) as unknown as IncomingMessage;
 }
 
 interface Applied {
@@ -78,21 +127,35 @@ interface Applied {
   readonly old: Record<string, AttributeValue> | undefined;
 }
 
+/** One action of a transaction with the item it names. */
+interface Step {
+  readonly action: TransactWriteItem;
+  readonly table: string;
+  readonly key: Record<string, AttributeValue>;
+  readonly id: string;
+}
+
 async function transactWrite(
-  req: IncomingMessage,
+  body: Buffer,
   res: ServerResponse,
   client: DynamoDBClient,
-  keySchemas: Map<string, string[]>,
+  schemas: KeySchemas,
+  locks: KeyLocks,
 ): Promise<void> {
   const answer = (status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
     res.end(JSON.stringify(body));
   };
+  const answerError = (error: unknown) => {
+    const e = error as { name?: string; message?: string };
+    answer(400, {
+      __type: e.name === 'ValidationException' ? 'com.amazon.coral.validate#ValidationException' : `${e.name}`,
+      message: e.message,
+    });
+  };
   let items: TransactWriteItem[];
   try {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    items = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { TransactItems?: TransactWriteItem[] })
+    items = (JSON.parse(body.toString('utf8')) as { TransactItems?: TransactWriteItem[] })
       .TransactItems as TransactWriteItem[];
     if (!Array.isArray(items) || items.length === 0 || items.length > 100)
       throw new Error('TransactItems must hold 1 to 100 actions');
@@ -101,16 +164,47 @@ async function transactWrite(
     return;
   }
 
-  const keyOf = async (table: string, itemOrKey: Record<string, AttributeValue>) => {
-    let names = keySchemas.get(table);
-    if (!names) {
-      const out = await client.send(new DescribeTableCommand({ TableName: table }));
-      names = (out.Table?.KeySchema ?? []).map((k) => k.AttributeName as string);
-      keySchemas.set(table, names);
+  // The item of every action, known before anything is locked or applied.
+  const steps: Step[] = [];
+  try {
+    const seen = new Set<string>();
+    for (const action of items) {
+      const { Put, Update, Delete, ConditionCheck } = action;
+      const op = Put ?? Update ?? Delete ?? ConditionCheck;
+      if (!op?.TableName) throw validation('Each action needs exactly one of Put, Update, Delete, ConditionCheck');
+      const table = op.TableName;
+      const key = await schemas.keyOf(
+        table,
+        Put ? (Put.Item ?? {}) : ((op as { Key?: Record<string, AttributeValue> }).Key ?? {}),
+      );
+      const id = itemId(table, key);
+      if (seen.has(id)) throw validation('Transaction request cannot include multiple operations on one item');
+      seen.add(id);
+      steps.push({ action, table, key, id });
     }
-    return Object.fromEntries(names.map((n) => [n, itemOrKey[n] as AttributeValue]));
-  };
+  } catch (error) {
+    answerError(error);
+    return;
+  }
 
+  const release = await locks.lock(
+    steps.map((step) => step.id),
+    true,
+  );
+  try {
+    await applySteps(steps, client, answer, answerError);
+  } finally {
+    release();
+  }
+}
+
+/** Applies the steps in order; on a failed condition undoes those applied and answers the cancellation. */
+async function applySteps(
+  steps: readonly Step[],
+  client: DynamoDBClient,
+  answer: (status: number, body: unknown) => void,
+  answerError: (error: unknown) => void,
+): Promise<void> {
   const applied: Applied[] = [];
   const restore = async (step: Applied) => {
     if (step.old) await client.send(new PutItemCommand({ TableName: step.table, Item: step.old }));
@@ -119,21 +213,11 @@ async function transactWrite(
   const undo = async () => {
     for (const step of applied.reverse()) await restore(step);
   };
-  const reasons: Array<{ Code: string; Message?: string }> = items.map(() => ({ Code: 'None' }));
-  const seen = new Set<string>();
+  const reasons: Array<{ Code: string; Message?: string }> = steps.map(() => ({ Code: 'None' }));
   try {
-    for (const [n, action] of items.entries()) {
+    for (const [n, { action, table, key }] of steps.entries()) {
       const { Put, Update, Delete, ConditionCheck } = action;
-      const op = Put ?? Update ?? Delete ?? ConditionCheck;
-      if (!op?.TableName) throw validation('Each action needs exactly one of Put, Update, Delete, ConditionCheck');
-      const table = op.TableName;
-      const key = await keyOf(
-        table,
-        Put ? (Put.Item ?? {}) : ((op as { Key?: Record<string, AttributeValue> }).Key ?? {}),
-      );
-      const id = `${table}\u0000${JSON.stringify(key)}`;
-      if (seen.has(id)) throw validation('Transaction request cannot include multiple operations on one item');
-      seen.add(id);
+      const op = (Put ?? Update ?? Delete ?? ConditionCheck) as NonNullable<typeof ConditionCheck>;
       const old = (await client.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item;
       const condition = {
         ConditionExpression: op.ConditionExpression,
@@ -184,11 +268,7 @@ async function transactWrite(
     answer(200, {});
   } catch (error) {
     await undo().catch(() => undefined);
-    const e = error as { name?: string; message?: string };
-    answer(400, {
-      __type: e.name === 'ValidationException' ? 'com.amazon.coral.validate#ValidationException' : `${e.name}`,
-      message: e.message,
-    });
+    answerError(error);
   }
 }
 
@@ -196,48 +276,4 @@ function validation(message: string): Error {
   const error = new Error(message);
   error.name = 'ValidationException';
   return error;
-}
-
-/** Many readers or one writer; a waiting writer holds back new readers so that it is not starved. */
-class ReadWriteLock {
-  private readers = 0;
-  private writer = false;
-  private readonly queue: Array<{ exclusive: boolean; start: () => void }> = [];
-
-  shared(fn: () => Promise<void>): Promise<void> {
-    return this.acquire(false, fn);
-  }
-
-  exclusive(fn: () => Promise<void>): Promise<void> {
-    return this.acquire(true, fn);
-  }
-
-  private acquire(exclusive: boolean, fn: () => Promise<void>): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const start = () => {
-        if (exclusive) this.writer = true;
-        else this.readers++;
-        fn()
-          .catch(() => undefined)
-          .finally(() => {
-            if (exclusive) this.writer = false;
-            else this.readers--;
-            this.drain();
-            resolve();
-          });
-      };
-      this.queue.push({ exclusive, start });
-      this.drain();
-    });
-  }
-
-  private drain(): void {
-    while (this.queue.length > 0 && !this.writer) {
-      const next = this.queue[0] as { exclusive: boolean; start: () => void };
-      if (next.exclusive && this.readers > 0) return;
-      this.queue.shift();
-      next.start();
-      if (next.exclusive) return;
-    }
-  }
 }

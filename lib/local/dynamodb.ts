@@ -8,6 +8,7 @@ import { TABLES, type TableDefinition } from '../tables.ts';
 import { addTransactions } from './dynamo-transactions.ts';
 import { guardEmulator } from './emulator-guard.ts';
 import { listen } from './http-util.ts';
+import type { KeyLocks } from './key-locks.ts';
 
 /** The CreateTable input for a shared table definition (the same keys and indexes the CDK stack deploys). */
 export function createTableInput(def: TableDefinition, tableName: string = def.id): CreateTableCommandInput {
@@ -58,11 +59,13 @@ export async function startDynamo(options: {
   dataDir?: string;
   /** Run dynalite in a child process (the runtime does: it then uses a core of its own). @default false */
   separateProcess?: boolean;
+  /** The item locks of the in-process server (tests hold some to order requests). @default fresh ones */
+  locks?: KeyLocks;
 }): Promise<LocalDynamo> {
   const host = options.host ?? '127.0.0.1';
   const { port, close } = options.separateProcess
     ? await listenInChild(options.port, host, options.dataDir)
-    : await listenHere(options.port, host, options.dataDir);
+    : await listenHere(options.port, host, options.dataDir, options.locks);
   const endpoint = `http://${host}:${port}`;
   const client = new DynamoDBClient({
     endpoint,
@@ -90,9 +93,11 @@ async function listenHere(
   port: number,
   host: string,
   path: string | undefined,
+  locks: KeyLocks | undefined,
 ): Promise<{ port: number; close: () => Promise<void> }> {
   const server: Server = addTransactions(
     dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(path ? { path } : {}) }),
+    locks,
   );
   guardEmulator(server);
   return {

@@ -1,119 +1,57 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createDocumentClient } from '../../functions/adapters/dynamo.ts';
 import { accessEnvironment } from '../registry/environment.ts';
-import { HANDLERS, type HandlerDefinition, type StreamKey } from '../registry/index.ts';
+import { HANDLERS, type HandlerDefinition } from '../registry/index.ts';
 import { TABLES } from '../tables.ts';
 import { startCallSimulator } from './call-simulation.ts';
 import { startConnectEmulator } from './connect-emulator.ts';
 import { startDynamo } from './dynamodb.ts';
-import { isLoopbackHost } from './emulator-guard.ts';
 import { installFunctionIsolation } from './function-isolation.ts';
 import { type HttpRoute, startHttpGateway } from './http-gateway.ts';
 import { createLocalIssuer, type LocalIssuer, type TokenRequest } from './issuer.ts';
-import { startKinesis, startKinesisPoller } from './kinesis.ts';
+import { startKinesis } from './kinesis.ts';
+import { startKinesisPoller } from './kinesis-poller.ts';
 import { type LambdaHandler, loadFunction } from './lambda.ts';
 import { startLambdaApi } from './lambda-api.ts';
-import { LOCAL_ACCOUNT, type LocalLog } from './local-aws.ts';
+import { LOCAL_ACCOUNT } from './local-aws.ts';
+import {
+  instanceIdOf,
+  issuerKeyFile,
+  issuerUrl,
+  LOCAL_REGION,
+  LOCAL_STAGE,
+  type LogLevel,
+  localHeartbeatLines,
+  ROOT_DIR,
+  type RuntimeOptions,
+  SCHEDULE_GROUP,
+  STREAM_NAMES,
+} from './runtime-options.ts';
 import { startSchedulerEmulator } from './scheduler-emulator.ts';
 import { streamSignals } from './stream-signals.ts';
 import { startTtlSweeper } from './ttl-sweeper.ts';
 import { startWsGateway, type WsRoute } from './ws-gateway.ts';
 
-export const ROOT_DIR = fileURLToPath(new URL('../..', import.meta.url));
-
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-export type RuntimeLog = LocalLog;
-
-export interface RuntimeOptions {
-  readonly host: string;
-  /** REST API (HTTP API emulator) and the local issuer. 0 = random. */
-  readonly port: number;
-  /** WebSocket API and its @connections management API. */
-  readonly wsPort: number;
-  readonly dynamodbPort: number;
-  /** The Lambda Invoke API (async invocations between functions). */
-  readonly lambdaPort: number;
-  readonly schedulerPort: number;
-  readonly connectPort: number;
-  /** kinesalite, hosting the Amazon Connect agent event stream. */
-  readonly kinesisPort: number;
-  /** Where dynalite and the issuer key live; undefined = everything in memory. */
-  readonly dataDir: string | undefined;
-  /** Lambda log level (Powertools). */
-  readonly functionLogLevel: LogLevel;
-  /** How often the TTL sweeper deletes expired items. */
-  readonly sweepIntervalMs: number;
-  /**
-   * The Amazon Connect instances this runtime serves (the operator configuration `connectInstances` of a deployment);
-   * the Connect emulator answers for exactly these. An operator binds tenants to them (`PUT /operator/...`).
-   */
-  readonly connectInstanceArns: readonly string[];
-  readonly log: RuntimeLog;
-}
-
-/** Every port of the runtime on a free one (tests and benches run several runtimes side by side). */
-export const RANDOM_PORTS = {
-  PORT: '0',
-  WS_PORT: '0',
-  LAMBDA_PORT: '0',
-  SCHEDULER_PORT: '0',
-  CONNECT_PORT: '0',
-  KINESIS_PORT: '0',
-  DYNAMODB_PORT: '0',
-} as const;
-
-/** Defaults for `npm start`; every port and the data directory is overridable from the environment. */
-export function optionsFromEnv(env: NodeJS.ProcessEnv, log: RuntimeLog): RuntimeOptions {
-  const port = (name: string, fallback: number) => {
-    const value = env[name];
-    if (value === undefined || value === '') return fallback;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0 || n > 65535)
-      throw new Error(`${name} must be a port number (0 = random), not "${value}"`);
-    return n;
-  };
-  const dataDir =
-    env.DATA_DIR === undefined ? join(ROOT_DIR, '.local-data') : env.DATA_DIR === ':memory:' ? undefined : env.DATA_DIR;
-  const level = (env.LOG_LEVEL ?? 'warn').toLowerCase();
-  if (!['debug', 'info', 'warn', 'error'].includes(level))
-    throw new Error(`LOG_LEVEL must be debug, info, warn or error`);
-  const host = env.HOST ?? '127.0.0.1';
-  // The emulators trust whoever reaches them (see emulator-guard.ts): the runtime never listens beyond this machine.
-  if (!isLoopbackHost(host))
-    throw new Error(`HOST must be a loopback address (127.0.0.1, ::1, localhost), not "${host}"`);
-  return {
-    host,
-    port: port('PORT', 3000),
-    wsPort: port('WS_PORT', 3001),
-    lambdaPort: port('LAMBDA_PORT', 3002),
-    schedulerPort: port('SCHEDULER_PORT', 3003),
-    connectPort: port('CONNECT_PORT', 3004),
-    dynamodbPort: port('DYNAMODB_PORT', 8000),
-    kinesisPort: port('KINESIS_PORT', 4567),
-    dataDir,
-    functionLogLevel: level as LogLevel,
-    sweepIntervalMs: Number(env.TTL_SWEEP_MS ?? 60_000),
-    connectInstanceArns: connectInstancesFrom(env.CONNECT_INSTANCES),
-    log,
-  };
-}
-
-/**
- * `CONNECT_INSTANCES`: comma-separated instance ids (uuids) of the emulated Connect, or `none`; default one instance,
- * `00000000-0000-4000-8000-000000000000`.
- */
-function connectInstancesFrom(value: string | undefined): string[] {
-  if (value === undefined || value.trim() === '') return [LOCAL_CONNECT_INSTANCE_ARN];
-  if (value.trim() === 'none') return [];
-  return value.split(',').map((raw) => {
-    const id = raw.trim();
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id))
-      throw new Error(`CONNECT_INSTANCES lists Connect instance ids (uuids), not "${id}"`);
-    return localInstanceArn(id);
-  });
-}
+// What other modules import from the runtime (bin/, bench/, test/): its options and local names live next door.
+export {
+  issuerKeyFile,
+  issuerUrl,
+  LOCAL_CONNECT_INSTANCE_ARN,
+  LOCAL_CONNECT_INSTANCE_ID,
+  LOCAL_REGION,
+  LOCAL_STAGE,
+  type LogLevel,
+  localHeartbeatLines,
+  localInstanceArn,
+  optionsFromEnv,
+  RANDOM_PORTS,
+  ROOT_DIR,
+  type RuntimeLog,
+  type RuntimeOptions,
+  SCHEDULE_GROUP,
+  STREAM_NAMES,
+} from './runtime-options.ts';
 
 export interface LocalRuntime {
   readonly urls: {
@@ -133,30 +71,6 @@ export interface LocalRuntime {
   stop(): Promise<void>;
 }
 
-export const LOCAL_STAGE = 'local';
-export const LOCAL_REGION = 'us-east-1';
-export const LOCAL_CONNECT_INSTANCE_ID = '00000000-0000-4000-8000-000000000000';
-export const localInstanceArn = (id: string) => `arn:aws:connect:${LOCAL_REGION}:${LOCAL_ACCOUNT}:instance/${id}`;
-export const LOCAL_CONNECT_INSTANCE_ARN = localInstanceArn(LOCAL_CONNECT_INSTANCE_ID);
-const instanceIdOf = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
-/**
- * The local heartbeat line of every emulated instance (what the operator's `heartbeatLines` context is in the cloud):
- * the call simulator answers any number, so all instances share one pair.
- */
-export const localHeartbeatLines = (instanceArns: readonly string[]) =>
-  Object.fromEntries(
-    instanceArns.map((arn) => [
-      instanceIdOf(arn),
-      { destinationPhoneNumber: '+15550100100', sourcePhoneNumber: '+15550100101' },
-    ]),
-  );
-export const SCHEDULE_GROUP = 'agent-messenger';
-/** Local names of the Kinesis streams (the CDK stack creates them, or imports Connect's). */
-export const STREAM_NAMES: Record<StreamKey, string> = {
-  agentEvents: 'agent-events',
-  telemetry: 'telemetry',
-  statusFeed: 'status-feed',
-};
 /**
  * Enhanced fan-out consumers locally: AWS pushes records to such a consumer within ≈70 ms; the local poller reads a
  * shard when a put lands on the stream (stream-signals.ts), at most every 50 ms (a standard consumer keeps the
@@ -165,9 +79,6 @@ export const STREAM_NAMES: Record<StreamKey, string> = {
 const ENHANCED_FAN_OUT_POLL_MS = 50;
 
 const functionArn = (name: string) => `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${name}`;
-/** Where the issuer keeps its key pair, so that `npm run token` signs with the running runtime's key. */
-export const issuerKeyFile = (dataDir: string | undefined) => (dataDir ? join(dataDir, 'issuer-key.json') : undefined);
-export const issuerUrl = (host: string, port: number) => `http://${host}:${port}/local-issuer`;
 
 /**
  * The environment a function gets locally: what the Lambda service sets, AWS endpoints pointed at the local

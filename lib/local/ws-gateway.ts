@@ -1,11 +1,31 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import { createServer, type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { guardEmulator } from './emulator-guard.ts';
-import { closeServer, listen, readBody, requestTarget, sendJson } from './http-util.ts';
+import { closeServer, listen, requestTarget } from './http-util.ts';
 import { invoke, type LambdaHandler } from './lambda.ts';
-import { LOCAL_ACCOUNT, type LocalLog } from './local-aws.ts';
+import type { LocalLog } from './local-aws.ts';
+import {
+  type AuthorizerContext,
+  awsLikeId,
+  type Connection,
+  type ConnectionInfo,
+  headerOf,
+  isRecord,
+  jsonMessage,
+  MAX_MESSAGE_BYTES,
+  multiValueMaps,
+  Refusal,
+  rawDataToBuffer,
+  rawHeaderPairs,
+  refuseUpgrade,
+  requestTime,
+  statusOf,
+  stripIpv4Mapping,
+} from './ws-api-shapes.ts';
+import { authorizeConnect } from './ws-authorizer.ts';
+import { type FrameRouting, handleFrame } from './ws-frames.ts';
+import { managementApi } from './ws-management.ts';
 
 /**
  * A local API Gateway WebSocket API plus its `@connections` management API, on one port. It runs the very handler
@@ -55,210 +75,9 @@ export interface WsGateway {
 const DEFAULT_MAX_FRAME_BYTES = 32 * 1024;
 const DEFAULT_IDLE_TIMEOUT_MS = 10 * 60_000;
 const DEFAULT_MAX_CONNECTION_MS = 2 * 60 * 60_000;
-/** API Gateway's message limit: the management API refuses larger posts, a larger inbound message closes with 1009. */
-const MAX_MESSAGE_BYTES = 128 * 1024;
 /** How long a server-initiated close handshake may take before the socket is destroyed. */
 const CLOSE_HANDSHAKE_MS = 1_000;
 const GOING_AWAY = 1001;
-
-type AuthorizerContext = Readonly<Record<string, string>>;
-
-/** What every event of a connection carries, known before the upgrade completes. */
-interface ConnectionInfo {
-  readonly id: string;
-  readonly connectedAt: number;
-  readonly sourceIp: string;
-  readonly userAgent: string;
-  readonly authorizer: AuthorizerContext | undefined;
-}
-
-interface Connection extends ConnectionInfo {
-  readonly socket: WebSocket;
-  lastActiveAt: number;
-  /** Frames of one connection are handled one after the other, like API Gateway does. */
-  chain: Promise<void>;
-  idleTimer: NodeJS.Timeout | undefined;
-  lifeTimer: NodeJS.Timeout | undefined;
-  closeTimer: NodeJS.Timeout | undefined;
-  /** The close the gateway itself started (reported to `$disconnect` instead of the echoed code). */
-  serverClose: { code: number; reason: string } | undefined;
-  disconnected: boolean;
-  /** Settles when the socket is closed and `$disconnect` has been invoked. */
-  readonly done: Promise<void>;
-  finish: () => void;
-}
-
-/** Thrown by the upgrade steps to refuse a connection with an HTTP answer. */
-class Refusal {
-  constructor(
-    readonly status: number,
-    readonly body: string,
-    readonly reason: string,
-  ) {}
-}
-
-const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-
-/** An opaque 16-character id shaped like API Gateway's (`L0SM9cOFvHcCIhw=`). */
-function awsLikeId(): string {
-  const bytes = randomBytes(15);
-  let id = '';
-  for (const byte of bytes) id += ID_ALPHABET[byte % ID_ALPHABET.length];
-  return `${id}=`;
-}
-
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** API Gateway's `requestTime` format: `21/Nov/2026:10:15:00 +0000`. */
-function requestTime(epochMs: number): string {
-  const d = new Date(epochMs);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(
-    d.getUTCMinutes(),
-  )}:${pad(d.getUTCSeconds())} +0000`;
-}
-
-function jsonMessage(message: string | null): string {
-  return JSON.stringify({ message });
-}
-
-/** Single- and multi-value maps the way API Gateway builds them: the single-value map keeps the last value. */
-function multiValueMaps(pairs: Iterable<[string, string]>): {
-  single: Record<string, string>;
-  multi: Record<string, string[]>;
-} {
-  // Keys are the client's: without a prototype, `__proto__`, `constructor` or `toString` are plain keys.
-  const single: Record<string, string> = Object.create(null);
-  const multi: Record<string, string[]> = Object.create(null);
-  for (const [key, value] of pairs) {
-    single[key] = value;
-    const list = multi[key];
-    if (list) list.push(value);
-    else multi[key] = [value];
-  }
-  return { single, multi };
-}
-
-/** Header pairs in the case the client sent them, as API Gateway passes them on (Node lower-cases `headers`). */
-function rawHeaderPairs(req: IncomingMessage): [string, string][] {
-  const pairs: [string, string][] = [];
-  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-    pairs.push([req.rawHeaders[i] ?? '', req.rawHeaders[i + 1] ?? '']);
-  }
-  return pairs;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** IAM-style wildcard match (`*` any run, `?` one character), used for policy Action and Resource. */
-function globMatches(pattern: string, value: string): boolean {
-  const source = pattern
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${source}$`, 'i').test(value);
-}
-
-function anyMatches(patterns: unknown, value: string): boolean {
-  const list = Array.isArray(patterns) ? patterns : [patterns];
-  return list.some((p) => typeof p === 'string' && globMatches(p, value));
-}
-
-type PolicyVerdict =
-  | { readonly kind: 'allow'; readonly authorizer: AuthorizerContext }
-  | { readonly kind: 'deny' }
-  | { readonly kind: 'invalid'; readonly why: string };
-
-/**
- * Evaluates a REQUEST authorizer's answer like API Gateway: an explicit Deny wins, an Allow must cover
- * `execute-api:Invoke` on the method ARN. Context values must be flat; API Gateway hands them to integrations as
- * strings, so numbers and booleans are stringified here too (a handler expecting a number would break in AWS).
- */
-function evaluatePolicy(result: unknown, methodArn: string): PolicyVerdict {
-  if (!isRecord(result)) return { kind: 'invalid', why: 'the authorizer returned no object' };
-  const { principalId, policyDocument, context } = result;
-  if (typeof principalId !== 'string') return { kind: 'invalid', why: 'principalId is not a string' };
-  if (!isRecord(policyDocument)) return { kind: 'invalid', why: 'policyDocument is missing' };
-  const raw = policyDocument.Statement;
-  const statements = Array.isArray(raw) ? raw : [raw];
-  let allowed = false;
-  for (const statement of statements) {
-    if (!isRecord(statement)) return { kind: 'invalid', why: 'a policy statement is not an object' };
-    const applies = anyMatches(statement.Action, 'execute-api:Invoke') && anyMatches(statement.Resource, methodArn);
-    if (!applies) continue;
-    if (statement.Effect === 'Deny') return { kind: 'deny' };
-    if (statement.Effect === 'Allow') allowed = true;
-  }
-  if (!allowed) return { kind: 'deny' };
-  const authorizer: Record<string, string> = { principalId };
-  if (context !== undefined && context !== null) {
-    if (!isRecord(context)) return { kind: 'invalid', why: 'context is not an object' };
-    for (const [key, value] of Object.entries(context)) {
-      if (typeof value === 'string') authorizer[key] = value;
-      else if (typeof value === 'number' || typeof value === 'boolean') authorizer[key] = String(value);
-      else if (value !== undefined && value !== null)
-        return { kind: 'invalid', why: `context.${key} is not a string, number or boolean` };
-    }
-  }
-  return { kind: 'allow', authorizer };
-}
-
-function statusOf(result: unknown): number | undefined {
-  if (!isRecord(result) || result.statusCode === undefined) return undefined;
-  const status = Number(result.statusCode);
-  return Number.isInteger(status) ? status : 500;
-}
-
-function headerOf(result: unknown, name: string): string | undefined {
-  if (!isRecord(result) || !isRecord(result.headers)) return undefined;
-  for (const [key, value] of Object.entries(result.headers)) {
-    if (key.toLowerCase() === name && typeof value === 'string') return value;
-  }
-  return undefined;
-}
-
-/** Answers an upgrade request with a plain HTTP response and closes the socket. */
-function refuseUpgrade(socket: Duplex, status: number, body: string): void {
-  if (socket.destroyed) return;
-  const text = STATUS_CODES[status] ?? 'Error';
-  const retry = status === 503 ? 'Retry-After: 1\r\n' : '';
-  socket.once('finish', () => socket.destroy());
-  socket.end(
-    `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-      `${retry}Connection: close\r\n\r\n${body}`,
-  );
-}
-
-function rawDataToBuffer(data: RawData): Buffer {
-  if (Buffer.isBuffer(data)) return data;
-  if (Array.isArray(data)) return Buffer.concat(data);
-  return Buffer.from(data);
-}
-
-function stripIpv4Mapping(address: string | undefined): string {
-  if (!address) return '';
-  return address.startsWith('::ffff:') ? address.slice(7) : address;
-}
-
-/** `/@connections/{id}` or `/<stage>/@connections/{id}` → the decoded id; undefined for any other path. */
-function managementConnectionId(url: string, stage: string): string | undefined {
-  const query = url.indexOf('?');
-  let path = query === -1 ? url : url.slice(0, query);
-  const stagePrefix = `/${stage}/`;
-  if (path.startsWith(stagePrefix)) path = path.slice(stagePrefix.length - 1);
-  const prefix = '/@connections/';
-  if (!path.startsWith(prefix)) return undefined;
-  const encoded = path.slice(prefix.length);
-  if (encoded.length === 0 || encoded.includes('/')) return undefined;
-  try {
-    return decodeURIComponent(encoded);
-  } catch {
-    return undefined;
-  }
-}
-
 export function startWsGateway(options: WsGatewayOptions): Promise<WsGateway> {
   const host = options.host ?? '127.0.0.1';
   const { stage, routes, authorizer } = options;
@@ -296,6 +115,8 @@ export function startWsGateway(options: WsGatewayOptions): Promise<WsGateway> {
   });
 
   // The @connections API is an emulator (SigV4 required, not verified): this machine only. Upgrades are not requests.
+  const frameRouting: FrameRouting = { routes, maxFrameBytes, log, context: baseContext };
+  const handleManagement = managementApi({ stage, connections, closeByServer, log });
   const server = createServer((req, res) => handleManagement(req, res));
   guardEmulator(server);
   // Longer than the SDK's idle keep-alive reuse, so that a reused socket is not closed under a request.
@@ -364,12 +185,9 @@ export function startWsGateway(options: WsGatewayOptions): Promise<WsGateway> {
       };
 
       if (authorizer) {
-        authorizerContext = await authorize(authorizer, requestParts, query.single.token, {
-          id,
-          connectedAt,
-          sourceIp,
-          userAgent,
-        });
+        authorizerContext = await authorizeConnect(authorizer, requestParts, query.single.token, { apiId, stage }, () =>
+          baseContext({ id, connectedAt, sourceIp, userAgent, authorizer: undefined }),
+        );
       }
 
       const connectRoute = routes.get('$connect');
@@ -438,43 +256,6 @@ export function startWsGateway(options: WsGatewayOptions): Promise<WsGateway> {
     }
   }
 
-  async function authorize(
-    route: WsRoute,
-    requestParts: Record<string, unknown>,
-    token: string | undefined,
-    conn: Omit<ConnectionInfo, 'authorizer'>,
-  ): Promise<AuthorizerContext> {
-    // Identity source route.request.querystring.token: API Gateway refuses without calling the authorizer.
-    if (token === undefined || token === '') {
-      throw new Refusal(401, jsonMessage('Unauthorized'), 'identity source token is missing');
-    }
-    const methodArn = `arn:aws:execute-api:local:${LOCAL_ACCOUNT}:${apiId}/${stage}/$connect`;
-    const event = {
-      type: 'REQUEST',
-      methodArn,
-      ...requestParts,
-      stageVariables: {},
-      requestContext: {
-        routeKey: '$connect',
-        eventType: 'CONNECT',
-        ...baseContext({ ...conn, authorizer: undefined }),
-      },
-    };
-    let result: unknown;
-    try {
-      result = await invoke(route.name, route.handler, event);
-    } catch (error) {
-      if (error instanceof Error && error.message === 'Unauthorized') {
-        throw new Refusal(401, jsonMessage('Unauthorized'), 'the authorizer answered Unauthorized');
-      }
-      throw new Refusal(500, jsonMessage(null), `the authorizer threw: ${String(error)}`);
-    }
-    const verdict = evaluatePolicy(result, methodArn);
-    if (verdict.kind === 'allow') return verdict.authorizer;
-    const reason = verdict.kind === 'deny' ? 'the authorizer policy denies $connect' : verdict.why;
-    throw new Refusal(403, jsonMessage('Forbidden'), reason);
-  }
-
   function newConnectionId(): string {
     let id = awsLikeId();
     while (connections.has(id)) id = awsLikeId();
@@ -509,7 +290,7 @@ export function startWsGateway(options: WsGatewayOptions): Promise<WsGateway> {
       const bytes = rawDataToBuffer(data);
       conn.chain = track(
         conn.chain
-          .then(() => handleFrame(conn, bytes))
+          .then(() => handleFrame(conn, bytes, frameRouting))
           .catch((error: unknown) =>
             log('error', 'Frame handling failed', { connectionId: conn.id, error: String(error) }),
           ),
@@ -563,134 +344,6 @@ export function startWsGateway(options: WsGatewayOptions): Promise<WsGateway> {
     } catch (error) {
       log('error', '$disconnect failed', { connectionId: conn.id, error: String(error) });
     }
-  }
-
-  function sendIfOpen(conn: Connection, data: string | Buffer): void {
-    if (conn.socket.readyState === WebSocket.OPEN) conn.socket.send(data, { binary: false });
-  }
-
-  async function handleFrame(conn: Connection, bytes: Buffer): Promise<void> {
-    if (bytes.length > maxFrameBytes) {
-      log('warn', 'Frame too large', { connectionId: conn.id, bytes: bytes.length, maxFrameBytes });
-      sendIfOpen(
-        conn,
-        JSON.stringify({
-          type: 'error',
-          code: 'FRAME_TOO_LARGE',
-          message: `Frames are limited to ${maxFrameBytes} bytes; this one has ${bytes.length}`,
-        }),
-      );
-      return;
-    }
-    // Binary frames are handed over as the text of their bytes (a binary route would get base64; none exists).
-    const body = bytes.toString('utf8');
-    let action: unknown;
-    try {
-      const parsed: unknown = JSON.parse(body);
-      if (isRecord(parsed)) action = parsed.action;
-    } catch {
-      // Not JSON: $request.body.action does not resolve, so API Gateway falls back to $default.
-    }
-    const routeKey = typeof action === 'string' && !action.startsWith('$') && routes.has(action) ? action : '$default';
-    const context = baseContext(conn);
-    const route = routes.get(routeKey);
-    if (!route) {
-      log('warn', 'No route for frame', { connectionId: conn.id, action: typeof action === 'string' ? action : null });
-      sendIfOpen(
-        conn,
-        JSON.stringify({
-          type: 'error',
-          code: 'NO_ROUTE',
-          message: `No route matches action ${JSON.stringify(action ?? null)} and there is no $default route`,
-          connectionId: conn.id,
-          requestId: context.requestId,
-        }),
-      );
-      return;
-    }
-    const event = {
-      body,
-      isBase64Encoded: false,
-      requestContext: { routeKey, eventType: 'MESSAGE', messageId: awsLikeId(), ...context },
-    };
-    let result: unknown;
-    try {
-      result = await invoke(route.name, route.handler, event);
-    } catch (error) {
-      log('error', 'Route integration failed', { connectionId: conn.id, routeKey, error: String(error) });
-      sendIfOpen(
-        conn,
-        JSON.stringify({ message: 'Internal server error', connectionId: conn.id, requestId: context.requestId }),
-      );
-      return;
-    }
-    // Two-way routes: the integration's body is the route response.
-    if (isRecord(result) && typeof result.body === 'string') sendIfOpen(conn, result.body);
-  }
-
-  function answer(res: ServerResponse, status: number, errorType?: string, payload?: unknown): void {
-    res.setHeader('x-amzn-requestid', randomUUID());
-    sendJson(res, status, payload, errorType);
-  }
-
-  function handleManagement(req: IncomingMessage, res: ServerResponse): void {
-    const id = managementConnectionId(req.url ?? '/', stage);
-    const method = req.method ?? 'GET';
-    if (id === undefined || (method !== 'POST' && method !== 'GET' && method !== 'DELETE')) {
-      req.resume();
-      answer(res, 404, 'NotFoundException', { message: 'Not Found' });
-      return;
-    }
-    // IAM auth stands in for SigV4: a signature is required, not verified (local credentials are dummies).
-    if (!req.headers.authorization) {
-      req.resume();
-      log('warn', 'Management call without authorization', { method, connectionId: id });
-      answer(res, 403, 'ForbiddenException', { message: 'Missing Authentication Token' });
-      return;
-    }
-    if (method === 'POST') {
-      readBody(req, MAX_MESSAGE_BYTES).then(
-        (data) => {
-          if (data === undefined) {
-            log('warn', 'PostToConnection payload too large', { connectionId: id });
-            answer(res, 413, 'PayloadTooLargeException', { message: `Message exceeds ${MAX_MESSAGE_BYTES} bytes` });
-            return;
-          }
-          const conn = connections.get(id);
-          if (!conn || conn.socket.readyState !== WebSocket.OPEN) {
-            answer(res, 410, 'GoneException', { message: null });
-            return;
-          }
-          conn.socket.send(data, { binary: false });
-          answer(res, 200);
-        },
-        // The caller went away mid-body: there is no one left to answer.
-        () => undefined,
-      );
-      return;
-    }
-    req.resume();
-    const conn = connections.get(id);
-    if (!conn || conn.socket.readyState !== WebSocket.OPEN) {
-      answer(res, 410, 'GoneException', { message: null });
-      return;
-    }
-    if (method === 'GET') {
-      answer(
-        res,
-        200,
-        undefined,
-        // The wire names are camelCase (the SDK maps them to ConnectedAt, Identity, LastActiveAt).
-        {
-          connectedAt: new Date(conn.connectedAt).toISOString(),
-          identity: { sourceIp: conn.sourceIp, userAgent: conn.userAgent },
-          lastActiveAt: new Date(conn.lastActiveAt).toISOString(),
-        },
-      );
-      return;
-    }
-    closeByServer(conn, 1000, '');
-    answer(res, 204);
   }
 
   async function close(): Promise<void> {

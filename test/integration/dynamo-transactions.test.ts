@@ -1,6 +1,18 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createDocumentClient } from '../../functions/adapters/dynamo.ts';
+import { itemId } from '../../lib/local/dynamo-item-keys.ts';
+import { type LocalDynamo, startDynamo } from '../../lib/local/dynamodb.ts';
+import { KeyLocks } from '../../lib/local/key-locks.ts';
 import { startTestDynamo, type TestDynamo } from '../support/dynalite.ts';
 
 /** dynalite lacks TransactWriteItems; the local emulation must be all-or-nothing, as DynamoDB's is. */
@@ -119,5 +131,187 @@ describe('TransactWriteItems on the local DynamoDB', () => {
     expect(await get('cc')).toEqual({ pk: 'cc', sk: 'X', v: 1 });
     expect(await get('cc-1')).toBeDefined();
     expect(await get('cc-2')).toBeUndefined();
+  });
+});
+
+/**
+ * Isolation is per item: a transaction locks the items it names, single-item and batch requests lock theirs, so work
+ * on other items runs beside it. The test holds item locks itself (the server's own KeyLocks) to order requests: what
+ * it asserts is an order of events, never a duration.
+ */
+describe('per-item isolation of the local DynamoDB', () => {
+  const locks = new KeyLocks();
+  let dynamo: LocalDynamo;
+  let client: DynamoDBDocumentClient;
+  let table: string;
+  beforeAll(async () => {
+    dynamo = await startDynamo({ port: 0, locks });
+    table = dynamo.tableNames.main;
+    client = createDocumentClient({
+      endpoint: dynamo.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+  });
+  afterAll(async () => {
+    client?.destroy();
+    await dynamo?.close();
+  });
+
+  const idOf = (pk: string) => itemId(table, { pk: { S: pk }, sk: { S: 'X' } });
+  const get = async (pk: string) =>
+    (await client.send(new GetCommand({ TableName: table, Key: { pk, sk: 'X' }, ConsistentRead: true }))).Item;
+  const put = (pk: string, extra: Record<string, unknown> = {}) => ({
+    Put: { TableName: table, Item: { pk, sk: 'X', ...extra } },
+  });
+  const increment = (pk: string) => ({
+    Update: {
+      TableName: table,
+      Key: { pk, sk: 'X' },
+      UpdateExpression: 'ADD n :one',
+      ExpressionAttributeValues: { ':one': 1 },
+    },
+  });
+  const failingCheck = (pk: string) => ({
+    ConditionCheck: { TableName: table, Key: { pk, sk: 'X' }, ConditionExpression: 'attribute_exists(never)' },
+  });
+
+  it('runs a transaction on other items while one waits for a held item, and reads wait for the waiting one', async () => {
+    const hold = await locks.lock([idOf('iso-held')], true);
+    const order: string[] = [];
+    // A names iso-a1 and iso-held: it takes iso-a1 (sorted first), then waits for iso-held, applying nothing yet.
+    const a = client
+      .send(new TransactWriteCommand({ TransactItems: [put('iso-a1', { by: 'A' }), increment('iso-held')] }))
+      .then(() => order.push('A'));
+    await vi.waitFor(() => expect(locks.size).toBe(2), { timeout: 10_000, interval: 5 });
+    // A read of iso-a1 now must wait for A: it may only see iso-a1 as A leaves it.
+    const read = get('iso-a1').then((item) => {
+      order.push('read');
+      return item;
+    });
+    await vi.waitFor(() => expect(locks.waiting).toBe(2), { timeout: 10_000, interval: 5 });
+    // B, on other items, completes while A is still in progress.
+    await client.send(new TransactWriteCommand({ TransactItems: [put('iso-b1'), put('iso-b2')] }));
+    order.push('B');
+    expect(await get('iso-b1')).toBeDefined();
+    expect(order).toEqual(['B']);
+
+    hold();
+    await a;
+    expect(await read).toMatchObject({ by: 'A' });
+    expect(order).toEqual(['B', 'A', 'read']);
+    expect(await get('iso-held')).toMatchObject({ n: 1 });
+    expect(locks.size).toBe(0);
+  });
+
+  it('a write to an item held by a transaction waits for it, and a batch write too', async () => {
+    const hold = await locks.lock([idOf('iso-w')], true);
+    const order: string[] = [];
+    const single = client
+      .send(new PutCommand({ TableName: table, Item: { pk: 'iso-w', sk: 'X', by: 'put' } }))
+      .then(() => order.push('put'));
+    await vi.waitFor(() => expect(locks.waiting).toBe(1), { timeout: 10_000, interval: 5 });
+    const batch = client
+      .send(
+        new BatchWriteCommand({
+          RequestItems: { [table]: [{ PutRequest: { Item: { pk: 'iso-w2', sk: 'X' } } }] },
+        }),
+      )
+      .then(() => order.push('batch on another item'));
+    await batch;
+    // (A read of iso-w would wait here too.)
+    expect(order).toEqual(['batch on another item']);
+    hold();
+    await single;
+    expect(order).toEqual(['batch on another item', 'put']);
+    expect(await get('iso-w')).toMatchObject({ by: 'put' });
+    expect(locks.size).toBe(0);
+  });
+
+  it('loses no update when transactions, cancelled transactions and single writes hit the same items', async () => {
+    await client.send(new PutCommand({ TableName: table, Item: { pk: 'lost-1', sk: 'X', n: 0 } }));
+    await client.send(new PutCommand({ TableName: table, Item: { pk: 'lost-2', sk: 'X', n: 0 } }));
+    await client.send(new PutCommand({ TableName: table, Item: { pk: 'lost-guard', sk: 'X' } }));
+    const rounds = 15;
+    const work: Promise<unknown>[] = [];
+    for (let i = 0; i < rounds; i++) {
+      // Committed: +1 on both.
+      work.push(client.send(new TransactWriteCommand({ TransactItems: [increment('lost-1'), increment('lost-2')] })));
+      // Cancelled after its increment of lost-1 was applied: undone from the old image, which must not erase a
+      // concurrent single write.
+      work.push(
+        client
+          .send(new TransactWriteCommand({ TransactItems: [increment('lost-1'), failingCheck('lost-guard')] }))
+          .then(
+            () => Promise.reject(new Error('the check cannot hold')),
+            (error: unknown) => expect(error).toBeInstanceOf(TransactionCanceledException),
+          ),
+      );
+      // Single writes: +1 on lost-1.
+      work.push(
+        client.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { pk: 'lost-1', sk: 'X' },
+            UpdateExpression: 'ADD n :one',
+            ExpressionAttributeValues: { ':one': 1 },
+          }),
+        ),
+      );
+    }
+    await Promise.all(work);
+    expect(await get('lost-1')).toMatchObject({ n: 2 * rounds });
+    expect(await get('lost-2')).toMatchObject({ n: rounds });
+    expect(locks.size).toBe(0);
+  });
+
+  it('a read never sees a transaction half applied on the items it reads', async () => {
+    const pks = ['half-1', 'half-2', 'half-3', 'half-4', 'half-5'];
+    for (const pk of pks) await client.send(new PutCommand({ TableName: table, Item: { pk, sk: 'X', v: 0 } }));
+    await client.send(new PutCommand({ TableName: table, Item: { pk: 'half-guard', sk: 'X' } }));
+    const setAll = (v: number) =>
+      pks.map((pk) => ({
+        Update: {
+          TableName: table,
+          Key: { pk, sk: 'X' },
+          UpdateExpression: 'SET v = :v',
+          ExpressionAttributeValues: { ':v': v },
+        },
+      }));
+    const seen: number[][] = [];
+    let writing = true;
+    const writer = (async () => {
+      try {
+        for (let round = 1; round <= 6; round++) {
+          // Five steps applied, then a failing check: every one of them undone (-1 must never be seen).
+          await expect(
+            client.send(new TransactWriteCommand({ TransactItems: [...setAll(-1), failingCheck('half-guard')] })),
+          ).rejects.toBeInstanceOf(TransactionCanceledException);
+          await client.send(new TransactWriteCommand({ TransactItems: setAll(round) }));
+        }
+      } finally {
+        writing = false;
+      }
+    })();
+    const reader = async () => {
+      while (writing) {
+        const out = await client.send(
+          new BatchGetCommand({
+            RequestItems: { [table]: { Keys: pks.map((pk) => ({ pk, sk: 'X' })), ConsistentRead: true } },
+          }),
+        );
+        seen.push((out.Responses?.[table] ?? []).map((item) => item.v as number));
+        const one = await get(pks[2] as string);
+        seen.push([one?.v as number]);
+      }
+    };
+    await Promise.all([writer, reader(), reader()]);
+    expect(seen.length).toBeGreaterThan(0);
+    for (const values of seen) {
+      expect(values).not.toContain(-1);
+      // A batch read of the five items sees one transaction's result on all of them.
+      expect(new Set(values).size).toBe(1);
+    }
+    expect(locks.size).toBe(0);
   });
 });

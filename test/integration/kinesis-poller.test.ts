@@ -4,14 +4,8 @@ import { join } from 'node:path';
 import { KinesisClient, PutRecordCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type KinesisPoller,
-  type KinesisPollerOptions,
-  type LocalKinesis,
-  localKinesisClient,
-  startKinesis,
-  startKinesisPoller,
-} from '../../lib/local/kinesis.ts';
+import { type LocalKinesis, localKinesisClient, startKinesis } from '../../lib/local/kinesis.ts';
+import { type KinesisPoller, type KinesisPollerOptions, startKinesisPoller } from '../../lib/local/kinesis-poller.ts';
 import type { LambdaHandler } from '../../lib/local/lambda.ts';
 
 interface Payload {
