@@ -1,8 +1,8 @@
 import { DynamoAlertStore } from '#adapters/alert-repository.ts';
 import { DynamoConnectBindingStore } from '#adapters/connect-binding-repository.ts';
+import { telemetryConsumer } from '#adapters/inbound/telemetry-consumer.ts';
 import { FeedPublisher } from '#adapters/monitoring-notifier.ts';
 import { DynamoStatusStore } from '#adapters/status-repository.ts';
-import { telemetryConsumer } from '#adapters/inbound/telemetry-consumer.ts';
 import { DynamoTelemetryStateStore } from '#adapters/telemetry-state-repository.ts';
 import type { AgentAlertsDeps, LifecycleDeps } from '#domain/alerts/lifecycle.ts';
 import type { ConnectBinding } from '#domain/alerts/model.ts';

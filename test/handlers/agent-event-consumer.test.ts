@@ -1,7 +1,7 @@
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { agentEventConsumer } from '../../functions/adapters/inbound/agent-event-consumer.ts';
 import { DynamoAlertStore } from '../../functions/adapters/alert-repository.ts';
+import { agentEventConsumer } from '../../functions/adapters/inbound/agent-event-consumer.ts';
 import type { InProcessDomainEvents } from '../../functions/adapters/status-domain-events.ts';
 import { onAgentEvent } from '../../functions/domain/alerts/lifecycle.ts';
 import type { AlertStore } from '../../functions/domain/alerts/model.ts';
