@@ -171,7 +171,10 @@ export class DynamoDirectoryRepository implements AgentDirectory {
     await this.put(mergeConnectUpdate(tenant, agentId, existing, update));
   }
 
-  async listAgents(tenant: string, page: { cursor?: string; limit?: number } = {}): Promise<Page<AgentProfile>> {
+  async listAgents(
+    tenant: string,
+    page: { cursor?: string | undefined; limit?: number | undefined } = {},
+  ): Promise<Page<AgentProfile>> {
     const pk = agentsPk(tenant);
     const out = await this.fill(pk, page.cursor, clampLimit(page.limit, 100));
     return { items: out.items.map(toProfile), ...(out.cursor ? { cursor: out.cursor } : {}) };
@@ -181,7 +184,7 @@ export class DynamoDirectoryRepository implements AgentDirectory {
     tenant: string,
     kind: GroupKind,
     value: string,
-    page: { cursor?: string; limit?: number } = {},
+    page: { cursor?: string | undefined; limit?: number | undefined } = {},
   ): Promise<Page<DirectoryMember>> {
     const pk = groupPk(tenant, kind, value);
     const out = await this.fill(pk, page.cursor, clampLimit(page.limit, MAX_LIMIT));
@@ -198,8 +201,8 @@ export class DynamoDirectoryRepository implements AgentDirectory {
     tenant: string,
     kind: GroupKind,
     value: string,
-    page?: { cursor?: string; limit?: number },
-  ): Promise<{ agentIds: string[]; cursor?: string }> {
+    page?: { cursor?: string | undefined; limit?: number | undefined },
+  ): Promise<{ agentIds: string[]; cursor?: string | undefined }> {
     const out = await this.listGroup(tenant, kind, value, page);
     return { agentIds: out.items.map((m) => m.agentId), ...(out.cursor ? { cursor: out.cursor } : {}) };
   }
@@ -208,7 +211,11 @@ export class DynamoDirectoryRepository implements AgentDirectory {
    * One page of `limit` items of a partition: a Query stops at `Limit` *or* at 1 MB, so it keeps following
    * `LastEvaluatedKey` until the page is full or the partition is exhausted.
    */
-  private fill(pk: string, cursor: string | undefined, limit: number): Promise<{ items: Item[]; cursor?: string }> {
+  private fill(
+    pk: string,
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ items: Item[]; cursor?: string | undefined }> {
     return queryPage(
       this.client,
       {

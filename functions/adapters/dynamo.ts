@@ -85,9 +85,9 @@ export async function queryAll(
 export async function queryPage(
   client: DynamoDBDocumentClient,
   input: Omit<QueryCommandInput, 'Limit' | 'ExclusiveStartKey'>,
-  page: { readonly cursor?: string | undefined; readonly limit: number },
+  page: { readonly cursor?: string | undefined | undefined; readonly limit: number },
   partition: { readonly attribute: string; readonly value: string },
-): Promise<{ items: Item[]; cursor?: string }> {
+): Promise<{ items: Item[]; cursor?: string | undefined }> {
   let start: Record<string, unknown> | undefined;
   if (page.cursor !== undefined) start = startKeyFromCursor(page.cursor, input.IndexName, partition);
   const items: Item[] = [];

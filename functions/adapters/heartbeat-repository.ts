@@ -269,8 +269,8 @@ export class DynamoHeartbeatStore implements HeartbeatStore {
     agent: string,
     fromIso: string,
     toIso: string,
-    page: { cursor?: string; limit: number },
-  ): Promise<{ items: Heartbeat[]; cursor?: string }> {
+    page: { cursor?: string | undefined; limit: number },
+  ): Promise<{ items: Heartbeat[]; cursor?: string | undefined }> {
     const pk = agentPk(tenant, agent);
     const out = await queryPage(
       this.client,

@@ -169,7 +169,7 @@ export class DynamoInboxRepository implements InboxRepository {
     tenant: string,
     messageId: string,
     nowMs: number,
-    page: { cursor?: string; limit: number },
+    page: { cursor?: string | undefined; limit: number },
   ): Promise<Page<Receipt>> {
     const gsi2pk = receiptsPk(tenant, messageId);
     const { items, cursor } = await queryPage(

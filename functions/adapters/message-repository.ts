@@ -51,7 +51,7 @@ export class DynamoMessageRepository implements MessageRepository {
   noteError(tenant: string, id: string, error: string): Promise<void> {
     return this.records.noteError(tenant, id, error);
   }
-  listSent(tenant: string, sender: string, sinceMs: number, page: { cursor?: string; limit: number }) {
+  listSent(tenant: string, sender: string, sinceMs: number, page: { cursor?: string | undefined; limit: number }) {
     return this.records.listSent(tenant, sender, sinceMs, page);
   }
 

@@ -345,7 +345,7 @@ export class DynamoMessageStore implements MessageStore {
     tenant: string,
     sender: string,
     sinceMs: number,
-    page: { cursor?: string; limit: number },
+    page: { cursor?: string | undefined; limit: number },
   ): Promise<Page<MessageRecord>> {
     const gsi2pk = sentByPk(tenant, sender);
     // Newest first; a FilterExpression (expired) may thin a page: queryPage keeps reading until it is full.

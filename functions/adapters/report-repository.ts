@@ -203,7 +203,11 @@ export class DynamoReportRepository implements ReportRepository {
     return toReport(out.Item);
   }
 
-  async list(tenant: string, filter: ReportFilter, page: { cursor?: string; limit: number }): Promise<ReportPage> {
+  async list(
+    tenant: string,
+    filter: ReportFilter,
+    page: { cursor?: string | undefined; limit: number },
+  ): Promise<ReportPage> {
     const { index, pk, rest } = plan(tenant, filter);
     const pkName = index ? `${index}pk` : 'pk';
     const skName = index ? `${index}sk` : 'sk';

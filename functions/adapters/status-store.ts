@@ -169,7 +169,7 @@ export class DynamoStatusStore implements StatusStore {
 
   async list(
     tenant: string,
-    filter: { statuses?: readonly StatusCode[]; cursor?: string; limit: number },
+    filter: { statuses?: readonly StatusCode[]; cursor?: string | undefined; limit: number },
   ): Promise<StatusPage> {
     const after = filter.cursor === undefined || filter.cursor === '' ? '' : agentAfterCursor(filter.cursor);
     const limit = filter.limit;

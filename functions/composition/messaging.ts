@@ -172,8 +172,9 @@ export const messageReports = /*@__PURE__*/ once(() => {
     clock,
   };
   return {
-    report: (principal: Principal, id: string, page: { cursor?: string; limit: number }) =>
+    report: (principal: Principal, id: string, page: { cursor?: string | undefined; limit: number }) =>
       messageReport(deps, principal, id, page),
-    sentToday: (principal: Principal, page: { cursor?: string; limit: number }) => sentToday(deps, principal, page),
+    sentToday: (principal: Principal, page: { cursor?: string | undefined; limit: number }) =>
+      sentToday(deps, principal, page),
   };
 });

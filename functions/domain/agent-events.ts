@@ -92,7 +92,10 @@ export const connectStatusIdOf = (arn: string | null | undefined): string | unde
   arn ? arn.slice(arn.lastIndexOf('/') + 1) : undefined;
 
 /** Maps a Connect CUSTOM agent status (by id or name) to one of the tenant's status codes, when it knows it. */
-export type CustomStatusResolver = (status: { id?: string; name?: string }) => StatusCode | undefined;
+export type CustomStatusResolver = (status: {
+  id?: string | undefined;
+  name?: string | undefined;
+}) => StatusCode | undefined;
 
 export interface DerivedStatus {
   readonly status: StatusCode;

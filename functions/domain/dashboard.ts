@@ -138,7 +138,7 @@ async function agentPage(
   deps: DashboardDeps,
   tenant: string,
   q: DashboardQuery,
-): Promise<{ profiles: AgentProfile[]; cursor?: string }> {
+): Promise<{ profiles: AgentProfile[]; cursor?: string | undefined }> {
   const page = { ...(q.cursor ? { cursor: q.cursor } : {}), limit: q.limit };
   if (q.team === undefined && q.queue === undefined) {
     const roster = await deps.directory.listAgents(tenant, page);

@@ -78,7 +78,7 @@ export async function deleteAgent(deps: DirectoryDeps, principal: Principal, age
 export async function listAgents(
   deps: DirectoryDeps,
   principal: Principal,
-  page: { cursor?: string; limit?: number },
+  page: { cursor?: string | undefined; limit?: number | undefined },
 ): Promise<{ agents: ReturnType<typeof agentView>[]; cursor: string | null }> {
   const found = await deps.directory.listAgents(principal.tenant, page);
   return { agents: found.items.map(agentView), cursor: found.cursor ?? null };

@@ -42,7 +42,7 @@ export interface DirectoryMember {
 export interface Page<T> {
   readonly items: T[];
   /** Opaque; absent on the last page. */
-  readonly cursor?: string;
+  readonly cursor?: string | undefined;
 }
 
 export interface DirectoryRepository {
@@ -57,8 +57,8 @@ export interface DirectoryRepository {
     tenant: string,
     kind: GroupKind,
     value: string,
-    page?: { cursor?: string; limit?: number },
-  ): Promise<{ agentIds: string[]; cursor?: string }>;
+    page?: { cursor?: string | undefined; limit?: number | undefined },
+  ): Promise<{ agentIds: string[]; cursor?: string | undefined }>;
 }
 
 /**
@@ -71,13 +71,16 @@ export interface AgentDirectory extends DirectoryRepository {
   /** Creates or replaces many profiles and their memberships (bulk import). */
   putMany(profiles: readonly AgentProfile[]): Promise<void>;
   /** One page of the tenant's agents in id order. */
-  listAgents(tenant: string, page?: { cursor?: string; limit?: number }): Promise<Page<AgentProfile>>;
+  listAgents(
+    tenant: string,
+    page?: { cursor?: string | undefined; limit?: number | undefined },
+  ): Promise<Page<AgentProfile>>;
   /** One page of a group's members (with names) in id order. */
   listGroup(
     tenant: string,
     kind: GroupKind,
     value: string,
-    page?: { cursor?: string; limit?: number },
+    page?: { cursor?: string | undefined; limit?: number | undefined },
   ): Promise<Page<DirectoryMember>>;
 }
 

@@ -19,7 +19,7 @@ export interface HeartbeatConfig {
   /** The contact flow of the tenant's bound instance that runs the test call (it calls the contact-flow Lambda). */
   readonly contactFlowId: string;
   /** Optional outbound queue of the bound instance (its caller id is used instead of the operator's source number). */
-  readonly queueId?: string;
+  readonly queueId?: string | undefined;
   /** At most this many test calls at once (Connect's default is 10 concurrent calls per instance). */
   readonly maxConcurrent: number;
 }

@@ -61,8 +61,8 @@ export interface HeartbeatStore {
     agent: string,
     fromIso: string,
     toIso: string,
-    page: { cursor?: string; limit: number },
-  ): Promise<{ items: Heartbeat[]; cursor?: string }>;
+    page: { cursor?: string | undefined; limit: number },
+  ): Promise<{ items: Heartbeat[]; cursor?: string | undefined }>;
   /** One run per tenant at a time, so concurrent runs cannot exceed the cap. */
   acquireLease(tenant: string, owner: string, nowMs: number, durationMs: number): Promise<boolean>;
   releaseLease(tenant: string, owner: string): Promise<void>;

@@ -69,7 +69,7 @@ export interface MessageRecord {
   /** Hash of the request body: a replay with the same idempotency key must carry the same body. */
   readonly requestHash: string;
   readonly status: MessageStatus;
-  readonly plan?: MessagePlan;
+  readonly plan?: MessagePlan | undefined;
   /** Legacy: chunk indexes whose entries were durable (fan-outs before sharding); no longer written. */
   readonly persisted: readonly number[];
   /** Shard indexes whose pushes are done (and counted in `stats`). */
@@ -125,7 +125,7 @@ export interface Receipt {
 
 export interface Page<T> {
   readonly items: T[];
-  readonly cursor?: string;
+  readonly cursor?: string | undefined;
 }
 
 export function summaryOf(record: MessageRecord): DeliverySummary | null {

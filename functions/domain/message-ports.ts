@@ -39,7 +39,7 @@ export interface MessageStore {
     tenant: string,
     sender: string,
     sinceMs: number,
-    page: { cursor?: string; limit: number },
+    page: { cursor?: string | undefined; limit: number },
   ): Promise<Page<MessageRecord>>;
 }
 
@@ -86,7 +86,7 @@ export interface InboxRepository {
     tenant: string,
     messageId: string,
     nowMs: number,
-    page: { cursor?: string; limit: number },
+    page: { cursor?: string | undefined; limit: number },
   ): Promise<Page<Receipt>>;
   /** Counts of one message's entries; `alsoDelivered`: agents known delivered elsewhere (the shards' live pushes). */
   receiptCounts(

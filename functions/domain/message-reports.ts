@@ -72,7 +72,7 @@ export async function messageReport(
   deps: ReportDeps,
   principal: Principal,
   id: string,
-  page: { cursor?: string; limit: number },
+  page: { cursor?: string | undefined; limit: number },
 ): Promise<
   SentMessageView & {
     counts: { recipients: number; delivered: number; read: number };
@@ -104,7 +104,7 @@ export async function messageReport(
 export async function sentToday(
   deps: ReportDeps,
   principal: Principal,
-  page: { cursor?: string; limit: number },
+  page: { cursor?: string | undefined; limit: number },
 ): Promise<{ messages: SentMessageView[]; cursor: string | null }> {
   const settings = await deps.settings.get(principal.tenant);
   const now = deps.clock.now();

@@ -97,7 +97,7 @@ export interface SendDeps extends DeliverDeps {
 export interface SendInput {
   readonly text: string;
   readonly to: RecipientSelectors;
-  readonly idempotencyKey?: string;
+  readonly idempotencyKey?: string | undefined;
 }
 
 export interface SendResult {

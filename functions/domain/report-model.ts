@@ -40,24 +40,24 @@ export const REPORT_LIMITS = {
 export interface ReportInput {
   readonly category: ReportCategory;
   readonly severity: ReportSeverity;
-  readonly notes?: string;
+  readonly notes?: string | undefined;
   /** ISO 8601; defaults to the time of the report. */
-  readonly occurredAt?: string;
+  readonly occurredAt?: string | undefined;
   /** The Connect contact the problem happened on. */
-  readonly contactId?: string;
+  readonly contactId?: string | undefined;
   /** The error message the softphone or the widget showed the agent. */
-  readonly errorShown?: string;
+  readonly errorShown?: string | undefined;
   /** Set when the report was started from an alert's flag: the alert and what it pre-filled. */
-  readonly alertId?: string;
-  readonly alertType?: string;
+  readonly alertId?: string | undefined;
+  readonly alertType?: string | undefined;
   /** Utilisation of the agent's machine in percent, as the browser extension measured it. */
-  readonly cpuPercent?: number;
-  readonly memoryPercent?: number;
-  readonly browserName?: string;
-  readonly browserVersion?: string;
-  readonly extensionVersion?: string;
+  readonly cpuPercent?: number | undefined;
+  readonly memoryPercent?: number | undefined;
+  readonly browserName?: string | undefined;
+  readonly browserVersion?: string | undefined;
+  readonly extensionVersion?: string | undefined;
   /** A client-generated id (UUID): a retried report with the same id is not stored twice. */
-  readonly clientReportId?: string;
+  readonly clientReportId?: string | undefined;
 }
 
 /** The agent's status when the problem occurred (or when it was reported, if the log knows nothing older). */
@@ -86,21 +86,21 @@ export interface IssueReport extends KeptInput {
   /** 32 hexadecimal characters. */
   readonly id: string;
   readonly agent: string;
-  readonly agentName?: string;
+  readonly agentName?: string | undefined;
   /** ISO 8601, from the client (bounded). */
   readonly occurredAt: string;
   /** ISO 8601, set by the server; the period filters of lists and exports apply to it. */
   readonly reportedAt: string;
   /** The client's, or the alert's when the alert store knows the alert (see applyAlertPrefill). */
-  readonly contactId?: string;
-  readonly errorShown?: string;
+  readonly contactId?: string | undefined;
+  readonly errorShown?: string | undefined;
   /** The alert the report was flagged from; `verified` when its fields came from the alert store, not the client. */
-  readonly alert?: { readonly id: string; readonly type?: string; readonly verified: boolean };
+  readonly alert?: { readonly id: string; readonly type?: string | undefined; readonly verified: boolean } | undefined;
   /** From the directory when the report was stored (never from the client). */
-  readonly team?: string;
+  readonly team?: string | undefined;
   readonly queues: readonly string[];
   /** From the status store / status log (never from the client). */
-  readonly status?: StatusAtTime;
+  readonly status?: StatusAtTime | undefined;
   /** Hash of the caller's input: a retry with the same key must carry the same report. */
   readonly requestHash: string;
   /** Epoch seconds: `reportedAt` + the tenant's `reports.retentionDays`. */
@@ -109,18 +109,18 @@ export interface IssueReport extends KeptInput {
 
 /** Filters of the supervisors' list and export; every one optional, combinable. */
 export interface ReportFilter {
-  readonly agent?: string;
-  readonly team?: string;
-  readonly category?: ReportCategory;
-  readonly severity?: ReportSeverity;
+  readonly agent?: string | undefined;
+  readonly team?: string | undefined;
+  readonly category?: ReportCategory | undefined;
+  readonly severity?: ReportSeverity | undefined;
   /** ISO 8601 bounds on `reportedAt`, inclusive. */
-  readonly from?: string;
-  readonly to?: string;
+  readonly from?: string | undefined;
+  readonly to?: string | undefined;
 }
 
 export interface ReportPage {
   readonly items: IssueReport[];
-  readonly cursor?: string;
+  readonly cursor?: string | undefined;
 }
 
 /** Where reports live. Lists are newest first and never cross the tenant. */
@@ -130,7 +130,7 @@ export interface ReportRepository {
    * one is returned instead.
    */
   create(report: IssueReport): Promise<IssueReport | undefined>;
-  list(tenant: string, filter: ReportFilter, page: { cursor?: string; limit: number }): Promise<ReportPage>;
+  list(tenant: string, filter: ReportFilter, page: { cursor?: string | undefined; limit: number }): Promise<ReportPage>;
 }
 
 /**

@@ -163,7 +163,7 @@ export async function listReports(
   deps: ReportReadDeps,
   principal: Principal,
   filter: ReportFilter,
-  page: { cursor?: string; limit: number },
+  page: { cursor?: string | undefined; limit: number },
 ): Promise<{ items: ReportView[]; cursor: string | null }> {
   const result = await deps.reports.list(principal.tenant, scopeFilter(principal, filter), page);
   return { items: result.items.map(reportView), cursor: result.cursor ?? null };
@@ -181,7 +181,7 @@ export async function exportReports(
   deps: ReportReadDeps,
   principal: Principal,
   filter: ReportFilter & { readonly from: string; readonly to: string },
-  page: { cursor?: string; maxRows: number },
+  page: { cursor?: string | undefined; maxRows: number },
 ): Promise<{ csv: string; rows: number; cursor: string | null }> {
   requireRole(principal, SUPERVISING, 'export reports');
   const lines = [csvHeader()];

@@ -13,7 +13,7 @@ import { addDays, localMidnight, type WorkloadDay, workload } from './status-wor
 export async function createReason(
   deps: { reasons: ReasonStore; newId: () => string },
   principal: Principal,
-  input: { name: string; needsApproval: boolean; connectAgentStatusId?: string },
+  input: { name: string; needsApproval: boolean; connectAgentStatusId?: string | undefined },
 ): Promise<StatusReason> {
   requireRole(principal, ['admin'], 'manage inactivity reasons');
   const id =
@@ -61,7 +61,7 @@ export async function readStatusLog(
   deps: { store: StatusStore; clock: Clock },
   principal: Principal,
   agent: string,
-  range: { from?: string; to?: string },
+  range: { from?: string | undefined; to?: string | undefined },
 ): Promise<{ entries: StatusLogEntry[]; sessions: AgentSession[] }> {
   requireSelfOrSupervisor(principal, agent);
   const toMs = range.to ? Date.parse(range.to) : deps.clock.now();

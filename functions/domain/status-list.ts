@@ -11,7 +11,7 @@ export interface ListFilter {
   readonly statuses?: readonly StatusCode[];
   readonly team?: string;
   readonly queue?: string;
-  readonly cursor?: string;
+  readonly cursor?: string | undefined;
   readonly limit: number;
 }
 

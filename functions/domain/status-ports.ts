@@ -5,7 +5,7 @@ import type { AgentStatus, ContactSummary, StatusCode, StatusLogEntry, StatusRea
 
 export interface StatusPage {
   readonly items: AgentStatus[];
-  readonly cursor?: string;
+  readonly cursor?: string | undefined;
 }
 
 export interface StatusStore {
@@ -21,7 +21,7 @@ export interface StatusStore {
   /** Agents of a tenant in id order, optionally only those in one of `statuses` (a Query per status, merged). */
   list(
     tenant: string,
-    filter: { statuses?: readonly StatusCode[]; cursor?: string; limit: number },
+    filter: { statuses?: readonly StatusCode[]; cursor?: string | undefined; limit: number },
   ): Promise<StatusPage>;
   /** Log entries with `from <= at < to` (ISO 8601), oldest first. */
   readLog(tenant: string, agent: string, fromIso: string, toIso: string): Promise<StatusLogEntry[]>;

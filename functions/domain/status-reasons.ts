@@ -1,8 +1,10 @@
 import { ConflictError, NotFoundError } from './errors.ts';
 import { MAX_REASONS, type StatusReason } from './status.ts';
 
-/** What an admin may change of a reason. */
-export type ReasonPatch = Partial<Pick<StatusReason, 'name' | 'needsApproval' | 'retired' | 'connectAgentStatusId'>>;
+/** What an admin may change of a reason; a field left out (or undefined) keeps its value. */
+export type ReasonPatch = {
+  readonly [K in 'name' | 'needsApproval' | 'retired' | 'connectAgentStatusId']?: StatusReason[K] | undefined;
+};
 
 const active = (reasons: readonly StatusReason[]) => reasons.filter((r) => !r.retired);
 
@@ -28,7 +30,13 @@ export function withReasonPatched(
 ): { readonly reasons: StatusReason[]; readonly updated: StatusReason } {
   const current = reasons.find((r) => r.id === id);
   if (!current) throw new NotFoundError(`No reason ${id}`, 'REASON_NOT_FOUND');
-  const updated = { ...current, ...patch };
+  const updated: StatusReason = {
+    ...current,
+    name: patch.name ?? current.name,
+    needsApproval: patch.needsApproval ?? current.needsApproval,
+    retired: patch.retired ?? current.retired,
+    ...(patch.connectAgentStatusId !== undefined ? { connectAgentStatusId: patch.connectAgentStatusId } : {}),
+  };
   if (current.retired && patch.retired === false && active(reasons).length >= MAX_REASONS)
     throw new ConflictError(`A tenant has at most ${MAX_REASONS} active reasons`, 'TOO_MANY_REASONS');
   if (!updated.retired) assertUniqueName(active(reasons), updated.name, id);

@@ -36,7 +36,7 @@ export interface Alert {
 
 export interface AlertPage {
   readonly items: Alert[];
-  readonly cursor?: string;
+  readonly cursor?: string | undefined;
 }
 
 /** Alert records (single table, TTL retention). */

@@ -108,7 +108,7 @@ export interface Breach {
 /** What is persisted per agent (on transitions only). */
 export interface TelemetryState {
   /** The active contact the breaches belong to; undefined while the agent is on none. */
-  contactId?: string;
+  contactId?: string | undefined;
   /** The newest sample applied (epoch ms); older or equal samples are late or duplicates. */
   lastT: number;
   breaches: Partial<Record<RuleId, Breach>>;
@@ -119,7 +119,7 @@ export interface TelemetryState {
 }
 
 /** Evidence windows are kept in memory only: a restarted processor explains a breach with what it saw since. */
-export type Windows = Partial<Record<RuleId, EvidencePoint[]>>;
+export type Windows = Partial<Record<RuleId, EvidencePoint[] | undefined>>;
 
 export const emptyState = (): TelemetryState => ({ lastT: 0, breaches: {}, raised: {}, version: 0 });
 
