@@ -1,15 +1,14 @@
 import { DynamoAgentStatsReader } from '#adapters/agent-stats-repository.ts';
-import { DynamoDirectoryRepository } from '#adapters/directory-repository.ts';
 import { DynamoReasonStore, DynamoStatusStore } from '#adapters/status-repository.ts';
 import { agentDashboard as agentDashboardUseCase, type DashboardDeps } from '#domain/dashboard.ts';
-import { clock, documentClient, mainTable, settingsRepository } from './core.ts';
+import { clock, directoryRepository, documentClient, mainTable, settingsRepository } from './core.ts';
 import { once, wire } from './once.ts';
 
 export { dashboardQuerySchema } from '#domain/dashboard-schemas.ts';
 
 /** The admins' dashboard only reads: the directory page, statuses, reasons, settings and counter records. */
 export const dashboardDeps = /*@__PURE__*/ once<DashboardDeps>(() => ({
-  directory: new DynamoDirectoryRepository(documentClient(), mainTable()),
+  directory: directoryRepository(),
   statuses: new DynamoStatusStore(documentClient(), mainTable(), clock),
   reasons: new DynamoReasonStore(documentClient(), mainTable(), clock),
   stats: new DynamoAgentStatsReader(documentClient(), mainTable()),

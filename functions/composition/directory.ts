@@ -1,4 +1,3 @@
-import { DynamoDirectoryRepository } from '#adapters/directory-repository.ts';
 import {
   type DirectoryDeps,
   deleteAgent as deleteAgentUseCase,
@@ -7,16 +6,13 @@ import {
   listAgents as listAgentsUseCase,
   upsertAgent as upsertAgentUseCase,
 } from '#domain/directory-admin.ts';
-import { documentClient, mainTable } from './core.ts';
+import { directoryRepository } from './core.ts';
 import { once, wire } from './once.ts';
 
 export { agentView } from '#domain/directory-admin.ts';
 export { agentBodySchema, agentParamsSchema, importBodySchema, pageQuerySchema } from '#domain/message-schemas.ts';
 
 /** Composition of the agent directory's admin routes: the directory table and nothing else (no notifier, no @connections). */
-export const directoryRepository = /*@__PURE__*/ once(
-  () => new DynamoDirectoryRepository(documentClient(), mainTable()),
-);
 
 const directoryDeps = /*@__PURE__*/ once<DirectoryDeps>(() => ({ directory: directoryRepository() }));
 

@@ -3,7 +3,6 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import * as z from 'zod';
 import { BoundConnectInstance } from '#adapters/connect-instance-of-tenant.ts';
 import { SdkOutboundCaller } from '#adapters/connect-outbound.ts';
-import { DynamoDirectoryRepository } from '#adapters/directory-repository.ts';
 import { DynamoHeartbeatConfigStore, DynamoHeartbeatStore } from '#adapters/heartbeat-repository.ts';
 import { SdkHeartbeatSchedules } from '#adapters/heartbeat-scheduler.ts';
 import { DynamoStatusStore } from '#adapters/status-repository.ts';
@@ -22,7 +21,7 @@ import { loadEnv } from '#shared/env.ts';
 import { logger } from '#shared/powertools.ts';
 import { agentStatsCounters } from './agent-stats.ts';
 import { notifier } from './connections.ts';
-import { clock, documentClient, mainTable, settingsRepository } from './core.ts';
+import { clock, directoryRepository, documentClient, mainTable, settingsRepository } from './core.ts';
 import { once, wire } from './once.ts';
 import { bindingStore, connectInstances } from './status.ts';
 
@@ -115,7 +114,7 @@ export const heartbeatRunDeps = /*@__PURE__*/ once<HeartbeatDeps>(() => ({
 }));
 
 export const contactFlowDeps = /*@__PURE__*/ once<ContactFlowDeps>(() => {
-  const directory = new DynamoDirectoryRepository(documentClient(), mainTable());
+  const directory = directoryRepository();
   return {
     store: heartbeatStore(),
     instances: instances(),

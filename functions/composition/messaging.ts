@@ -1,6 +1,5 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import * as z from 'zod';
-import { DynamoDirectoryRepository } from '#adapters/directory-repository.ts';
 import { DynamoFanOutPlanStore } from '#adapters/fan-out-plan-store.ts';
 import { DynamoInboxRepository } from '#adapters/inbox-repository.ts';
 import { LambdaDeferredReceipts, LambdaFanOutDispatcher, LambdaShardDispatcher } from '#adapters/message-dispatcher.ts';
@@ -33,7 +32,7 @@ import type { Notifier } from '#domain/notifier.ts';
 import type { Principal } from '#domain/principal.ts';
 import { loadEnv } from '#shared/env.ts';
 import { notifier } from './connections.ts';
-import { clock, documentClient, mainTable, settingsRepository } from './core.ts';
+import { clock, directoryRepository, documentClient, mainTable, settingsRepository } from './core.ts';
 import { once } from './once.ts';
 
 /**
@@ -61,9 +60,6 @@ export {
   sentQuerySchema,
 } from '#domain/message-schemas.ts';
 
-export const directoryRepository = /*@__PURE__*/ once(
-  () => new DynamoDirectoryRepository(documentClient(), mainTable()),
-);
 const messageStore = /*@__PURE__*/ once(() => new DynamoMessageStore(documentClient(), mainTable(), clock));
 const planStore = /*@__PURE__*/ once(() => new DynamoFanOutPlanStore(documentClient(), mainTable(), messageStore()));
 const messageRepository = /*@__PURE__*/ once(() => new DynamoMessageRepository(messageStore(), planStore()));

@@ -1,4 +1,3 @@
-import { DynamoDirectoryRepository } from '#adapters/directory-repository.ts';
 import { FeedPublisher } from '#adapters/monitoring-notifier.ts';
 import { DynamoReportRepository } from '#adapters/report-repository.ts';
 import { DynamoReasonStore, DynamoStatusStore } from '#adapters/status-repository.ts';
@@ -13,7 +12,7 @@ import { logger } from '#shared/powertools.ts';
 import { agentStatsCounters } from './agent-stats.ts';
 import { alertLookup } from './alerts.ts';
 import { connectionGateway, subscriptionStore } from './connections.ts';
-import { clock, documentClient, mainTable, settingsRepository } from './core.ts';
+import { clock, directoryRepository, documentClient, mainTable, settingsRepository } from './core.ts';
 import { once, wire } from './once.ts';
 
 export {
@@ -38,7 +37,7 @@ export const reportReadDeps = /*@__PURE__*/ once<ReportReadDeps>(() => ({ report
 
 export const reportCreateDeps = /*@__PURE__*/ once<ReportCreateDeps>(() => ({
   reports: reportRepository(),
-  directory: new DynamoDirectoryRepository(documentClient(), mainTable()),
+  directory: directoryRepository(),
   statuses: new DynamoStatusStore(documentClient(), mainTable(), clock),
   reasons: new DynamoReasonStore(documentClient(), mainTable(), clock),
   settings: settingsRepository(),

@@ -4,7 +4,6 @@ import * as z from 'zod';
 import { DynamoConnectBindingStore } from '#adapters/connect-binding-repository.ts';
 import { ConnectStatusPort, SdkConnectStatusClient } from '#adapters/connect-status-sync.ts';
 import { DynamoSyncQueue } from '#adapters/connect-sync-queue.ts';
-import { DynamoDirectoryRepository } from '#adapters/directory-repository.ts';
 import { agentEventConsumer } from '#adapters/inbound/agent-event-consumer.ts';
 import { statusFeedConsumer } from '#adapters/inbound/status-feed-consumer.ts';
 import { DynamoSubscriptionStore, FeedConnections, MonitoringNotifier } from '#adapters/monitoring-notifier.ts';
@@ -22,7 +21,6 @@ import type { AgentEventDeps } from '#domain/agent-event-processor.ts';
 import { onAgentEvent } from '#domain/alerts/lifecycle.ts';
 import { bindInstance, setStatusMap, unbindInstance } from '#domain/connect-binding.ts';
 import { registerConnection } from '#domain/connections.ts';
-import type { AgentDirectory } from '#domain/directory.ts';
 import {
   removeConnectionSubscriptions,
   startMonitor,
@@ -60,7 +58,7 @@ import {
   notifier,
   subscriptionStore,
 } from './connections.ts';
-import { clock, documentClient, mainTable, settingsRepository } from './core.ts';
+import { clock, directoryRepository, documentClient, mainTable, settingsRepository } from './core.ts';
 
 /**
  * Composition of the status capability (the handlers' facade): adapters built once per execution environment on first
@@ -143,10 +141,6 @@ export const cachedSettings = /*@__PURE__*/ once<SettingsReader>(() => {
 
 /** Remembers recent activity writes per environment (see recordActivity). */
 export const activityMemo: ActivityMemo = new Map();
-
-export const directoryRepository = /*@__PURE__*/ once<AgentDirectory>(
-  () => new DynamoDirectoryRepository(documentClient(), mainTable()),
-);
 
 /** What reading statuses needs (and changes that never reach Connect). */
 export const statusDeps = /*@__PURE__*/ once<StatusDeps>(() => {

@@ -8,7 +8,7 @@ import {
   offeredContacts,
 } from './agent-events.ts';
 import type { DirectoryRepository } from './directory.ts';
-import { type AgentStatus, reasonCode, type StatusCode } from './status.ts';
+import { type AgentStatus, reasonCode, type StatusCode, visibleChange } from './status.ts';
 import type { ConnectBindingStore, ConnectConfig, ReasonStore } from './status-ports.ts';
 import { commitStatus, type StatusDeps } from './status-service.ts';
 
@@ -101,7 +101,8 @@ export async function applyAgentEvent(
       profileFp,
       aes: nextSeen(cur, event.EventId, ts),
     };
-    return sameVisible(cur, next) ? undefined : next;
+    // Nothing a supervisor, report or the directory would notice (heartbeats): the write is skipped.
+    return visibleChange(cur, next) || cur.profileFp !== next.profileFp ? next : undefined;
   };
 
   // The directory first: if it fails, the record is not written and the retried event does it all again.
@@ -118,16 +119,4 @@ export async function applyAgentEvent(
   const result = await commitStatus(deps, tenant, agent, build, current ? { current } : {});
   cache.set(key, result.record);
   return result.written ? 'applied' : 'unchanged';
-}
-
-/** Nothing a supervisor, report or the directory would notice: the write is skipped (heartbeats). */
-function sameVisible(a: AgentStatus, b: AgentStatus): boolean {
-  return (
-    a.status === b.status &&
-    a.contacts === b.contacts &&
-    a.currentContact?.contactId === b.currentContact?.contactId &&
-    a.currentContact?.state === b.currentContact?.state &&
-    a.nextStatus === b.nextStatus &&
-    a.profileFp === b.profileFp
-  );
 }

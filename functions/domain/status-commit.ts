@@ -11,6 +11,7 @@ import {
   type StatusCode,
   type StatusSource,
   statusEvent,
+  visibleChange,
   withProfile,
 } from './status.ts';
 import type {
@@ -139,19 +140,6 @@ function normalize(cur: AgentStatus, next: AgentStatus): AgentStatus {
     ...(sessionStart ? { sessionStart } : {}),
     ...(pendingRequest ? { pendingRequest } : {}),
   };
-}
-
-function visibleChange(a: AgentStatus, b: AgentStatus): boolean {
-  return (
-    a.status !== b.status ||
-    a.contacts !== b.contacts ||
-    a.currentContact?.contactId !== b.currentContact?.contactId ||
-    a.currentContact?.state !== b.currentContact?.state ||
-    a.nextStatus !== b.nextStatus ||
-    a.pendingRequest !== b.pendingRequest ||
-    a.team !== b.team ||
-    a.queues.join('\u0000') !== b.queues.join('\u0000')
-  );
 }
 
 /** The writes that must exist exactly when the change does: committed with the record (`StatusStore.commit`). */

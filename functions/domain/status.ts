@@ -100,6 +100,23 @@ export interface AgentStatus {
   readonly profileFp?: string;
 }
 
+/**
+ * Whether a supervisor would see the difference between two records of an agent: the one definition used by the
+ * status commit (publish to the feed or not) and the agent-event consumer (write or skip a heartbeat).
+ */
+export function visibleChange(a: AgentStatus, b: AgentStatus): boolean {
+  return (
+    a.status !== b.status ||
+    a.contacts !== b.contacts ||
+    a.currentContact?.contactId !== b.currentContact?.contactId ||
+    a.currentContact?.state !== b.currentContact?.state ||
+    a.nextStatus !== b.nextStatus ||
+    a.pendingRequest !== b.pendingRequest ||
+    a.team !== b.team ||
+    a.queues.join('\u0000') !== b.queues.join('\u0000')
+  );
+}
+
 /** One line of the status log. */
 export interface StatusLogEntry {
   readonly tenant: string;
