@@ -22,6 +22,7 @@ import { AppFunction, grantInvokeExact } from '../constructs/app-function.ts';
 import { RuntimeScheduling } from '../constructs/runtime-scheduling.ts';
 import { acknowledgeFailureQueue, acknowledgePublicHttpRoute, acknowledgeWebSocketRoute } from '../nag.ts';
 import { HANDLERS, type HandlerDefinition, type StreamKey, type Trigger } from '../registry/index.ts';
+import { validateHandlers } from '../registry/validate.ts';
 import type { TableKey } from '../tables.ts';
 
 /** WebSocket identity source: browsers cannot set headers on `new WebSocket()`, so the token is a query parameter. */
@@ -65,8 +66,6 @@ export interface ApiStackProps extends StackProps {
 /**
  * The stateless part: one AppFunction per registry entry, wired generically from its `trigger` and `access`, so that a
  * new capability only adds registry entries. Everything here can be destroyed and redeployed without losing data.
- * (Over 400 lines on purpose: one generic wiring per trigger kind reads best side by side; when the stack is split —
- * it is near CloudFormation's 500-resource limit with Connect configured — the split follows those kinds.)
  */
 export class ApiStack extends Stack {
   /** Every function by registry name. */
@@ -385,39 +384,4 @@ class ExactLambdaInvoke extends LambdaInvoke {
   protected override addTargetActionToRole(role: IRole): void {
     grantInvokeExact(this.target, role);
   }
-}
-
-/** Fails the synth on registry mistakes that CloudFormation would only report halfway through a deploy. */
-export function validateHandlers(handlers: readonly HandlerDefinition[]): void {
-  const problems: string[] = [];
-  const names = new Set<string>();
-  const wsRoutes = new Set<string>();
-  const httpRoutes = new Set<string>();
-  for (const h of handlers) {
-    if (!/^[A-Z][A-Za-z0-9]*$/.test(h.name)) problems.push(`${h.name}: name must be PascalCase`);
-    if (names.has(h.name)) problems.push(`${h.name}: duplicate name`);
-    names.add(h.name);
-    const t = h.trigger;
-    if (t.kind === 'ws') {
-      if (wsRoutes.has(t.route)) problems.push(`${h.name}: duplicate WebSocket route ${t.route}`);
-      wsRoutes.add(t.route);
-    }
-    if (t.kind === 'http') {
-      const key = `${t.method} ${t.path}`;
-      if (httpRoutes.has(key)) problems.push(`${h.name}: duplicate HTTP route ${key}`);
-      httpRoutes.add(key);
-    }
-  }
-  for (const h of handlers) {
-    for (const target of [...(h.access.invokes ?? []), ...(h.access.schedulesTargets ?? [])]) {
-      if (!names.has(target)) problems.push(`${h.name}: no registry function named ${target}`);
-    }
-    if (h.access.manageConnections && wsRoutes.size === 0) {
-      problems.push(`${h.name}: manageConnections without any WebSocket route`);
-    }
-  }
-  const authorizers = handlers.filter((h) => h.trigger.kind === 'ws-authorizer');
-  if (authorizers.length > 1) problems.push('more than one ws-authorizer');
-  if (authorizers.length === 1 && !wsRoutes.has('$connect')) problems.push('a ws-authorizer needs a $connect route');
-  if (problems.length > 0) throw new Error(`Invalid handler registry:\n  - ${problems.join('\n  - ')}`);
 }

@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HANDLERS, type HandlerDefinition } from '../../lib/registry/index.ts';
-import { validateHandlers } from '../../lib/stacks/api-stack.ts';
+import { validateHandlers } from '../../lib/registry/validate.ts';
 import {
   actionsOf,
   EXTRA_HANDLERS as EXTRA,
