@@ -39,6 +39,7 @@ function toItem(a: Alert): Item {
     state: a.state,
     raisedAt: a.raisedAt,
     breachStartedAt: a.breachStartedAt,
+    ...(a.latestBreachStartedAt ? { latestBreachStartedAt: a.latestBreachStartedAt } : {}),
     threshold: a.threshold,
     evidence: a.evidence,
     breaches: a.breaches,
@@ -67,6 +68,7 @@ function toAlert(item: Item): Alert {
   const clearedAt = str(item.clearedAt);
   const clearedBy = str(item.clearedBy);
   const team = str(item.team);
+  const latestBreachStartedAt = str(item.latestBreachStartedAt);
   return {
     tenant: String(item.tenant),
     agent: String(item.agent),
@@ -77,6 +79,7 @@ function toAlert(item: Item): Alert {
     state: String(item.state) as AlertState,
     raisedAt: String(item.raisedAt),
     breachStartedAt: String(item.breachStartedAt),
+    ...(latestBreachStartedAt ? { latestBreachStartedAt } : {}),
     threshold: toThreshold(item.threshold),
     evidence: Array.isArray(item.evidence) ? (item.evidence as Alert['evidence']) : [],
     breaches: Number(item.breaches ?? 1),
@@ -120,24 +123,27 @@ export class DynamoAlertStore implements AlertStore {
     tenant: string,
     agent: string,
     id: string,
-    evidence: Alert['evidence'],
+    breach: { readonly startedAt: string; readonly evidence: Alert['evidence'] },
     atIso: string,
   ): Promise<Alert | undefined> {
-    // Read-modify-write on the breach count: two late breaches can never drop each other's evidence.
+    // Read-modify-write on the breach count: two late breaches can never drop each other's evidence. A breach is
+    // counted once: one that does not start after the latest counted one is a replay (ISO times in UTC sort as text).
     for (let attempt = 0; attempt < 3; attempt++) {
       const current = await this.get(tenant, agent, id);
       if (!current) return undefined;
+      if (breach.startedAt <= (current.latestBreachStartedAt ?? current.breachStartedAt)) return undefined;
       try {
         const out = await this.client.send(
           new UpdateCommand({
             TableName: this.table,
             Key: { pk: agentPk(tenant, agent), sk: sk(id) },
-            UpdateExpression: 'SET evidence = :ev, breaches = :next, updatedAt = :at',
+            UpdateExpression: 'SET evidence = :ev, breaches = :next, latestBreachStartedAt = :since, updatedAt = :at',
             ConditionExpression: 'breaches = :seen',
             ExpressionAttributeValues: {
-              ':ev': [...current.evidence, ...evidence].slice(-MAX_EVIDENCE),
+              ':ev': [...current.evidence, ...breach.evidence].slice(-MAX_EVIDENCE),
               ':next': current.breaches + 1,
               ':seen': current.breaches,
+              ':since': breach.startedAt,
               ':at': atIso,
             },
             ReturnValues: 'ALL_NEW',

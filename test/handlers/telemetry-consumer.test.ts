@@ -264,4 +264,25 @@ describe('telemetry consumer (Kinesis-shaped batches, in-memory ports)', () => {
     expect(second.batchItemFailures).toEqual([]);
     expect(h.alerts.all()).toHaveLength(1);
   });
+
+  it('counts a later breach of the contact once, even when the batch that completed it is retried', async () => {
+    const h = alertHarness();
+    h.statuses.set('acme', 'alice', 'available');
+    const handler = telemetryConsumer(h.deps);
+    const record = (stats: unknown) => kinesisRecord(telemetryRecord('acme', 'alice', { contactId: 'c-1', stats }));
+    await handler(kinesisEvent([record(degraded()), record(statsFor(T0 + 16_000, 5))]), context);
+    const second = record(degraded(T0 + 21_000));
+    // The evidence is written, then the state save loses to another processor: the record is retried.
+    h.states.conflictNext = true;
+
+    const first = await handler(kinesisEvent([second]), context);
+    h.deps.memory.clear();
+    const retried = await handler(kinesisEvent([second]), context);
+
+    expect(first.batchItemFailures).toHaveLength(1);
+    expect(retried.batchItemFailures).toEqual([]);
+    expect(h.alerts.all()).toMatchObject([{ breaches: 2, latestBreachStartedAt: new Date(T0 + 21_000).toISOString() }]);
+    // One push for the raise, one for the second breach: the replay pushes nothing.
+    expect(h.notifier.pushes).toHaveLength(2);
+  });
 });

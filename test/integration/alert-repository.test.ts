@@ -72,14 +72,29 @@ describe('alert repository on dynalite', () => {
     });
   });
 
-  it('adds later evidence, capped at 60 points, and counts breaches', async () => {
+  it('adds later evidence, capped at 60 points, and counts each breach once', async () => {
     const a = alert('acme', 'alice', 7);
     await store.raise(a);
     const points = Array.from({ length: 70 }, (_, i) => ({ t: i, mos: 3 }));
-    const updated = await store.addEvidence('acme', 'alice', a.id, points, new Date(NOW).toISOString());
+    const later = new Date(Date.parse(a.raisedAt) + 60_000).toISOString();
+    const at = new Date(NOW).toISOString();
+    const updated = await store.addEvidence('acme', 'alice', a.id, { startedAt: later, evidence: points }, at);
     expect(updated?.breaches).toBe(2);
+    expect(updated?.latestBreachStartedAt).toBe(later);
     expect(updated?.evidence).toHaveLength(60);
     expect(updated?.evidence.at(-1)).toEqual({ t: 69, mos: 3 });
+    // A retried batch replays the same breach, or an older one: nothing is counted or added again.
+    const extra = [{ t: 99, mos: 2 }];
+    expect(await store.addEvidence('acme', 'alice', a.id, { startedAt: later, evidence: extra }, at)).toBeUndefined();
+    expect(
+      await store.addEvidence('acme', 'alice', a.id, { startedAt: a.breachStartedAt, evidence: extra }, at),
+    ).toBeUndefined();
+    expect(await store.get('acme', 'alice', a.id)).toEqual(updated);
+    // The next breach counts.
+    const third = new Date(Date.parse(later) + 30_000).toISOString();
+    expect((await store.addEvidence('acme', 'alice', a.id, { startedAt: third, evidence: extra }, at))?.breaches).toBe(
+      3,
+    );
   });
 
   it('queries by agent, team, tenant, period and state with paginated Queries, never across tenants', async () => {

@@ -74,14 +74,21 @@ export class MemoryAlertStore implements AlertStore {
     return true;
   }
 
-  async addEvidence(tenant: string, agent: string, id: string, evidence: Alert['evidence'], atIso: string) {
+  async addEvidence(
+    tenant: string,
+    agent: string,
+    id: string,
+    breach: { readonly startedAt: string; readonly evidence: Alert['evidence'] },
+    atIso: string,
+  ) {
     const key = this.key(tenant, agent, id);
     const a = this.items.get(key);
-    if (!a) return undefined;
+    if (!a || breach.startedAt <= (a.latestBreachStartedAt ?? a.breachStartedAt)) return undefined;
     const next = {
       ...a,
-      evidence: [...a.evidence, ...evidence].slice(-60),
+      evidence: [...a.evidence, ...breach.evidence].slice(-60),
       breaches: a.breaches + 1,
+      latestBreachStartedAt: breach.startedAt,
       updatedAt: atIso,
     };
     this.items.set(key, next);

@@ -20,6 +20,11 @@ export interface Alert {
   readonly raisedAt: string;
   /** ISO 8601: the first bad sample of the first breach. */
   readonly breachStartedAt: string;
+  /**
+   * ISO 8601: the first bad sample of the latest breach counted (absent: only the first one). A breach is identified
+   * by its start, so a retried batch that replays a counted breach changes nothing.
+   */
+  readonly latestBreachStartedAt?: string;
   readonly threshold: Threshold;
   /** The newest points of the breach windows (at most MAX_EVIDENCE), oldest first; times as ISO 8601. */
   readonly evidence: ReadonlyArray<EvidencePoint & { at?: string }>;
@@ -43,12 +48,16 @@ export interface AlertPage {
 export interface AlertStore {
   /** Stores a new alert; false when it exists already (a retried batch), which is then left as it is. */
   raise(alert: Alert): Promise<boolean>;
-  /** Adds a later breach's evidence (capped) and counts it; the updated alert, or undefined if it does not exist. */
+  /**
+   * Adds a later breach's evidence (capped) and counts it, once per breach (identified by `breachStartedAt`, its first
+   * bad sample): the updated alert, or undefined if the alert does not exist or that breach (or a later one) was
+   * counted already — a retried batch replaying it.
+   */
   addEvidence(
     tenant: string,
     agent: string,
     id: string,
-    evidence: Alert['evidence'],
+    breach: { readonly startedAt: string; readonly evidence: Alert['evidence'] },
     atIso: string,
   ): Promise<Alert | undefined>;
   get(tenant: string, agent: string, id: string): Promise<Alert | undefined>;

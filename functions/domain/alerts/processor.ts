@@ -184,8 +184,10 @@ async function publish(
     // A retried batch finds its alert stored already: it is not raised (nor pushed) a second time.
     if (!(await deps.alerts.raise(alert))) return;
   } else {
-    alert = await deps.alerts.addEvidence(tenant, agent, finding.alertId, evidence, iso(deps.clock.now()));
-    // Acknowledged or cleared alerts take the evidence silently: the agent said "seen" already.
+    const breach = { startedAt: iso(finding.since), evidence };
+    alert = await deps.alerts.addEvidence(tenant, agent, finding.alertId, breach, iso(deps.clock.now()));
+    // Acknowledged or cleared alerts take the evidence silently: the agent said "seen" already. A breach counted
+    // already (a retried batch) comes back undefined and is not pushed again.
     if (alert?.state !== 'active') return;
   }
   const selfHelp = settings.selfHelp[finding.rule] ?? DEFAULT_SELF_HELP[finding.rule];
