@@ -33,7 +33,7 @@ import {
   requestHash,
   resolveRecipients,
 } from './message-recipients.ts';
-import type { Notifier } from './notifier.ts';
+import type { DeliveryReport, Notifier } from './notifier.ts';
 import type { Principal } from './principal.ts';
 import type { SettingsRepository } from './settings.ts';
 
@@ -266,13 +266,22 @@ export async function deliverShard(
       failure = { error };
       break;
     }
+    const deliveries = entries.map((entry) => ({ user: entry.agentId, event: messageEvent(entry) }));
+    // The wave's connections (one BatchGetItem) are looked up after its entries are written — a socket that connects
+    // later syncs and finds its entry — and before the next wave's writes start, so that the lookup does not queue
+    // behind them in the table; the posts then overlap the next wave's writes.
+    let send: () => Promise<DeliveryReport>;
+    try {
+      send = deps.notifier.prepareEach
+        ? await deps.notifier.prepareEach(tenant, deliveries)
+        : () => deps.notifier.toEach(tenant, deliveries);
+    } catch (error) {
+      failure = { error };
+      break;
+    }
     pushes.push(
       (async () => {
-        // The notifier finds the wave's connections (one BatchGetItem) and pushes each agent its own event.
-        const report = await deps.notifier.toEach(
-          tenant,
-          entries.map((entry) => ({ user: entry.agentId, event: messageEvent(entry) })),
-        );
+        const report = await send();
         const outcome: ShardOutcome = {
           reached: [...report.usersReached].sort(),
           atMs: deps.clock.now(),
