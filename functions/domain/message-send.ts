@@ -46,10 +46,11 @@ import type { SettingsRepository } from './settings.ts';
  * delivery time is that of one shard, not of the whole recipient set.
  *
  * A shard works in waves of 100: a wave's inbox entries are written (batched), then its connections are looked up
- * (batched) and pushed while the next wave is written, then one item records whom the wave's pushes reached (the
- * delivered receipts: no write per recipient); last, the message's checkpoint counts the shard, and the shard that
- * completes the count completes the message and tells the sender. DynamoDB requests per recipient: 1/25 entry writes
- * + 1/100 connection reads + 1/100 wave records + a few per shard and per send.
+ * (batched; the next wave's writes wait for that lookup only) and pushed while the next wave is written, then one
+ * item records whom the wave's pushes reached (the delivered receipts: no write per recipient); last, the message's
+ * checkpoint counts the shard, and the shard that completes the count completes the message and tells the sender.
+ * DynamoDB requests per recipient: 1/25 entry writes + 1/100 connection reads + 1/100 wave records + a few per shard
+ * and per send.
  *
  * Retries. Exactly one run of a shard is its first (a conditional claim); only that run writes entries in batches,
  * since nobody can have seen them yet. A later run — Lambda's retry of a failed shard, a re-drive — reads which entries
