@@ -6,14 +6,21 @@
  *   - limit: raw `POST /@connections/{id}` to the same recipients' connections with a bare HTTP client (node http,
  *     keep-alive agent, no SDK, no signing) at the same concurrency as ours' socket pools;
  *   - baseline: the common sample design — Scan a connection table, `Promise.all` an SDK PostToConnection to every
- *     connection (it cannot target a team, so the team case is a broadcast; its figure is what the team's sockets get).
+ *     connection (it cannot target a team, so the team case is a broadcast; its figure is what the team's sockets get);
+ *   - durable limit: the floor of a send that keeps the durability rule (a push only after its recipient's inbox
+ *     entry is written): the same recipients' entries written by the inbox adapter with a bare document client
+ *     (BatchWriteItem, 25 per request, `--write-concurrency` in flight), each batch's raw posts (as the limit's)
+ *     started as soon as that batch is written — the finest pipelining the rule allows, with no connection lookup
+ *     (the connection ids are known, as for the limit) and no bookkeeping.
  * The runtime runs in this process, so all three post from the process that serves the gateway — the limit is what
  * this process can deliver at all. DynamoDB requests of ours are counted for real: every HTTP request to dynalite is
  * seen on Node's `http.client.request.start` diagnostics channel and attributed to the function that made it.
  * Latency per socket: arrival − start of the send (the POST for ours). Goals: ours p99 ≤ 1.5 × limit p99 on both
  * cases, ahead of the baseline on both; ddb_requests_per_recipient ≤ 0.1.
  * Options: --agents N (10000), --team N (1000), --rounds N (3), --concurrency N (128: two pools of 64 sockets, the
- * coordinator's and the shard workers'), --processes N (2 client processes). Quick run: --agents 2000 --team 200 --rounds 1.
+ * coordinator's and the shard workers'), --write-concurrency N (32: BatchWriteItem requests in flight in the durable
+ * limit — ours can have as many: 8 emulated invocations at once, each writing a wave of 4 batches), --processes N
+ * (2 client processes). Quick run: --agents 2000 --team 200 --rounds 1.
  */
 import { randomUUID } from 'node:crypto';
 import { subscribe } from 'node:diagnostics_channel';
@@ -26,7 +33,11 @@ import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { batchWriteAll, createDocumentClient } from '../functions/adapters/dynamo.ts';
+import { DynamoInboxRepository } from '../functions/adapters/inbox-repository.ts';
+import { epochSeconds, systemClock } from '../functions/domain/clock.ts';
 import { mapLimit } from '../functions/domain/concurrency.ts';
+import { inboxCursor } from '../functions/domain/inbox.ts';
+import type { InboxEntry } from '../functions/domain/message-model.ts';
 import { optionsFromEnv, RANDOM_PORTS, startLocalRuntime } from '../lib/local/runtime.ts';
 import { TestClient } from '../test/support/ws-client.ts';
 import { log, ms } from './_setup.ts';
@@ -36,7 +47,45 @@ const TENANT = 'bench';
 const SEND_FUNCTIONS = new Set(['HttpMessagesSend', 'MessageFanOut', 'MessageFanOutShard']);
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
-type Design = 'ours' | 'limit' | 'baseline';
+type Design = 'ours' | 'limit' | 'baseline' | 'durable_limit';
+const DESIGNS: readonly Design[] = ['ours', 'limit', 'baseline', 'durable_limit'];
+
+/**
+ * Runs tasks added at any time with at most `limit` in flight (the durable limit's posts: a batch's posts join the
+ * queue when its entries are written); `drain` resolves once every task added so far has settled, and rejects with
+ * the first failure.
+ */
+class TaskPool {
+  private readonly queue: Array<() => Promise<void>> = [];
+  private next = 0;
+  private active = 0;
+  private failure: { error: unknown } | undefined;
+  private readonly idle: Array<() => void> = [];
+  constructor(private readonly limit: number) {}
+  add(task: () => Promise<void>): void {
+    this.queue.push(task);
+    this.pump();
+  }
+  async drain(): Promise<void> {
+    if (this.active > 0 || this.next < this.queue.length) await new Promise<void>((resolve) => this.idle.push(resolve));
+    if (this.failure) throw this.failure.error;
+  }
+  private pump(): void {
+    while (this.active < this.limit && this.next < this.queue.length) {
+      const task = this.queue[this.next++] as () => Promise<void>;
+      this.active++;
+      task()
+        .catch((error: unknown) => {
+          this.failure ??= { error };
+        })
+        .finally(() => {
+          this.active--;
+          this.pump();
+        });
+    }
+    if (this.active === 0 && this.next >= this.queue.length) for (const resolve of this.idle.splice(0)) resolve();
+  }
+}
 
 export async function run(args: string[]): Promise<Record<string, unknown>> {
   const { values } = parseArgs({
@@ -46,6 +95,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       team: { type: 'string', default: '1000' },
       rounds: { type: 'string', default: '3' },
       concurrency: { type: 'string', default: '128' },
+      'write-concurrency': { type: 'string', default: '32' },
       processes: { type: 'string', default: '2' },
     },
   });
@@ -53,6 +103,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const teamSize = Math.min(Number(values.team), total);
   const rounds = Number(values.rounds);
   const concurrency = Number(values.concurrency);
+  const writeConcurrency = Number(values['write-concurrency']);
   const users = Array.from({ length: total }, (_, i) => `a${String(i).padStart(5, '0')}`);
   const teamOf = (i: number) => `t${Math.floor(i / teamSize)}`;
   const teams = [...new Set(users.map((_, i) => teamOf(i)))];
@@ -101,6 +152,8 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   });
   const swarm = await Swarm.start(Number(values.processes), () => undefined, { forward: false });
   const db = createDocumentClient({ endpoint: rt.urls.dynamodb, region: 'us-east-1', credentials });
+  // The durable limit's entries: the inbox adapter's own BatchWriteItem of new entries, from a bare client.
+  const inbox = new DynamoInboxRepository(db, 'MainTable', systemClock);
   const management = new ApiGatewayManagementApiClient({
     endpoint: rt.urls.wsManagement,
     region: 'us-east-1',
@@ -110,7 +163,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const started = Date.now();
   try {
     log(
-      `fanout: ${total} agents in ${teams.length} teams of ${teamSize}; ${rounds} round(s); concurrency ${concurrency}`,
+      `fanout: ${total} agents in ${teams.length} teams of ${teamSize}; ${rounds} round(s); concurrency ${concurrency}, durable limit's writes in flight ${writeConcurrency}`,
     );
     const call = async (token: string, method: string, path: string, body?: unknown) => {
       const res = await fetch(`${rt.urls.http}${path}`, {
@@ -235,6 +288,35 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
           concurrency,
           (c) => rawPost(c, data),
         );
+      } else if (design === 'durable_limit') {
+        const text = `Durable limit ${label}`;
+        const data = frame(id, text);
+        const sentAt = new Date(startedAt).toISOString();
+        const expiresAt = epochSeconds(startedAt) + 3600;
+        const batches: InboxEntry[][] = [];
+        for (let i = 0; i < targetUsers.length; i += 25)
+          batches.push(
+            targetUsers.slice(i, i + 25).map((agentId) => ({
+              tenant: TENANT,
+              agentId,
+              agentName: `Agent ${agentId}`,
+              messageId: id,
+              text,
+              from: { id: 'bench', name: 'Bench' },
+              sentAt,
+              cursor: inboxCursor(Date.now(), id),
+              expiresAt,
+            })),
+          );
+        const posts = new TaskPool(concurrency);
+        await mapLimit(batches, writeConcurrency, async (batch) => {
+          await inbox.putEntries(batch, 'new');
+          // This batch's recipients are durable: their posts may start, whatever the other batches are doing.
+          for (const entry of batch)
+            for (const connectionId of connectionsOf.get(entry.agentId) ?? [])
+              posts.add(() => rawPost(connectionId, data));
+        });
+        await posts.drain();
       } else {
         const data = frame(id, `Baseline ${label}`);
         const items: Record<string, unknown>[] = [];
@@ -269,9 +351,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     // Warm-up (not measured): every design once to the second team, so that no figure pays a cold path (the JWKS
     // fetch, SDK clients and sockets created on first use).
     const warm = users.slice(teamSize, 2 * teamSize);
-    if (warm.length > 0)
-      for (const design of ['ours', 'limit', 'baseline'] as const)
-        await runOnce(design, warm, { teams: [teams[1]] }, 'warm-up');
+    if (warm.length > 0) for (const design of DESIGNS) await runOnce(design, warm, { teams: [teams[1]] }, 'warm-up');
     log(`  warmed up (${ms(Date.now() - started)})`);
 
     const cases: Array<Record<string, unknown>> = [];
@@ -279,16 +359,16 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       { label: `team of ${teamSize} among ${total}`, users: users.slice(0, teamSize), to: { teams: [teams[0]] } },
       { label: `all ${total}`, users, to: { teams } },
     ]) {
-      const p99s: Record<Design, number[]> = { ours: [], limit: [], baseline: [] };
-      const p50s: Record<Design, number[]> = { ours: [], limit: [], baseline: [] };
-      const delivered: Record<Design, number[]> = { ours: [], limit: [], baseline: [] };
+      const p99s: Record<Design, number[]> = { ours: [], limit: [], baseline: [], durable_limit: [] };
+      const p50s: Record<Design, number[]> = { ours: [], limit: [], baseline: [], durable_limit: [] };
+      const delivered: Record<Design, number[]> = { ours: [], limit: [], baseline: [], durable_limit: [] };
       const ddb: number[] = [];
       let breakdown: Record<string, number> | undefined;
       let timeline: Record<string, unknown> | undefined;
-      const order: Design[] = ['ours', 'limit', 'baseline'];
       for (let r = 0; r < rounds; r++) {
         // Alternate who goes first, so that no design always runs on a warmer or a busier process.
-        for (const design of [...order.slice(r % 3), ...order.slice(0, r % 3)]) {
+        const first = r % DESIGNS.length;
+        for (const design of [...DESIGNS.slice(first), ...DESIGNS.slice(0, first)]) {
           const out = await runOnce(design, target.users, target.to, `${target.label} r${r}`);
           p99s[design].push(percentile(out.latencies, 99));
           p50s[design].push(percentile(out.latencies, 50));
@@ -304,6 +384,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
           await new Promise((r) => setTimeout(r, 1000));
         }
       }
+      const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
       const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
       const figures = {
         case: target.label,
@@ -315,8 +396,13 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
         p99_ms: median(p99s.ours),
         limit_p99_ms: median(p99s.limit),
         baseline_p99_ms: median(p99s.baseline),
-        p99_vs_limit: Math.round((median(p99s.ours) / median(p99s.limit)) * 100) / 100,
-        p99_vs_baseline: Math.round((median(p99s.ours) / median(p99s.baseline)) * 100) / 100,
+        durable_limit_p99_ms: median(p99s.durable_limit),
+        durable_limit_delivered: Math.min(...delivered.durable_limit),
+        p99_vs_limit: ratio(median(p99s.ours), median(p99s.limit)),
+        p99_vs_baseline: ratio(median(p99s.ours), median(p99s.baseline)),
+        p99_vs_durable_limit: ratio(median(p99s.ours), median(p99s.durable_limit)),
+        // What durability itself costs on this machine: the durable limit against the bare posts.
+        durable_limit_vs_limit: ratio(median(p99s.durable_limit), median(p99s.limit)),
         ddb_requests_per_recipient: Math.round((median(ddb) / target.users.length) * 1000) / 1000,
         rounds_p99_ms: p99s,
         ddb_requests: breakdown,
@@ -325,7 +411,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       };
       cases.push(figures);
       log(
-        `  ${target.label}: ours p99 ${ms(figures.p99_ms)} (${figures.p99_vs_limit} × limit ${ms(figures.limit_p99_ms)}, ${figures.p99_vs_baseline} × baseline ${ms(figures.baseline_p99_ms)}), ${figures.ddb_requests_per_recipient} DynamoDB requests per recipient`,
+        `  ${target.label}: ours p99 ${ms(figures.p99_ms)} (${figures.p99_vs_limit} × limit ${ms(figures.limit_p99_ms)}, ${figures.p99_vs_durable_limit} × durable limit ${ms(figures.durable_limit_p99_ms)}, ${figures.p99_vs_baseline} × baseline ${ms(figures.baseline_p99_ms)}), ${figures.ddb_requests_per_recipient} DynamoDB requests per recipient`,
       );
     }
     await supervisor.close();

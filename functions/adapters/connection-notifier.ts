@@ -76,10 +76,14 @@ export class ConnectionNotifier implements Notifier {
   }
 
   async toEach(tenant: string, deliveries: readonly Delivery[]): Promise<DeliveryReport> {
+    return (await this.prepareEach(tenant, deliveries))();
+  }
+
+  async prepareEach(tenant: string, deliveries: readonly Delivery[]): Promise<() => Promise<DeliveryReport>> {
     const data = new Map<string, string>();
     for (const d of deliveries) data.set(d.user, JSON.stringify(d.event));
     const records = await this.connections.listByUsers(tenant, [...data.keys()]);
-    return this.post(records, (record) => data.get(record.user));
+    return () => this.post(records, (record) => data.get(record.user));
   }
 
   /** Posts one event to known connections (callers that already hold the records skip the lookup). */

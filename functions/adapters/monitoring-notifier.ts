@@ -46,6 +46,16 @@ export class MonitoringNotifier implements Notifier {
     return report;
   }
 
+  async prepareEach(tenant: string, deliveries: readonly Delivery[]): Promise<() => Promise<DeliveryReport>> {
+    const send = this.inner.prepareEach
+      ? await this.inner.prepareEach(tenant, deliveries)
+      : () => this.inner.toEach(tenant, deliveries);
+    return async () => {
+      const [report] = await Promise.all([send(), this.mirror(tenant, deliveries)]);
+      return report;
+    };
+  }
+
   private async mirror(tenant: string, deliveries: readonly Delivery[]): Promise<void> {
     try {
       const monitors = await this.subscriptions.monitors(tenant);

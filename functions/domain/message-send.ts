@@ -33,7 +33,7 @@ import {
   requestHash,
   resolveRecipients,
 } from './message-recipients.ts';
-import type { Notifier } from './notifier.ts';
+import type { DeliveryReport, Notifier } from './notifier.ts';
 import type { Principal } from './principal.ts';
 import type { SettingsRepository } from './settings.ts';
 
@@ -46,10 +46,11 @@ import type { SettingsRepository } from './settings.ts';
  * delivery time is that of one shard, not of the whole recipient set.
  *
  * A shard works in waves of 100: a wave's inbox entries are written (batched), then its connections are looked up
- * (batched) and pushed while the next wave is written, then one item records whom the wave's pushes reached (the
- * delivered receipts: no write per recipient); last, the message's checkpoint counts the shard, and the shard that
- * completes the count completes the message and tells the sender. DynamoDB requests per recipient: 1/25 entry writes
- * + 1/100 connection reads + 1/100 wave records + a few per shard and per send.
+ * (batched; the next wave's writes wait for that lookup only) and pushed while the next wave is written, then one
+ * item records whom the wave's pushes reached (the delivered receipts: no write per recipient); last, the message's
+ * checkpoint counts the shard, and the shard that completes the count completes the message and tells the sender.
+ * DynamoDB requests per recipient: 1/25 entry writes + 1/100 connection reads + 1/100 wave records + a few per shard
+ * and per send.
  *
  * Retries. Exactly one run of a shard is its first (a conditional claim); only that run writes entries in batches,
  * since nobody can have seen them yet. A later run — Lambda's retry of a failed shard, a re-drive — reads which entries
@@ -266,13 +267,22 @@ export async function deliverShard(
       failure = { error };
       break;
     }
+    const deliveries = entries.map((entry) => ({ user: entry.agentId, event: messageEvent(entry) }));
+    // The wave's connections (one BatchGetItem) are looked up after its entries are written — a socket that connects
+    // later syncs and finds its entry — and before the next wave's writes start, so that the lookup does not queue
+    // behind them in the table; the posts then overlap the next wave's writes.
+    let send: () => Promise<DeliveryReport>;
+    try {
+      send = deps.notifier.prepareEach
+        ? await deps.notifier.prepareEach(tenant, deliveries)
+        : () => deps.notifier.toEach(tenant, deliveries);
+    } catch (error) {
+      failure = { error };
+      break;
+    }
     pushes.push(
       (async () => {
-        // The notifier finds the wave's connections (one BatchGetItem) and pushes each agent its own event.
-        const report = await deps.notifier.toEach(
-          tenant,
-          entries.map((entry) => ({ user: entry.agentId, event: messageEvent(entry) })),
-        );
+        const report = await send();
         const outcome: ShardOutcome = {
           reached: [...report.usersReached].sort(),
           atMs: deps.clock.now(),

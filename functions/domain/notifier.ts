@@ -24,4 +24,9 @@ export interface Notifier {
   toUsers(tenant: string, users: readonly string[], event: ServerEvent): Promise<DeliveryReport>;
   /** Each user gets its own event; connections are looked up for all users at once. */
   toEach(tenant: string, deliveries: readonly Delivery[]): Promise<DeliveryReport>;
+  /**
+   * `toEach` in two steps: resolves once the connections are looked up, with the function that posts. A fan-out
+   * starts its next write only after the lookup, so that the lookup does not queue behind that write in the table.
+   */
+  prepareEach?(tenant: string, deliveries: readonly Delivery[]): Promise<() => Promise<DeliveryReport>>;
 }

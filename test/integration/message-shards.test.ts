@@ -226,4 +226,69 @@ describe('sharded fan-out on dynalite and the Lambda emulator', () => {
       db.client.middlewareStack.remove('countRequestsForTest');
     }
   });
+
+  it("looks up a wave's connections after its entries are written and before the next wave's writes start", async () => {
+    // Prepare: log, in order, the start and end of every entry write and connection lookup, and every post, by wave
+    // (a wave is named by its first agent's position: waves of 100 inside shards of 250).
+    const log: string[] = [];
+    const waveOf = (agent: string) => {
+      const i = Number(agent.slice(-4));
+      const shard = Math.floor(i / 250);
+      return `${shard}.${Math.floor((i - shard * 250) / 100)}`;
+    };
+    const gateway = new RecordingGateway();
+    const posting: ConnectionGateway = {
+      post: async (connectionId, data) => {
+        log.push(`post ${waveOf(connectionId.slice(2, 12))}`);
+        return gateway.post(connectionId, data);
+      },
+    };
+    const deps = baseDeps(posting);
+    const realInbox = deps.inbox;
+    const inbox: InboxRepository = Object.create(realInbox, {
+      putEntries: {
+        value: async (...args: Parameters<InboxRepository['putEntries']>) => {
+          const wave = waveOf(args[0][0]?.agentId ?? '');
+          log.push(`write ${wave}`);
+          await realInbox.putEntries(...args);
+          log.push(`written ${wave}`);
+        },
+      },
+    });
+    const realConnections = new DynamoConnectionRepository(db.client, db.table, clock);
+    const connections = Object.create(realConnections, {
+      listByUsers: {
+        value: async (tenant: string, users: readonly string[]) => {
+          const wave = waveOf(users[0] ?? '');
+          log.push(`lookup ${wave}`);
+          const records = await realConnections.listByUsers(tenant, users);
+          log.push(`looked-up ${wave}`);
+          return records;
+        },
+      },
+    });
+    const sendDeps = { ...deps, inbox, notifier: new ConnectionNotifier(connections, posting) };
+
+    // Act: the whole send, its four shards run side by side by the coordinator.
+    const accepted = await sendMessage({ ...sendDeps, dispatcher: { dispatch: async () => undefined } }, sue, {
+      text: 'Ordered',
+      to: everyTeam,
+    });
+    await deliverMessage(sendDeps, 'shard', accepted.id);
+
+    // Assess: per shard, wave w is written, then looked up, then pushed; wave w + 1's writes start after that lookup.
+    const at = (event: string) => log.indexOf(event);
+    for (let shard = 0; shard < 4; shard++)
+      for (let w = 0; w < 3; w++) {
+        const wave = `${shard}.${w}`;
+        expect(at(`written ${wave}`), wave).toBeGreaterThanOrEqual(0);
+        expect(at(`lookup ${wave}`), wave).toBeGreaterThan(at(`written ${wave}`));
+        const firstPost = log.findIndex((e) => e.startsWith('post ') && e === `post ${wave}`);
+        expect(firstPost, wave).toBeGreaterThan(at(`looked-up ${wave}`));
+        if (w < 2) expect(at(`write ${shard}.${w + 1}`), wave).toBeGreaterThan(at(`looked-up ${wave}`));
+      }
+    expect(gateway.posts.filter((p) => p.data.type === 'message')).toHaveLength(
+      ONLINE.reduce((n, a) => n + connectionsOf(a).length, 0),
+    );
+  });
 });
