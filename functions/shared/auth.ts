@@ -5,6 +5,7 @@ import { highestRole, type Principal, ROLES } from '#domain/principal.ts';
 
 export { ROLES };
 
+import { pure } from '#domain/pure.ts';
 import { tenantIdSchema, userIdSchema } from './schemas.ts';
 
 /**
@@ -26,21 +27,23 @@ export function parseGroups(value: readonly string[] | string): string[] {
   return (value as string).replace(/^\[/, '').replace(/\]$/, '').split(/\s+/).filter(Boolean);
 }
 
-const groupsSchema = z.union([z.array(z.string()), z.string()]).transform(parseGroups);
+const groupsSchema = /*@__PURE__*/ pure(() => z.union([z.array(z.string()), z.string()]).transform(parseGroups));
 
 /**
  * Cognito ID-token claims this system relies on, checked identically for HTTP and WebSocket: `token_use` must be
  * `id` (an access token carries neither the tenant nor the display name, and HTTP API's JWT authorizer alone would
  * accept one), the tenant and user id must be safe key parts.
  */
-export const claimsSchema = z.object({
-  sub: z.string().min(1),
-  token_use: z.literal('id'),
-  'cognito:username': userIdSchema.optional(),
-  'custom:tenant': tenantIdSchema,
-  'cognito:groups': groupsSchema.optional(),
-  [DISPLAY_NAME_CLAIM]: z.string().trim().min(1).max(200).optional(),
-});
+export const claimsSchema = /*@__PURE__*/ pure(() =>
+  z.object({
+    sub: z.string().min(1),
+    token_use: z.literal('id'),
+    'cognito:username': userIdSchema.optional(),
+    'custom:tenant': tenantIdSchema,
+    'cognito:groups': groupsSchema.optional(),
+    [DISPLAY_NAME_CLAIM]: z.string().trim().min(1).max(200).optional(),
+  }),
+);
 
 /** Turns verified token claims into a principal; a token without tenant or role gets 401/403, never a default. */
 export function principalFromClaims(claims: unknown): Principal {
@@ -62,13 +65,15 @@ export function principalFromClaims(claims: unknown): Principal {
  * boolean values). `exp` is the token's expiry in epoch seconds: the connection acts with the token's rights only
  * until then.
  */
-export const connectionContextSchema = z.object({
-  tenant: tenantIdSchema,
-  user: userIdSchema,
-  role: z.enum(ROLES),
-  name: z.string().optional(),
-  exp: z.coerce.number().int().positive(),
-});
+export const connectionContextSchema = /*@__PURE__*/ pure(() =>
+  z.object({
+    tenant: tenantIdSchema,
+    user: userIdSchema,
+    role: z.enum(ROLES),
+    name: z.string().optional(),
+    exp: z.coerce.number().int().positive(),
+  }),
+);
 
 /** Who a connection is, and until when its token lets it act. */
 export interface ConnectionIdentity {
@@ -95,11 +100,13 @@ export function principalFromConnectionContext(context: unknown): Principal {
   return name ? { tenant, user, role, name } : { tenant, user, role };
 }
 
-const operatorClaimsSchema = z.object({
-  sub: z.string().min(1),
-  'cognito:username': userIdSchema.optional(),
-  'cognito:groups': groupsSchema.optional(),
-});
+const operatorClaimsSchema = /*@__PURE__*/ pure(() =>
+  z.object({
+    sub: z.string().min(1),
+    'cognito:username': userIdSchema.optional(),
+    'cognito:groups': groupsSchema.optional(),
+  }),
+);
 
 /**
  * The caller of an operator route: verified claims whose groups (parsed as for every other route) include `operator`.
