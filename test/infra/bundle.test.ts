@@ -129,6 +129,53 @@ describe('bundling every registered function', () => {
     },
   );
 
+  /** The source files whose code is in a function's bundle (esbuild lists dropped modules too, with 0 bytes). */
+  const codeIn = (name: string) =>
+    Object.entries(outputOf(name).inputs)
+      .filter(([, input]) => input.bytesInOutput > 0)
+      .map(([file]) => file);
+
+  it('builds no zod schema a function does not use: functions without one carry no zod at all', () => {
+    // Act: `$default` and `/health` validate nothing with zod; every schema of the modules they import is built
+    // through `/*@__PURE__*/ pure(…)` (functions/domain/pure.ts), which esbuild drops when unused.
+    for (const name of ['WsDefault', 'HttpHealth']) {
+      // Assess
+      expect(
+        codeIn(name).filter((i) => i.includes('node_modules/zod/')),
+        name,
+      ).toEqual([]);
+    }
+  });
+
+  it("parses token claims with zod's mini API: /me and the authorizer carry no classic API", () => {
+    for (const name of ['HttpMe', 'WsAuthorizer']) {
+      // Act
+      const zod = codeIn(name).filter((i) => i.includes('node_modules/zod/'));
+
+      // Assess: they do validate with zod (its core and the mini API), but not with the classic one.
+      expect(
+        zod.some((i) => i.includes('/v4/mini/')),
+        name,
+      ).toBe(true);
+      expect(
+        zod.filter((i) => i.includes('/v4/classic/')),
+        name,
+      ).toEqual([]);
+    }
+  });
+
+  it('builds neither the settings nor the alert schemas in functions that never read the settings', () => {
+    // Act: these handlers reach modules that import domain/settings.ts (and through it the alert schemas), but never
+    // parse settings.
+    for (const name of ['ScheduleStatusConnectSync', 'HttpStatusReasonsList', 'MessageFanOut']) {
+      const code = codeIn(name);
+
+      // Assess
+      expect(code, name).not.toContain('functions/domain/settings.ts');
+      expect(code, name).not.toContain('functions/domain/alerts/schemas.ts');
+    }
+  });
+
   it('keeps read-only status routes free of the @connections client and endpoint', () => {
     // Prepare: the routes that only read (issue 9: they must build no @connections client).
     const readOnly = ['HttpStatusMeGet', 'HttpStatusAgentsList', 'HttpApprovalList', 'WsStatusSubscribe'];
