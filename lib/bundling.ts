@@ -15,8 +15,11 @@ export const BUNDLE = {
   sourcesContent: false,
   /**
    * A CommonJS dependency's `require()` of a Node built-in (an ES module has no `require`) works through this, and
-   * stays lazy: the built-in loads when that code first runs, not at init. No bundle calls `require` today (every
-   * dependency reached ships ES modules); the banner costs nothing and keeps a CommonJS dependency from failing at init.
+   * stays lazy: the built-in loads when that code first runs. aws4 (CommonJS; the SigV4 signer of
+   * adapters/connection-gateway-http.ts) requires `url`, `querystring` and `crypto` when the function loads: without
+   * the banner every function posting to @connections would fail at init with "Dynamic require of … is not
+   * supported" (test/infra/bundle.test.ts checks that every bundle calling esbuild's require shim has the banner).
+   * It costs the others a few ms of init (loading `module`; the empty-module floor of the coldstart bench includes it).
    */
   banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
   /** Match the Lambda runtime, so esbuild does not down-level syntax Node 24 understands. */

@@ -94,6 +94,12 @@ describe('bundling every registered function', () => {
       // under 100 characters a line)…
       expect(code).toMatch(/export\s*\{[^}]*\bas handler\b[^}]*\}/);
       expect(code).not.toMatch(/\bmodule\.exports\s*=/);
+      // …gives a CommonJS dependency's `require` of a built-in (esbuild's shim throws "Dynamic require of …"
+      // without one) the `require` of lib/bundling.ts's banner…
+      if (code.includes('Dynamic require of'))
+        expect(code).toMatch(
+          /^import \{ createRequire \} from 'module';const require = createRequire\(import\.meta\.url\);/,
+        );
       expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
       // …carries no source map for Node to read at init unless a deployment asks for one (lib/bundling.ts)…
       expect(code).not.toContain('sourceMappingURL');
