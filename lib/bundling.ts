@@ -5,8 +5,11 @@ import { fileURLToPath } from 'node:url';
  * (test/infra/bundle.test.ts) and the coldstart benchmark, so that the benchmark measures the bundles that are
  * deployed. They follow AWS's guidance for Lambda cold starts: bundle the AWS SDK v3 with the function, minified, as
  * an ES module, tree-shaken to the clients and commands the function uses — rather than loading the runtime's copy.
- * Tree-shaking of our own code: module-level values with a cost at init (zod schemas) are built through
- * `/*@__PURE__*\/ pure(…)` (functions/domain/pure.ts), so esbuild drops those a function never uses.
+ * Tree-shaking of our own code rests on two things outside these options, which CDK's esbuild honours as well:
+ * `package.json` declares the modules of `functions/` free of import-time side effects (`sideEffects`), so a module
+ * none of whose exports a function uses is left out whole (with, e.g., a CommonJS dependency it would run at init);
+ * and module-level values with a cost at init (zod schemas) are built through `/*@__PURE__*\/ pure(…)`
+ * (functions/domain/pure.ts), so esbuild drops those a function never uses.
  */
 export const BUNDLE = {
   /** Fewer bytes to read and parse at init. */
