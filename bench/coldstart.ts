@@ -83,7 +83,7 @@ function initOnce(file: string, env: Record<string, string>): [number, number, n
     'const c=process.cpuUsage();const t=performance.now();' +
     `await import(${JSON.stringify(`file://${file}`)});` +
     'const w=performance.now()-t;const u=process.cpuUsage(c);' +
-    'process.stdout.write(w+" "+(u.user+u.system)/1000+" "+(globalThis.__zodSchemas??null));';
+    'process.stdout.write(w+" "+(u.user+u.system)/1000+" "+(globalThis.__zodSchemas??0));';
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { env, cwd: ROOT_DIR });
   const [wall, cpu, schemas] = out.toString().split(' ');
   if (!Number.isFinite(Number(wall)) || !Number.isFinite(Number(cpu)))
@@ -94,13 +94,21 @@ function initOnce(file: string, env: Record<string, string>): [number, number, n
 /** zod's constructor of every schema object (zod 4's core), and the line of it that the instrumented build counts at. */
 const ZOD_CORE = /zod[\\/]v4[\\/]core[\\/]core\.js$/;
 const ZOD_CONSTRUCT = 'function _(def) {';
-/** An esbuild plugin counting zod schema constructions in `globalThis.__zodSchemas` (the count is all it adds). */
+/** Whether the instrumented build found zod's constructor to count at (if not, `zod_schemas` is null). */
+let zodCounted = true;
+/**
+ * An esbuild plugin counting zod schema constructions in `globalThis.__zodSchemas` (the count is all it adds). A
+ * bundle without zod builds none: 0.
+ */
 const countZodSchemas: Plugin = {
   name: 'count-zod-schemas',
   setup(b) {
     b.onLoad({ filter: ZOD_CORE }, (args) => {
       const source = readFileSync(args.path, 'utf8');
-      if (!source.includes(ZOD_CONSTRUCT)) return undefined; // zod changed: no count (null), the bench still runs
+      if (!source.includes(ZOD_CONSTRUCT)) {
+        zodCounted = false; // zod changed: no count (null), the bench still runs
+        return undefined;
+      }
       const counted = `${ZOD_CONSTRUCT} globalThis.__zodSchemas = (globalThis.__zodSchemas ?? 0) + 1;`;
       return { contents: source.replace(ZOD_CONSTRUCT, counted), loader: 'js' };
     });
@@ -209,7 +217,7 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
     bundle_bytes: statSync(files[i] as string).size,
     init_ms: round1(median(wall[i] ?? [])),
     init_cpu_ms: round1(median(cpu[i] ?? [])),
-    zod_schemas: schemas[i] ?? null,
+    zod_schemas: zodCounted ? (schemas[i] ?? null) : null,
   }));
   const floorFigures = floors.map(([name], i) => ({
     name,
