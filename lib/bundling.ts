@@ -5,6 +5,11 @@ import { fileURLToPath } from 'node:url';
  * (test/infra/bundle.test.ts) and the coldstart benchmark, so that the benchmark measures the bundles that are
  * deployed. They follow AWS's guidance for Lambda cold starts: bundle the AWS SDK v3 with the function, minified, as
  * an ES module, tree-shaken to the clients and commands the function uses — rather than loading the runtime's copy.
+ * Tree-shaking of our own code rests on two things outside these options, which CDK's esbuild honours as well:
+ * `package.json` declares the modules of `functions/` free of import-time side effects (`sideEffects`), so a module
+ * none of whose exports a function uses is left out whole (with, e.g., a CommonJS dependency it would run at init);
+ * and module-level values with a cost at init (zod schemas) are built through `/*@__PURE__*\/ pure(…)`
+ * (functions/domain/pure.ts), so esbuild drops those a function never uses.
  */
 export const BUNDLE = {
   /** Fewer bytes to read and parse at init. */
@@ -13,8 +18,11 @@ export const BUNDLE = {
   sourcesContent: false,
   /**
    * A CommonJS dependency's `require()` of a Node built-in (an ES module has no `require`) works through this, and
-   * stays lazy: the built-in loads when that code first runs, not at init. No bundle calls `require` today (every
-   * dependency reached ships ES modules); the banner costs nothing and keeps a CommonJS dependency from failing at init.
+   * stays lazy: the built-in loads when that code first runs. aws4 (CommonJS; the SigV4 signer of
+   * adapters/connection-gateway-http.ts) requires `url`, `querystring` and `crypto` when the function loads: without
+   * the banner every function posting to @connections would fail at init with "Dynamic require of … is not
+   * supported" (test/infra/bundle.test.ts checks that every bundle calling esbuild's require shim has the banner).
+   * It costs the others a few ms of init (loading `module`; the empty-module floor of the coldstart bench includes it).
    */
   banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
   /** Match the Lambda runtime, so esbuild does not down-level syntax Node 24 understands. */

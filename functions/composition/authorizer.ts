@@ -1,6 +1,6 @@
 import { JwtVerifier } from 'aws-jwt-verify';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { GlobalFetchJwksFetcher } from '#adapters/jwks-fetcher.ts';
 import { loadEnv } from '#shared/env.ts';
 import { once } from './once.ts';
@@ -10,7 +10,7 @@ import { once } from './once.ts';
  * access tokens do not carry custom attributes), reading the keys through the scheme-following JWKS fetcher.
  */
 export const tokenVerifier = /*@__PURE__*/ once(() => {
-  const env = loadEnv({ JWT_ISSUER: z.url(), JWT_AUDIENCE: z.string().min(1), JWKS_URI: z.url() });
+  const env = loadEnv({ JWT_ISSUER: z.url(), JWT_AUDIENCE: z.string().check(z.minLength(1)), JWKS_URI: z.url() });
   return JwtVerifier.create(
     {
       issuer: env.JWT_ISSUER,

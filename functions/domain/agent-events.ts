@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { USER_ID_PATTERN } from './ids.ts';
+import { pure } from './pure.ts';
 import type { AgentStatus, ContactSummary, StatusCode } from './status.ts';
 
 /**
@@ -7,72 +8,78 @@ import type { AgentStatus, ContactSummary, StatusCode } from './status.ts';
  * tolerated (`loose`) because Connect adds fields over time and a stricter schema would turn a harmless addition into
  * skipped records.
  */
-const named = z.object({ ARN: z.string().optional(), Name: z.string().nullish() }).loose();
+const named = /*@__PURE__*/ pure(() => z.object({ ARN: z.string().optional(), Name: z.string().nullish() }).loose());
 
-const contactSchema = z
-  .object({
-    ContactId: z.string().min(1),
-    InitialContactId: z.string().nullish(),
-    Channel: z.string().default('VOICE'),
-    State: z.string().min(1),
-    StateStartTimestamp: z.string().nullish(),
-    Queue: named.nullish(),
-  })
-  .loose();
+const contactSchema = /*@__PURE__*/ pure(() =>
+  z
+    .object({
+      ContactId: z.string().min(1),
+      InitialContactId: z.string().nullish(),
+      Channel: z.string().default('VOICE'),
+      State: z.string().min(1),
+      StateStartTimestamp: z.string().nullish(),
+      Queue: named.nullish(),
+    })
+    .loose(),
+);
 
-const concurrencySchema = z
-  .object({ Channel: z.string(), AvailableSlots: z.number().int(), MaximumSlots: z.number().int() })
-  .loose();
+const concurrencySchema = /*@__PURE__*/ pure(() =>
+  z.object({ Channel: z.string(), AvailableSlots: z.number().int(), MaximumSlots: z.number().int() }).loose(),
+);
 
-const snapshotSchema = z
-  .object({
-    AgentStatus: z
-      .object({ ARN: z.string().nullish(), Name: z.string().nullish(), Type: z.string().nullish() })
-      .loose()
-      .nullish(),
-    NextAgentStatus: z.object({ Name: z.string().nullish(), ARN: z.string().nullish() }).loose().nullish(),
-    Configuration: z
-      .object({
-        FirstName: z.string().nullish(),
-        LastName: z.string().nullish(),
-        // The agent id in every key of the tenant: exactly a user id, or the record is bad input.
-        Username: z.string().regex(USER_ID_PATTERN, 'a user id (1-128 letters, digits or . _ @ + -)'),
-        AgentHierarchyGroups: z.record(z.string(), named.nullish()).nullish(),
-        RoutingProfile: z
-          .object({
-            InboundQueues: z.array(named).nullish(),
-            Concurrency: z.array(concurrencySchema).nullish(),
-          })
-          .loose()
-          .nullish(),
-      })
-      .loose(),
-    Contacts: z.array(contactSchema).nullish(),
-  })
-  .loose();
+const snapshotSchema = /*@__PURE__*/ pure(() =>
+  z
+    .object({
+      AgentStatus: z
+        .object({ ARN: z.string().nullish(), Name: z.string().nullish(), Type: z.string().nullish() })
+        .loose()
+        .nullish(),
+      NextAgentStatus: z.object({ Name: z.string().nullish(), ARN: z.string().nullish() }).loose().nullish(),
+      Configuration: z
+        .object({
+          FirstName: z.string().nullish(),
+          LastName: z.string().nullish(),
+          // The agent id in every key of the tenant: exactly a user id, or the record is bad input.
+          Username: z.string().regex(USER_ID_PATTERN, 'a user id (1-128 letters, digits or . _ @ + -)'),
+          AgentHierarchyGroups: z.record(z.string(), named.nullish()).nullish(),
+          RoutingProfile: z
+            .object({
+              InboundQueues: z.array(named).nullish(),
+              Concurrency: z.array(concurrencySchema).nullish(),
+            })
+            .loose()
+            .nullish(),
+        })
+        .loose(),
+      Contacts: z.array(contactSchema).nullish(),
+    })
+    .loose(),
+);
 
-export const agentEventSchema = z
-  .object({
-    AgentARN: z.string().regex(/\/agent\/[^/]+$/, 'an agent ARN ends in /agent/<user id>'),
-    EventId: z.string().min(1),
-    EventTimestamp: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not an ISO 8601 timestamp'),
-    EventType: z.string().min(1),
-    InstanceARN: z
-      .string()
-      .regex(/^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/[0-9a-f-]{36}$/, 'a Connect instance ARN'),
-    // Connect sends the snapshot with every event type, LOGOUT included; without it the agent id is unknown.
-    CurrentAgentSnapshot: snapshotSchema,
-    // Only the contacts of the previous snapshot matter (to spot newly offered contacts); it is absent on LOGIN.
-    PreviousAgentSnapshot: z
-      .object({ Contacts: z.array(contactSchema).nullish() })
-      .loose()
-      .nullish(),
-  })
-  .loose()
-  .refine((e) => e.AgentARN.startsWith(`${e.InstanceARN}/agent/`), {
-    message: 'the AgentARN is not an agent of the InstanceARN',
-    path: ['AgentARN'],
-  });
+export const agentEventSchema = /*@__PURE__*/ pure(() =>
+  z
+    .object({
+      AgentARN: z.string().regex(/\/agent\/[^/]+$/, 'an agent ARN ends in /agent/<user id>'),
+      EventId: z.string().min(1),
+      EventTimestamp: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not an ISO 8601 timestamp'),
+      EventType: z.string().min(1),
+      InstanceARN: z
+        .string()
+        .regex(/^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/[0-9a-f-]{36}$/, 'a Connect instance ARN'),
+      // Connect sends the snapshot with every event type, LOGOUT included; without it the agent id is unknown.
+      CurrentAgentSnapshot: snapshotSchema,
+      // Only the contacts of the previous snapshot matter (to spot newly offered contacts); it is absent on LOGIN.
+      PreviousAgentSnapshot: z
+        .object({ Contacts: z.array(contactSchema).nullish() })
+        .loose()
+        .nullish(),
+    })
+    .loose()
+    .refine((e) => e.AgentARN.startsWith(`${e.InstanceARN}/agent/`), {
+      message: 'the AgentARN is not an agent of the InstanceARN',
+      path: ['AgentARN'],
+    }),
+);
 
 export type AgentEvent = z.output<typeof agentEventSchema>;
 export type AgentSnapshot = z.output<typeof snapshotSchema>;

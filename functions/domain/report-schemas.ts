@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { userIdSchema } from './ids.ts';
 import { groupValueSchema, idempotencyKeySchema } from './message-schemas.ts';
+import { pure } from './pure.ts';
 import { REPORT_CATEGORIES, REPORT_LIMITS, REPORT_SEVERITIES, type ReportInput } from './report-model.ts';
 
 /**
@@ -26,30 +27,34 @@ const shortLabel = (what: string) =>
   z.string().min(1).max(64).regex(PRINTABLE_LINE, `${what} is 1-64 printable characters`);
 
 /** Timestamps outside these years are typing errors or clock faults, whatever the clock says. */
-const EARLIEST = Date.UTC(2000, 0, 1);
-const LATEST = Date.UTC(2100, 0, 1);
+const EARLIEST = /*@__PURE__*/ pure(() => Date.UTC(2000, 0, 1));
+const LATEST = /*@__PURE__*/ pure(() => Date.UTC(2100, 0, 1));
 /** An ISO 8601 instant with an offset, normalised to UTC with milliseconds (stored keys compare as strings). */
-export const isoInstantSchema = z.iso
-  .datetime({ offset: true })
-  .transform((s) => Date.parse(s))
-  .refine((ms) => ms >= EARLIEST && ms < LATEST, 'a time between the years 2000 and 2099')
-  .transform((ms) => new Date(ms).toISOString());
+export const isoInstantSchema = /*@__PURE__*/ pure(() =>
+  z.iso
+    .datetime({ offset: true })
+    .transform((s) => Date.parse(s))
+    .refine((ms) => ms >= EARLIEST && ms < LATEST, 'a time between the years 2000 and 2099')
+    .transform((ms) => new Date(ms).toISOString()),
+);
 
-export const reportCategorySchema = z.enum(REPORT_CATEGORIES);
-export const reportSeveritySchema = z.enum(REPORT_SEVERITIES);
+export const reportCategorySchema = /*@__PURE__*/ pure(() => z.enum(REPORT_CATEGORIES));
+export const reportSeveritySchema = /*@__PURE__*/ pure(() => z.enum(REPORT_SEVERITIES));
 /** Amazon Connect contact ids are UUIDs; other ids of the same shape are accepted as they are. */
-export const contactIdSchema = z.string().regex(/^[A-Za-z0-9-]{1,128}$/, 'a contact id is 1-128 letters, digits or -');
+export const contactIdSchema = /*@__PURE__*/ pure(() =>
+  z.string().regex(/^[A-Za-z0-9-]{1,128}$/, 'a contact id is 1-128 letters, digits or -'),
+);
 /** Alert ids are `<raised ms>.<rule>.<contact id>` (domain/alerts/rules.ts); nothing of them may form another key. */
-export const alertIdSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/, 'an alert id is 1-200 letters, digits, ., _, : or -');
-export const alertTypeSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'an alert type is 1-64 letters, digits, ., _ or -');
-const percent = z.number().min(0, 'a percentage is 0-100').max(100, 'a percentage is 0-100');
+export const alertIdSchema = /*@__PURE__*/ pure(() =>
+  z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/, 'an alert id is 1-200 letters, digits, ., _, : or -'),
+);
+export const alertTypeSchema = /*@__PURE__*/ pure(() =>
+  z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'an alert type is 1-64 letters, digits, ., _ or -'),
+);
+const percent = /*@__PURE__*/ pure(() => z.number().min(0, 'a percentage is 0-100').max(100, 'a percentage is 0-100'));
 
 /** The report fields, as the REST body and the `reportIssue` frame carry them. */
-export const reportFieldsShape = {
+export const reportFieldsShape = /*@__PURE__*/ pure(() => ({
   category: reportCategorySchema,
   severity: reportSeveritySchema,
   notes: freeText(REPORT_LIMITS.notes, 'notes').optional(),
@@ -69,7 +74,7 @@ export const reportFieldsShape = {
     .strict()
     .optional(),
   clientReportId: z.uuid('clientReportId is a UUID').optional(),
-};
+}));
 
 type ReportFields = z.output<z.ZodObject<typeof reportFieldsShape>>;
 
@@ -98,7 +103,9 @@ export function toReportInput(b: ReportFields): ReportInput {
 }
 
 /** POST /reports */
-export const reportBodySchema = z.object(reportFieldsShape).strict().refine(alertTypeHasId, ALERT_TYPE_NEEDS_ID);
+export const reportBodySchema = /*@__PURE__*/ pure(() =>
+  z.object(reportFieldsShape).strict().refine(alertTypeHasId, ALERT_TYPE_NEEDS_ID),
+);
 
 /** The `Idempotency-Key` header (or the frame's `idempotencyKey`), as for coaching messages. */
 export { idempotencyKeySchema };
@@ -107,7 +114,7 @@ const periodOrdered = (q: { from?: string | undefined; to?: string | undefined }
   q.from === undefined || q.to === undefined || q.from <= q.to;
 const PERIOD_ORDER = { message: '`from` must not be after `to`', path: ['to'] };
 
-const filterShape = {
+const filterShape = /*@__PURE__*/ pure(() => ({
   agent: userIdSchema.optional(),
   team: groupValueSchema.optional(),
   category: reportCategorySchema.optional(),
@@ -115,33 +122,39 @@ const filterShape = {
   from: isoInstantSchema.optional(),
   to: isoInstantSchema.optional(),
   cursor: z.string().min(1).max(2048).optional(),
-};
+}));
 
 /** GET /reports — filters combine; the period applies to the time the report was made. */
-export const listReportsQuerySchema = z
-  .object({ ...filterShape, limit: z.coerce.number().int().min(1).max(200).default(50) })
-  .strict()
-  .refine(periodOrdered, PERIOD_ORDER);
+export const listReportsQuerySchema = /*@__PURE__*/ pure(() =>
+  z
+    .object({ ...filterShape, limit: z.coerce.number().int().min(1).max(200).default(50) })
+    .strict()
+    .refine(periodOrdered, PERIOD_ORDER),
+);
 
 export const EXPORT_MAX_ROWS = 5000;
 /** GET /reports/export — a period is required; one response holds at most `limit` rows (and a few MB). */
-export const exportReportsQuerySchema = z
-  .object({
-    ...filterShape,
-    from: isoInstantSchema,
-    to: isoInstantSchema,
-    limit: z.coerce.number().int().min(1).max(EXPORT_MAX_ROWS).default(EXPORT_MAX_ROWS),
-  })
-  .strict()
-  .refine(periodOrdered, PERIOD_ORDER);
+export const exportReportsQuerySchema = /*@__PURE__*/ pure(() =>
+  z
+    .object({
+      ...filterShape,
+      from: isoInstantSchema,
+      to: isoInstantSchema,
+      limit: z.coerce.number().int().min(1).max(EXPORT_MAX_ROWS).default(EXPORT_MAX_ROWS),
+    })
+    .strict()
+    .refine(periodOrdered, PERIOD_ORDER),
+);
 
 /** `{"action":"reportIssue", ...report fields, idempotencyKey?}` */
-export const reportFrameSchema = z
-  .object({
-    action: z.literal('reportIssue'),
-    id: z.string().max(64).optional(),
-    idempotencyKey: idempotencyKeySchema.optional(),
-    ...reportFieldsShape,
-  })
-  .strict()
-  .refine(alertTypeHasId, ALERT_TYPE_NEEDS_ID);
+export const reportFrameSchema = /*@__PURE__*/ pure(() =>
+  z
+    .object({
+      action: z.literal('reportIssue'),
+      id: z.string().max(64).optional(),
+      idempotencyKey: idempotencyKeySchema.optional(),
+      ...reportFieldsShape,
+    })
+    .strict()
+    .refine(alertTypeHasId, ALERT_TYPE_NEEDS_ID),
+);

@@ -1,64 +1,81 @@
 import * as z from 'zod';
 import { USER_ID_PATTERN } from './ids.ts';
+import { pure } from './pure.ts';
 import { STATUS_CODE_PATTERN, type StatusCode } from './status.ts';
 
 /** Request shapes of the status capability (REST bodies/queries and WebSocket frames share the field schemas). */
-const statusCodeText = z.string().regex(STATUS_CODE_PATTERN, 'a status code such as "away" or "reason:ab12"');
+const statusCodeText = /*@__PURE__*/ pure(() =>
+  z.string().regex(STATUS_CODE_PATTERN, 'a status code such as "away" or "reason:ab12"'),
+);
 // The pattern admits exactly the built-in shapes and `reason:<id>`; whether the code exists is the use case's check.
-export const statusCodeSchema = statusCodeText.transform((s) => s as StatusCode);
-export const agentIdSchema = z.string().regex(USER_ID_PATTERN, 'an agent id');
+export const statusCodeSchema = /*@__PURE__*/ pure(() => statusCodeText.transform((s) => s as StatusCode));
+export const agentIdSchema = /*@__PURE__*/ pure(() => z.string().regex(USER_ID_PATTERN, 'an agent id'));
 
-export const setStatusBodySchema = z.object({ status: statusCodeSchema }).strict();
+export const setStatusBodySchema = /*@__PURE__*/ pure(() => z.object({ status: statusCodeSchema }).strict());
 
-export const agentParamsSchema = z.object({ id: agentIdSchema });
+export const agentParamsSchema = /*@__PURE__*/ pure(() => z.object({ id: agentIdSchema }));
 
-const csv = z
-  .string()
-  .transform((s) =>
-    s
-      .split(',')
-      .map((v) => v.trim())
-      .filter(Boolean),
-  )
-  .pipe(z.array(statusCodeSchema).min(1).max(20));
+const csv = /*@__PURE__*/ pure(() =>
+  z
+    .string()
+    .transform((s) =>
+      s
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(statusCodeSchema).min(1).max(20)),
+);
 
-export const listAgentsQuerySchema = z.object({
-  /** One or several statuses, comma separated. */
-  status: csv.optional(),
-  team: z.string().min(1).max(200).optional(),
-  queue: z.string().min(1).max(200).optional(),
-  cursor: z.string().max(2000).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-});
+export const listAgentsQuerySchema = /*@__PURE__*/ pure(() =>
+  z.object({
+    /** One or several statuses, comma separated. */
+    status: csv.optional(),
+    team: z.string().min(1).max(200).optional(),
+    queue: z.string().min(1).max(200).optional(),
+    cursor: z.string().max(2000).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+  }),
+);
 
-export const decisionBodySchema = z.object({ decision: z.enum(['accept', 'reject']) }).strict();
-export const requestParamsSchema = z.object({ id: z.string().min(1).max(64) });
+export const decisionBodySchema = /*@__PURE__*/ pure(() =>
+  z.object({ decision: z.enum(['accept', 'reject']) }).strict(),
+);
+export const requestParamsSchema = /*@__PURE__*/ pure(() => z.object({ id: z.string().min(1).max(64) }));
 
-const reasonName = z
-  .string()
-  .trim()
-  .min(1)
-  .max(60)
-  .regex(/^[^#\p{Cc}]+$/u, 'no "#" or control characters');
-const connectStatusId = z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'a Connect agent status id');
+const reasonName = /*@__PURE__*/ pure(() =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(60)
+    .regex(/^[^#\p{Cc}]+$/u, 'no "#" or control characters'),
+);
+const connectStatusId = /*@__PURE__*/ pure(() =>
+  z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'a Connect agent status id'),
+);
 
-export const createReasonBodySchema = z
-  .object({
-    name: reasonName,
-    needsApproval: z.boolean().default(false),
-    connectAgentStatusId: connectStatusId.optional(),
-  })
-  .strict();
-export const updateReasonBodySchema = z
-  .object({
-    name: reasonName.optional(),
-    needsApproval: z.boolean().optional(),
-    retired: z.boolean().optional(),
-    connectAgentStatusId: connectStatusId.optional(),
-  })
-  .strict()
-  .refine((b) => Object.keys(b).length > 0, 'name at least one field');
-export const reasonParamsSchema = z.object({ id: z.string().regex(/^[a-z0-9]{1,16}$/) });
+export const createReasonBodySchema = /*@__PURE__*/ pure(() =>
+  z
+    .object({
+      name: reasonName,
+      needsApproval: z.boolean().default(false),
+      connectAgentStatusId: connectStatusId.optional(),
+    })
+    .strict(),
+);
+export const updateReasonBodySchema = /*@__PURE__*/ pure(() =>
+  z
+    .object({
+      name: reasonName.optional(),
+      needsApproval: z.boolean().optional(),
+      retired: z.boolean().optional(),
+      connectAgentStatusId: connectStatusId.optional(),
+    })
+    .strict()
+    .refine((b) => Object.keys(b).length > 0, 'name at least one field'),
+);
+export const reasonParamsSchema = /*@__PURE__*/ pure(() => z.object({ id: z.string().regex(/^[a-z0-9]{1,16}$/) }));
 
 /**
  * Reports cover years 2000–2099: outside them date arithmetic leaves the range JavaScript dates handle well (year 0
@@ -68,32 +85,42 @@ const FIRST_DAY = '2000-01-01';
 const LAST_DAY = '2099-12-31';
 const inRange = (day: string) => day >= FIRST_DAY && day <= LAST_DAY;
 const rangeMessage = `a date between ${FIRST_DAY} and ${LAST_DAY}`;
-const isoInstant = z.iso.datetime({ offset: true }).refine((value) => {
-  const ms = Date.parse(value);
-  return Number.isFinite(ms) && inRange(new Date(ms).toISOString().slice(0, 10));
-}, rangeMessage);
-export const logQuerySchema = z.object({ from: isoInstant.optional(), to: isoInstant.optional() });
+const isoInstant = /*@__PURE__*/ pure(() =>
+  z.iso.datetime({ offset: true }).refine((value) => {
+    const ms = Date.parse(value);
+    return Number.isFinite(ms) && inRange(new Date(ms).toISOString().slice(0, 10));
+  }, rangeMessage),
+);
+export const logQuerySchema = /*@__PURE__*/ pure(() =>
+  z.object({ from: isoInstant.optional(), to: isoInstant.optional() }),
+);
 /** A local date (YYYY-MM-DD) within the years reports cover. */
-export const isoDate = z.iso.date().refine(inRange, rangeMessage);
-export const workloadQuerySchema = z.object({ from: isoDate, to: isoDate });
+export const isoDate = /*@__PURE__*/ pure(() => z.iso.date().refine(inRange, rangeMessage));
+export const workloadQuerySchema = /*@__PURE__*/ pure(() => z.object({ from: isoDate, to: isoDate }));
 
 /** PUT /connect/status-map: the tenant admin's part of the Connect configuration (never the instance). */
-export const connectStatusMapBodySchema = z.object({ statusMap: z.record(statusCodeText, connectStatusId) }).strict();
+export const connectStatusMapBodySchema = /*@__PURE__*/ pure(() =>
+  z.object({ statusMap: z.record(statusCodeText, connectStatusId) }).strict(),
+);
 
-export const connectInstanceArnSchema = z
-  .string()
-  .regex(/^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/[0-9a-f-]{36}$/, 'a Connect instance ARN');
+export const connectInstanceArnSchema = /*@__PURE__*/ pure(() =>
+  z.string().regex(/^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/[0-9a-f-]{36}$/, 'a Connect instance ARN'),
+);
 /** PUT /operator/tenants/{tenant}/connect-instance */
-export const bindInstanceBodySchema = z.object({ instanceArn: connectInstanceArnSchema }).strict();
+export const bindInstanceBodySchema = /*@__PURE__*/ pure(() =>
+  z.object({ instanceArn: connectInstanceArnSchema }).strict(),
+);
 
 /**
  * A record of the status feed stream (written by status changes and agent events, read by the feed consumer). The
  * event is the frame subscribers get; it must have a `type`. Unknown keys of the event pass (it is our own frame).
  */
-export const feedRecordSchema = z
-  .object({
-    tenant: z.string().min(1).max(200),
-    event: z.looseObject({ type: z.string().min(1).max(64) }),
-    agent: agentIdSchema.optional(),
-  })
-  .strict();
+export const feedRecordSchema = /*@__PURE__*/ pure(() =>
+  z
+    .object({
+      tenant: z.string().min(1).max(200),
+      event: z.looseObject({ type: z.string().min(1).max(64) }),
+      agent: agentIdSchema.optional(),
+    })
+    .strict(),
+);

@@ -1,11 +1,19 @@
-import * as z from 'zod';
+// zod's mini API, not the classic one: the same library and core, with functions instead of methods, so esbuild keeps
+// only what these schemas use. /me and the WebSocket authorizer parse nothing but claims, and the classic API alone
+// (≈ 85 KB minified, its prototypes built at load) was half their init.
+import * as z from 'zod/mini';
 import { type Operator, requireOperator } from '#domain/connect-binding.ts';
 import { AppError, ForbiddenError, UnauthorizedError } from '#domain/errors.ts';
 import { highestRole, type Principal, ROLES } from '#domain/principal.ts';
 
 export { ROLES };
 
-import { tenantIdSchema, userIdSchema } from './schemas.ts';
+import { TENANT_ID_PATTERN, TENANT_ID_RULE, USER_ID_PATTERN, USER_ID_RULE } from '#domain/ids.ts';
+import { pure } from '#domain/pure.ts';
+
+/** The id rules of domain/ids.ts (the same patterns and messages), in the mini API. */
+const tenantIdSchema = /*@__PURE__*/ pure(() => z.string().check(z.regex(TENANT_ID_PATTERN, TENANT_ID_RULE)));
+const userIdSchema = /*@__PURE__*/ pure(() => z.string().check(z.regex(USER_ID_PATTERN, USER_ID_RULE)));
 
 /**
  * The Cognito custom attribute that holds the name agents see as a message's sender. The app client may read it but
@@ -26,21 +34,28 @@ export function parseGroups(value: readonly string[] | string): string[] {
   return (value as string).replace(/^\[/, '').replace(/\]$/, '').split(/\s+/).filter(Boolean);
 }
 
-const groupsSchema = z.union([z.array(z.string()), z.string()]).transform(parseGroups);
+const groupsSchema = /*@__PURE__*/ pure(() =>
+  z.pipe(
+    z.union([z.array(z.string()), z.string()]),
+    z.transform((groups: string[] | string) => parseGroups(groups)),
+  ),
+);
 
 /**
  * Cognito ID-token claims this system relies on, checked identically for HTTP and WebSocket: `token_use` must be
  * `id` (an access token carries neither the tenant nor the display name, and HTTP API's JWT authorizer alone would
  * accept one), the tenant and user id must be safe key parts.
  */
-export const claimsSchema = z.object({
-  sub: z.string().min(1),
-  token_use: z.literal('id'),
-  'cognito:username': userIdSchema.optional(),
-  'custom:tenant': tenantIdSchema,
-  'cognito:groups': groupsSchema.optional(),
-  [DISPLAY_NAME_CLAIM]: z.string().trim().min(1).max(200).optional(),
-});
+export const claimsSchema = /*@__PURE__*/ pure(() =>
+  z.object({
+    sub: z.string().check(z.minLength(1)),
+    token_use: z.literal('id'),
+    'cognito:username': z.optional(userIdSchema),
+    'custom:tenant': tenantIdSchema,
+    'cognito:groups': z.optional(groupsSchema),
+    [DISPLAY_NAME_CLAIM]: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))),
+  }),
+);
 
 /** Turns verified token claims into a principal; a token without tenant or role gets 401/403, never a default. */
 export function principalFromClaims(claims: unknown): Principal {
@@ -62,13 +77,16 @@ export function principalFromClaims(claims: unknown): Principal {
  * boolean values). `exp` is the token's expiry in epoch seconds: the connection acts with the token's rights only
  * until then.
  */
-export const connectionContextSchema = z.object({
-  tenant: tenantIdSchema,
-  user: userIdSchema,
-  role: z.enum(ROLES),
-  name: z.string().optional(),
-  exp: z.coerce.number().int().positive(),
-});
+export const connectionContextSchema = /*@__PURE__*/ pure(() =>
+  z.object({
+    tenant: tenantIdSchema,
+    user: userIdSchema,
+    role: z.enum(ROLES),
+    name: z.optional(z.string()),
+    exp: z.coerce.number().check(z.int(), z.positive()),
+  }),
+);
+const connectionPrincipalSchema = /*@__PURE__*/ pure(() => z.omit(connectionContextSchema, { exp: true }));
 
 /** Who a connection is, and until when its token lets it act. */
 export interface ConnectionIdentity {
@@ -89,17 +107,19 @@ export function identityFromConnectionContext(context: unknown): ConnectionIdent
  * connection opened before `exp` was passed along still gets its registry entry removed).
  */
 export function principalFromConnectionContext(context: unknown): Principal {
-  const parsed = connectionContextSchema.omit({ exp: true }).safeParse(context);
+  const parsed = connectionPrincipalSchema.safeParse(context);
   if (!parsed.success) throw new UnauthorizedError('The connection carries no verified identity');
   const { tenant, user, role, name } = parsed.data;
   return name ? { tenant, user, role, name } : { tenant, user, role };
 }
 
-const operatorClaimsSchema = z.object({
-  sub: z.string().min(1),
-  'cognito:username': userIdSchema.optional(),
-  'cognito:groups': groupsSchema.optional(),
-});
+const operatorClaimsSchema = /*@__PURE__*/ pure(() =>
+  z.object({
+    sub: z.string().check(z.minLength(1)),
+    'cognito:username': z.optional(userIdSchema),
+    'cognito:groups': z.optional(groupsSchema),
+  }),
+);
 
 /**
  * The caller of an operator route: verified claims whose groups (parsed as for every other route) include `operator`.

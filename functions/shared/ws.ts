@@ -6,6 +6,7 @@ import { systemClock } from '#domain/clock.ts';
 import { TokenExpiredError, toErrorResponse } from '#domain/errors.ts';
 import type { Principal, Role } from '#domain/principal.ts';
 import { requireRole } from '#domain/principal.ts';
+import { pure } from '#domain/pure.ts';
 import { identityFromConnectionContext } from './auth.ts';
 import { logger } from './powertools.ts';
 import { type SignOfLife, touch } from './sign-of-life.ts';
@@ -29,7 +30,9 @@ export interface WsEvent {
 }
 
 /** Every frame a client sends: an action, optionally a client-chosen id echoed in the reply. */
-const envelopeSchema = z.object({ action: z.string().min(1).max(64), id: z.string().max(64).optional() }).loose();
+const envelopeSchema = /*@__PURE__*/ pure(() =>
+  z.object({ action: z.string().min(1).max(64), id: z.string().max(64).optional() }).loose(),
+);
 
 /**
  * What the server sends back to the caller of an action (route response). `id` is reserved for the frame id the

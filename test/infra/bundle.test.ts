@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { esbuildOptions } from '../../lib/bundling.ts';
 import { ROOT_DIR } from '../../lib/local/runtime.ts';
@@ -94,6 +95,12 @@ describe('bundling every registered function', () => {
       // under 100 characters a line)…
       expect(code).toMatch(/export\s*\{[^}]*\bas handler\b[^}]*\}/);
       expect(code).not.toMatch(/\bmodule\.exports\s*=/);
+      // …gives a CommonJS dependency's `require` of a built-in (esbuild's shim throws "Dynamic require of …"
+      // without one) the `require` of lib/bundling.ts's banner…
+      if (code.includes('Dynamic require of'))
+        expect(code).toMatch(
+          /^import \{ createRequire \} from 'module';const require = createRequire\(import\.meta\.url\);/,
+        );
       expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
       // …carries no source map for Node to read at init unless a deployment asks for one (lib/bundling.ts)…
       expect(code).not.toContain('sourceMappingURL');
@@ -128,6 +135,63 @@ describe('bundling every registered function', () => {
       expect(inputs.filter((i) => CREDENTIAL_CHAIN.some((pkg) => i.includes(`node_modules/${pkg}/`)))).toEqual([]);
     },
   );
+
+  /** The source files whose code is in a function's bundle (esbuild lists dropped modules too, with 0 bytes). */
+  const codeIn = (name: string) =>
+    Object.entries(outputOf(name).inputs)
+      .filter(([, input]) => input.bytesInOutput > 0)
+      .map(([file]) => file);
+
+  it('builds no zod schema a function does not use: functions without one carry no zod at all', () => {
+    // Act: `$default` and `/health` validate nothing with zod; every schema of the modules they import is built
+    // through `/*@__PURE__*/ pure(…)` (functions/domain/pure.ts), which esbuild drops when unused.
+    for (const name of ['WsDefault', 'HttpHealth']) {
+      // Assess
+      expect(
+        codeIn(name).filter((i) => i.includes('node_modules/zod/')),
+        name,
+      ).toEqual([]);
+    }
+  });
+
+  it("parses token claims with zod's mini API: /me and the authorizer carry no classic API", () => {
+    for (const name of ['HttpMe', 'WsAuthorizer']) {
+      // Act
+      const zod = codeIn(name).filter((i) => i.includes('node_modules/zod/'));
+
+      // Assess: they do validate with zod (its core and the mini API), but not with the classic one.
+      expect(
+        zod.some((i) => i.includes('/v4/mini/')),
+        name,
+      ).toBe(true);
+      expect(
+        zod.filter((i) => i.includes('/v4/classic/')),
+        name,
+      ).toEqual([]);
+    }
+  });
+
+  it('builds neither the settings nor the alert schemas in functions that never read the settings', () => {
+    // Act: these handlers reach modules that import domain/settings.ts (and through it the alert schemas), but never
+    // parse settings.
+    for (const name of ['ScheduleStatusConnectSync', 'HttpStatusReasonsList', 'MessageFanOut']) {
+      const code = codeIn(name);
+
+      // Assess
+      expect(code, name).not.toContain('functions/domain/settings.ts');
+      expect(code, name).not.toContain('functions/domain/alerts/schemas.ts');
+    }
+  });
+
+  it('runs the @connections signer (aws4, CommonJS: it loads at init) only in functions that post to connections', () => {
+    // Act: package.json declares functions/ free of import-time side effects, so a module whose exports a function
+    // does not use (here adapters/connection-gateway-http.ts and its `import aws4`) is left out whole.
+    const carrying = HANDLERS.filter((h) => codeIn(h.name).some((i) => i.includes('node_modules/aws4/')));
+
+    // Assess
+    expect(carrying.filter((h) => h.access.manageConnections !== true).map((h) => h.name)).toEqual([]);
+    expect(carrying.length).toBeGreaterThan(0);
+  });
 
   it('keeps read-only status routes free of the @connections client and endpoint', () => {
     // Prepare: the routes that only read (issue 9: they must build no @connections client).
@@ -224,5 +288,52 @@ describe('credentials of a bundled SDK client', () => {
       error: 'CredentialsProviderError',
       message: 'Unable to find environment variable credentials.',
     });
+  });
+});
+
+// package.json declares the modules of functions/ free of import-time side effects (`sideEffects`), so esbuild leaves
+// out a module none of whose exports a function uses. That holds only while no module does anything at load but
+// declare: a top-level call, assignment, loop or `if` would be dropped with its module.
+describe('modules of functions/ declare, and do nothing else at load', () => {
+  const DECLARATIONS = new Set([
+    ts.SyntaxKind.ImportDeclaration,
+    ts.SyntaxKind.ImportEqualsDeclaration,
+    ts.SyntaxKind.ExportDeclaration,
+    ts.SyntaxKind.ExportAssignment,
+    ts.SyntaxKind.VariableStatement,
+    ts.SyntaxKind.FunctionDeclaration,
+    ts.SyntaxKind.ClassDeclaration,
+    ts.SyntaxKind.InterfaceDeclaration,
+    ts.SyntaxKind.TypeAliasDeclaration,
+    ts.SyntaxKind.EnumDeclaration,
+    ts.SyntaxKind.ModuleDeclaration,
+  ]);
+  const sources = (readdirSync(join(ROOT_DIR, 'functions'), { recursive: true }) as string[])
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => join('functions', f));
+
+  it('has only declarations at the top level of every module', () => {
+    // Act
+    const statements = sources.flatMap((file) => {
+      const source = ts.createSourceFile(file, readFileSync(join(ROOT_DIR, file), 'utf8'), ts.ScriptTarget.Latest);
+      return source.statements
+        .filter((st) => !DECLARATIONS.has(st.kind))
+        .map((st) => `${file}: ${st.getText(source).slice(0, 80)}`);
+    });
+
+    // Assess
+    expect(sources.length).toBeGreaterThan(100);
+    expect(statements).toEqual([]);
+  });
+
+  it('is what package.json declares: functions/ is not listed as having side effects, the rest of the repo is', () => {
+    // Act
+    const { sideEffects } = JSON.parse(readFileSync(join(ROOT_DIR, 'package.json'), 'utf8')) as {
+      sideEffects: string[];
+    };
+
+    // Assess
+    expect(sideEffects).toEqual(expect.arrayContaining(['./lib/**']));
+    expect(sideEffects.some((glob) => glob.startsWith('./functions'))).toBe(false);
   });
 });

@@ -117,4 +117,30 @@ describe('roles', () => {
     expect(() => identityFromConnectionContext({ ...context, exp: 'soon' })).toThrow(UnauthorizedError);
     expect(principalFromConnectionContext({ ...context, exp: undefined }).user).toBe('a');
   });
+
+  it('connection context: the expiry is a positive whole number of seconds, ids follow the key rules', () => {
+    // Prepare
+    const context = { tenant: 'acme', user: 'a', role: 'agent', name: 'Ann', exp: '1800000000' };
+
+    // Act + Assess: the schemas are written in zod's mini API (shared/auth.ts); the rules are those of the classic one.
+    expect(identityFromConnectionContext(context).principal).toEqual({
+      tenant: 'acme',
+      user: 'a',
+      role: 'agent',
+      name: 'Ann',
+    });
+    for (const exp of ['0', '-5', '1800000000.5', ''])
+      expect(() => identityFromConnectionContext({ ...context, exp }), exp).toThrow(UnauthorizedError);
+    expect(() => identityFromConnectionContext({ ...context, tenant: 'Acme' })).toThrow(UnauthorizedError);
+    expect(() => identityFromConnectionContext({ ...context, user: 'a#b' })).toThrow(UnauthorizedError);
+  });
+
+  it('claims: the display name is trimmed and bounded, the user name follows the key rules', () => {
+    // Act + Assess
+    expect(principalFromClaims(idToken({ 'custom:displayName': '  Ann Lee  ' })).name).toBe('Ann Lee');
+    expect(() => principalFromClaims(idToken({ 'custom:displayName': '   ' }))).toThrow(UnauthorizedError);
+    expect(() => principalFromClaims(idToken({ 'custom:displayName': 'x'.repeat(201) }))).toThrow(UnauthorizedError);
+    expect(() => principalFromClaims(idToken({ 'cognito:username': 'a b' }))).toThrow(UnauthorizedError);
+    expect(() => principalFromClaims(idToken({ sub: '' }))).toThrow(UnauthorizedError);
+  });
 });
