@@ -11,7 +11,8 @@
  * (3) detect — through `npm start` (child process, clients in swarm processes): 1,000 agents on calls (Connect agent
  *     events written to kinesalite) each sample once a second and send a frame every `--cadence` seconds; each
  *     agent's call degrades at a staggered time for 20 s. Latency = the `alert` frame's arrival on the agent's socket − the moment
- *     the frame completing the breach (the 16th bad second) was sent: p50/p99. Goal: p99 ≤ 1 s.
+ *     the frame completing the breach (the 16th bad second) was sent: p50/p99. Goal: p99 ≤ 1 s. Then, in the same run,
+ *     the limit (bench/alerts-detect-limit.ts): bare PutRecords of the same records into the same Kinesis.
  *
  * Args: --agents N (1000), --seconds N (45: length of the streaming phase), --cadence N (5: seconds of samples per
  *       frame, the README's recommended cadence; 1 = a frame per sample), --processes N (2), --skip-runtime (1 and 2
@@ -38,6 +39,7 @@ import type { RuntimeProcess } from '../test/support/runtime.ts';
 import { kinesisEvent, kinesisRecord, secondOfStats, telemetryRecord } from '../test/support/telemetry.ts';
 import { api, log, startBenchRuntime } from './_setup.ts';
 import { percentile, type ReceivedFrame, Swarm } from './_swarm.ts';
+import { detectLimit } from './alerts-detect-limit.ts';
 
 /**
  * CPU time (ms) the runtime's process and, separately, its child processes (dynalite) have used so far, from /proc:
@@ -391,6 +393,20 @@ async function detectBench(args: string[]) {
       );
     }
     const stored = await storedAt(kinesis, completingSecond);
+    // The limit, in the same run, once the runtime has settled: bare PutRecords of the same records, same Kinesis.
+    const producer = new KinesisClient({
+      endpoint: rt.kinesis,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+      requestHandler: new NodeHttpHandler(),
+      cacheMiddleware: true,
+    });
+    const limit = await detectLimit({
+      client: producer,
+      runtimeCpu: () => cpuOfTree(runtime.pid)?.runtime,
+      agents,
+      cadence,
+    }).finally(() => producer.destroy());
     const stages = stageTimes({ completedAt, ackedAt, stored, raisedAt, alertAt });
     const sorted = [...latencies].sort((a, b) => a - b);
     const duplicates = [...alertCount.values()].filter((n) => n > 1).length;
@@ -419,6 +435,7 @@ async function detectBench(args: string[]) {
         cpuStart && cpuEnd ? Number(((cpuEnd.children - cpuStart.children) / streamedMs).toFixed(2)) : null,
       frame_errors: errors,
       frame_error_kinds: Object.fromEntries(errorKinds),
+      ...limit,
     };
   } finally {
     if (keepAlive) clearInterval(keepAlive);
@@ -518,6 +535,9 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   log(`  where the time goes (p50/p99 ms): ${stages.join(', ')}`);
   log(
     `  runtime CPU while streaming: ${detect.runtime_cpu_ms_per_frame} ms per frame, ${detect.runtime_cpu_share} of a core (idle ${detect.runtime_idle_cpu_share}; dynalite ${detect.dynalite_cpu_share})`,
+  );
+  log(
+    `  limit (bare PutRecord of the same records into the same Kinesis, ${detect.limit_concurrency} in flight): ${detect.limit_frames_per_s} frames/s, CPU per frame ${detect.limit_client_cpu_ms_per_frame} ms client + ${detect.limit_store_cpu_ms_per_frame} ms store`,
   );
   log(
     `  detect: ${detect.alerted}/${detect.agents} agents alerted (${detect.late} later than 1 s, ${detect.lost} lost), p50 ${detect.detect_p50_ms} ms, p99 ${detect.detect_p99_ms} ms (goal ≤ 1,000), agents alerted twice: ${detect.agents_with_duplicate_alerts}, frame errors ${detect.frame_errors}`,
