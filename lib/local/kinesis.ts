@@ -106,7 +106,17 @@ export async function startKinesis(opts: {
       const isH2 = head.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
       if (isH2 && head.length < H2_PREFACE.length) return; // not enough bytes to tell yet
       socket.off('data', onData);
-      const upstream = connect(isH2 ? h2Port : h1Port, '127.0.0.1');
+      if (!isH2) {
+        // HTTP/1.1 (the handlers' and the poller's clients): the connection itself goes to kinesalite's server, bytes
+        // already read put back first. Piping it through a second loopback connection instead would double the
+        // socket reads and writes of every request and response, in the process that also runs the functions.
+        socket.pause();
+        socket.unshift(head);
+        h1.emit('connection', socket);
+        socket.resume();
+        return;
+      }
+      const upstream = connect(h2Port, '127.0.0.1');
       track(upstream);
       upstream.write(head);
       socket.pipe(upstream).pipe(socket);
