@@ -189,7 +189,9 @@ export const statusChangeDeps = /*@__PURE__*/ once<StatusDeps>(() => {
     feed: statusFeed(),
     events: domainEvents(),
     // No instance configured: nothing can be bound, so no lookup per change.
-    ...(instances.length > 0 ? { connect: new ConnectStatusPort(bindingStore(), new LambdaClient({}), worker) } : {}),
+    ...(instances.length > 0
+      ? { connect: new ConnectStatusPort(bindingStore(), new LambdaClient({}), worker, syncQueue(), () => clock.now()) }
+      : {}),
   };
 });
 

@@ -42,6 +42,12 @@ export interface StatusConnectPort {
   instanceFor(tenant: string): Promise<string | undefined>;
   /** Starts the paced PutUserStatus worker of the instance at once (best effort: its schedule drains it anyway). */
   kick(instanceArn: string): Promise<void>;
+  /**
+   * Whether a worker is draining the instance's queue now. Asked after the commit: a worker that holds its lease
+   * then looks at the queue again after releasing it (status-connect-sync.ts), so it finds this change's item —
+   * no start needed. Without it every change starts the worker.
+   */
+  draining?(instanceArn: string): Promise<boolean>;
 }
 
 /** Everything a status change touches. */
@@ -222,7 +228,14 @@ async function afterCommit(
   if (persisted.sync && deps.connect) {
     const { connect } = deps;
     const instance = persisted.sync.instanceArn;
-    steps.push(['Connect worker start', () => connect.kick(instance)]);
+    steps.push([
+      'Connect worker start',
+      async () => {
+        // Read after the commit, never before: see `draining`.
+        if (await connect.draining?.(instance)) return;
+        await connect.kick(instance);
+      },
+    ]);
   }
   if (prev.status !== next.status && next.status === 'offline')
     steps.push([

@@ -73,10 +73,21 @@ export async function drainConnectSync(deps: SyncDeps, options: SyncOptions): Pr
   report.leased = true;
   let lastCall = Number.NEGATIVE_INFINITY;
   let interval = minInterval;
+  let held = true;
   try {
     while (deps.clock.now() - start < budgetMs) {
-      const batch = await deps.queue.pending(instanceArn, deps.clock.now(), 25);
-      if (batch.length === 0) break;
+      let batch = await deps.queue.pending(instanceArn, deps.clock.now(), 25);
+      if (batch.length === 0) {
+        // Leaving: release first, then look once more. A change that found the lease held did not start a worker;
+        // it looked after its commit, so its item is in this last look (or a newer worker, started after the
+        // release, finds it). Without the second look such an item would wait for the schedule.
+        await deps.queue.releaseLease(instanceArn, options.owner);
+        held = false;
+        batch = await deps.queue.pending(instanceArn, deps.clock.now(), 25);
+        if (batch.length === 0) break;
+        if (!(await deps.queue.acquireLease(instanceArn, options.owner, deps.clock.now(), budgetMs + 15_000))) break;
+        held = true;
+      }
       for (const item of batch) {
         if (deps.clock.now() - start >= budgetMs) break;
         const target = await resolveTarget(deps, item);
@@ -113,7 +124,7 @@ export async function drainConnectSync(deps: SyncDeps, options: SyncOptions): Pr
       }
     }
   } finally {
-    await deps.queue.releaseLease(instanceArn, options.owner);
+    if (held) await deps.queue.releaseLease(instanceArn, options.owner);
   }
   return report;
 }

@@ -186,6 +186,8 @@ export interface ConnectSyncQueue {
   /** Single-worker lease per instance so two runs never pace one instance independently (doubling its rate). */
   acquireLease(instanceArn: string, owner: string, nowMs: number, durationMs: number): Promise<boolean>;
   releaseLease(instanceArn: string, owner: string): Promise<void>;
+  /** Whether a worker holds the instance's lease at `nowMs` (a consistent read). */
+  leaseHeld(instanceArn: string, nowMs: number): Promise<boolean>;
 }
 
 /** The live tenant status feed (connections that sent `subscribeStatus`). */
