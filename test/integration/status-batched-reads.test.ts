@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDirectoryRepository } from '../../functions/adapters/directory-repository.ts';
 import { DynamoChangeStartReader, DynamoSyncTargetReader } from '../../functions/adapters/status-batched-reads.ts';
 import { DynamoStatusStore } from '../../functions/adapters/status-store.ts';
-import { drainConnectSync } from '../../functions/domain/status-connect-sync.ts';
+import { drainConnectSync, type SyncDeps } from '../../functions/domain/status-connect-sync.ts';
 import { setOwnStatus } from '../../functions/domain/status-service.ts';
 import { startStatusDynamo, statusHarness } from '../support/status-dynalite.ts';
 
@@ -136,19 +136,17 @@ describe('reads a status change and the Connect worker need, together', () => {
         return 'ok' as const;
       },
     };
-    const report = await drainConnectSync(
-      {
-        queue: h.syncQueue,
-        client: fakeConnect,
-        directory: h.directory,
-        reasons: h.reasons,
-        bindings: h.bindings,
-        targets,
-        clock: h.clock,
-        sleep: async (ms) => h.clock.advance(ms),
-      },
-      { owner: 'w', instanceArn: instance },
-    );
+    const syncDeps: SyncDeps = {
+      queue: h.syncQueue,
+      client: fakeConnect,
+      directory: h.directory,
+      reasons: h.reasons,
+      bindings: h.bindings,
+      targets,
+      clock: h.clock,
+      sleep: async (ms) => h.clock.advance(ms),
+    };
+    const report = await drainConnectSync(syncDeps, { owner: 'w', instanceArn: instance });
     expect(report).toMatchObject({ sent: 2, skipped: 0 });
     expect(calls.sort()).toEqual(['u-c1:st-avail', 'u-c2:st-avail']);
 
@@ -156,19 +154,7 @@ describe('reads a status change and the Connect worker need, together', () => {
     await setOwnStatus(h.deps, { tenant, user: 'c1', role: 'agent' }, 'away');
     await h.bindings.unbind(tenant);
     calls.length = 0;
-    const later = await drainConnectSync(
-      {
-        queue: h.syncQueue,
-        client: fakeConnect,
-        directory: h.directory,
-        reasons: h.reasons,
-        bindings: h.bindings,
-        targets,
-        clock: h.clock,
-        sleep: async (ms) => h.clock.advance(ms),
-      },
-      { owner: 'w2', instanceArn: instance },
-    );
+    const later = await drainConnectSync(syncDeps, { owner: 'w2', instanceArn: instance });
     expect(later).toMatchObject({ sent: 0, skipped: 1 });
     expect(calls).toEqual([]);
   });
