@@ -45,7 +45,7 @@ import { detectLimit } from './alerts-detect-limit.ts';
  * CPU time (ms) the runtime's process and, separately, its child processes (dynalite) have used so far, from /proc:
  * what a frame costs the runtime, whatever else loads the machine. Undefined where /proc is missing.
  */
-function cpuOfTree(pid: number): { runtime: number; children: number } | undefined {
+export function cpuOfTree(pid: number): { runtime: number; children: number } | undefined {
   const cpu = (p: number) => {
     const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

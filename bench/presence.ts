@@ -11,14 +11,22 @@
  * the time of X's latest change to that status. `posts_per_change` = frames pushed to anyone (supervisors' `feed`
  * frames and the agents' own `status` pushes) / changes — the posts the @connections API served for the feed.
  *
+ * Per phase, from /proc: the CPU time the runtime's process and dynalite's spent per change (`runtime_cpu_ms_per_change`,
+ * `dynalite_cpu_ms_per_change`), which other load on the machine does not distort. After the phases, in the same run,
+ * the `limit`: the irreducible work of a change (the commit's TransactWriteItems and one PutRecord on the feed, bare
+ * SDK clients, no handler: bench/_store-limit.ts) closed-loop at `--limit-concurrency` for `--limit-seconds` —
+ * `store_limit_changes_per_s` is what the local stores sustain at all on this machine.
+ *
  * Args: --agents N (1000), --supervisors N (50), --rates 40,200 (changes/s, one phase each), --waves N (1 per rate),
- *       --processes N (2 swarm processes). `errors` counts error frames, setStatus answered "Internal server error"
+ *       --processes N (2 swarm processes), --limit-concurrency N (32), --limit-seconds N (10). `errors` counts error frames, setStatus answered "Internal server error"
  *       (local 10 s timeout), status events never received by a supervisor and replies never received.
  */
 
 import { LOCAL_CONNECT_INSTANCE_ARN } from '../lib/local/runtime.ts';
 import { type RuntimeProcess, startRuntimeProcess } from '../test/support/runtime.ts';
+import { storeLimit } from './_store-limit.ts';
 import { percentile, type ReceivedFrame, Swarm } from './_swarm.ts';
+import { cpuOfTree } from './alerts.ts';
 
 const TENANT = 'bench';
 const TICK_MS = 20;
@@ -94,12 +102,28 @@ class Phase {
   }
 }
 
+/** CPU ms per change of the runtime's process and of dynalite (its child) between two /proc readings. */
+function cpuPerChange(
+  before: ReturnType<typeof cpuOfTree>,
+  after: ReturnType<typeof cpuOfTree>,
+  changes: number,
+): { runtime_cpu_ms_per_change?: number; dynalite_cpu_ms_per_change?: number } {
+  if (!before || !after || changes === 0) return {};
+  const per = (ms: number) => Math.round((ms / changes) * 100) / 100;
+  return {
+    runtime_cpu_ms_per_change: per(after.runtime - before.runtime),
+    dynalite_cpu_ms_per_change: per(after.children - before.children),
+  };
+}
+
 export async function run(args: string[]): Promise<Record<string, unknown>> {
   const agentCount = option(args, 'agents', 1000);
   const supervisorCount = option(args, 'supervisors', 50);
   const waves = option(args, 'waves', 1);
   const processes = option(args, 'processes', 2);
   const rates = rateList(args);
+  const limitConcurrency = option(args, 'limit-concurrency', 32);
+  const limitSeconds = option(args, 'limit-seconds', 10);
 
   const agents = Array.from({ length: agentCount }, (_, i) => agentName(i + 1));
   const supervisors = Array.from({ length: supervisorCount }, (_, i) => supervisorName(i + 1));
@@ -229,6 +253,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
         `  rate ${rate} changes/s: ${supervisorCount} supervisors subscribed; ${waves} wave(s), each of ${agentCount} agents changes once per wave (${((agentCount * interval) / 1000).toFixed(1)} s per wave)\n`,
       );
       const tStart = Date.now();
+      const cpuStart = cpuOfTree(runtime.pid);
       for (let w = 0; w < waves; w++, wave++) {
         // A fixed shuffle per wave so that neighbours in the list do not always change together.
         const order = agents.map((a, i) => ({ a, i, k: (i * 7919 + wave * 104729) % agentCount }));
@@ -279,6 +304,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       await sleep(500);
       phase = undefined;
       const allMs = Date.now() - tStart;
+      const cpu = cpuPerChange(cpuStart, cpuOfTree(runtime.pid), p.sent);
 
       const push = stats(p.pushLatency);
       const own = stats(p.ownPushLatency);
@@ -301,6 +327,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
           `    change → agent's own push:   p50 ${own.p50} ms  p99 ${own.p99} ms  (${own.count})`,
           `    change → status-set reply:   p50 ${reply.p50} ms  p99 ${reply.p99} ms  (${reply.count}; goal p99 ≤ 100 ms, ${met(reply.p99 <= 100)})`,
           `    @connections posts per change: ${postsPerChange.toFixed(2)} (${p.posts} posts; one per supervisor per change would be ${supervisorCount + 1})`,
+          `    CPU per change: runtime ${cpu.runtime_cpu_ms_per_change} ms, dynalite ${cpu.dynalite_cpu_ms_per_change} ms`,
           '',
         ].join('\n'),
       );
@@ -324,9 +351,24 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
         error_frames: p.errors,
         internal_errors: p.failedFrames,
         unmatched_events: [...p.unmatched.values()].reduce((a, b) => a + b, 0),
+        ...cpu,
       });
     }
-    return { agents: agentCount, supervisors: supervisorCount, cases };
+
+    // The limit: the same stores, bare clients, nothing of ours on the request path (the swarm stays connected).
+    const cpuBefore = cpuOfTree(runtime.pid);
+    const limit = await storeLimit(runtime, { concurrency: limitConcurrency, seconds: limitSeconds });
+    const limitCpu = cpuPerChange(cpuBefore, cpuOfTree(runtime.pid), limit.changes);
+    process.stdout.write(
+      `  limit (commit transaction + feed PutRecord, bare SDK clients, ${limit.concurrency} in flight, ${limit.seconds} s): ${limit.changes_per_s} changes/s (${limit.changes} changes, ${limit.errors} errors); CPU per change: runtime (kinesalite, feed consumer) ${limitCpu.runtime_cpu_ms_per_change} ms, dynalite ${limitCpu.dynalite_cpu_ms_per_change} ms\n`,
+    );
+    return {
+      agents: agentCount,
+      supervisors: supervisorCount,
+      cases,
+      store_limit_changes_per_s: limit.changes_per_s,
+      limit: { ...limit, ...limitCpu },
+    };
   } finally {
     clearInterval(keepAlive);
     await swarm?.close();

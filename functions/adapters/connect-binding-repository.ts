@@ -12,8 +12,20 @@ import type { ConnectBindingStore, ConnectConfig } from '#domain/status-ports.ts
  * Reads are consistent and uncached: the consumer reads once per batch, a status change once, the sync worker once
  * per item, so a binding (or a release) is in force from the next of each.
  */
-const claimKey = (instanceArn: string) => ({ pk: `CONNECT#${instanceArn}`, sk: 'TENANT' });
-const configKey = (tenant: string) => ({ pk: `T#${tenant}#REASONS`, sk: 'CONNECT' });
+export const claimKey = (instanceArn: string) => ({ pk: `CONNECT#${instanceArn}`, sk: 'TENANT' });
+export const configKey = (tenant: string) => ({ pk: `T#${tenant}#REASONS`, sk: 'CONNECT' });
+
+/** A tenant's Connect configuration item, field by field. */
+export function toConnectConfig(item: Record<string, unknown>): ConnectConfig {
+  return {
+    ...(typeof item.instanceArn === 'string' ? { instanceArn: item.instanceArn } : {}),
+    statusMap: (item.statusMap as Record<string, string> | undefined) ?? {},
+  };
+}
+
+/** The tenant an instance's claim item names. */
+export const claimTenant = (item: Record<string, unknown> | undefined) =>
+  typeof item?.tenant === 'string' ? item.tenant : undefined;
 
 export class DynamoConnectBindingStore implements ConnectBindingStore {
   constructor(
@@ -25,11 +37,7 @@ export class DynamoConnectBindingStore implements ConnectBindingStore {
     const out = await this.client.send(
       new GetCommand({ TableName: this.table, Key: configKey(tenant), ConsistentRead: true }),
     );
-    if (!out.Item) return undefined;
-    return {
-      ...(typeof out.Item.instanceArn === 'string' ? { instanceArn: out.Item.instanceArn } : {}),
-      statusMap: (out.Item.statusMap as Record<string, string> | undefined) ?? {},
-    };
+    return out.Item ? toConnectConfig(out.Item) : undefined;
   }
 
   async putStatusMap(tenant: string, statusMap: Readonly<Record<string, string>>): Promise<void> {
@@ -141,6 +149,6 @@ export class DynamoConnectBindingStore implements ConnectBindingStore {
     const out = await this.client.send(
       new GetCommand({ TableName: this.table, Key: claimKey(instanceArn), ConsistentRead: true }),
     );
-    return typeof out.Item?.tenant === 'string' ? out.Item.tenant : undefined;
+    return claimTenant(out.Item);
   }
 }

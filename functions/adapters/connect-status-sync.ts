@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-connect';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { ConnectStatusClient } from '#domain/status-connect-sync.ts';
-import type { ConnectBindingStore } from '#domain/status-ports.ts';
+import type { ConnectBindingStore, ConnectSyncQueue } from '#domain/status-ports.ts';
 import type { StatusConnectPort } from '#domain/status-service.ts';
 import { invokeAsync } from './lambda-invoke.ts';
 
@@ -55,15 +55,21 @@ export function parseInstanceArn(arn: string): { region: string; instanceId: str
 /**
  * What status changes need of Connect: the instance bound to the tenant (a consistent read per change, so a fresh
  * binding counts at once), and a start of that instance's paced worker right after the commit, so Connect hears of a
- * change within seconds rather than at the next one-minute schedule. The worker holds a lease per instance, so a kick
- * while it runs costs one short invocation and never doubles the pace.
+ * change within seconds rather than at the next one-minute schedule — unless the instance's lease shows a worker
+ * draining already (with `queue`): one consistent read instead of an invocation that would lose the lease race.
  */
 export class ConnectStatusPort implements StatusConnectPort {
   constructor(
     private readonly bindings: Pick<ConnectBindingStore, 'connectConfig'>,
     private readonly lambda: LambdaClient,
     private readonly workerName: string,
+    private readonly queue?: Pick<ConnectSyncQueue, 'leaseHeld'>,
+    private readonly now: () => number = Date.now,
   ) {}
+
+  async draining(instanceArn: string): Promise<boolean> {
+    return this.queue ? this.queue.leaseHeld(instanceArn, this.now()) : false;
+  }
 
   async instanceFor(tenant: string): Promise<string | undefined> {
     return (await this.bindings.connectConfig(tenant))?.instanceArn;

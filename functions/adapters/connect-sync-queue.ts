@@ -1,4 +1,10 @@
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { StatusCode } from '#domain/status.ts';
 import type { ConnectSyncQueue, SyncItem } from '#domain/status-ports.ts';
 import { isConditionFailure, queryAll } from './dynamo.ts';
@@ -115,6 +121,13 @@ export class DynamoSyncQueue implements ConnectSyncQueue {
       if (isConditionFailure(error)) return false;
       throw error;
     }
+  }
+
+  async leaseHeld(instanceArn: string, nowMs: number): Promise<boolean> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: { pk: queuePk(instanceArn), sk: 'LEASE' }, ConsistentRead: true }),
+    );
+    return out.Item !== undefined && Number(out.Item.expiresAtMs) >= nowMs;
   }
 
   async releaseLease(instanceArn: string, owner: string): Promise<void> {

@@ -57,7 +57,7 @@ export function membershipItem(tenant: string, kind: GroupKind, value: string, m
 
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
 
-function toProfile(item: Item): AgentProfile {
+export function toProfile(item: Item): AgentProfile {
   const base: AgentProfile = {
     tenant: String(item.tenant),
     agentId: String(item.agentId),

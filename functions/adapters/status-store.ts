@@ -19,7 +19,7 @@ import { agentSk, byStatusPk, logPk, sessionPk, statusPk } from './status-keys.t
 
 /** Agents' current statuses with their log and sessions (written in one transaction with each change). */
 /** A status item, field by field (keys, index attributes and kind stay behind; older items lack queues/contacts). */
-function toStatus(item: Item): AgentStatus {
+export function toStatus(item: Item): AgentStatus {
   return {
     tenant: String(item.tenant),
     agent: String(item.agent),

@@ -7,6 +7,7 @@ import { DynamoSyncQueue } from '#adapters/connect-sync-queue.ts';
 import { agentEventConsumer } from '#adapters/inbound/agent-event-consumer.ts';
 import { statusFeedConsumer } from '#adapters/inbound/status-feed-consumer.ts';
 import { DynamoSubscriptionStore, FeedConnections, MonitoringNotifier } from '#adapters/monitoring-notifier.ts';
+import { DynamoChangeStartReader, DynamoSyncTargetReader } from '#adapters/status-batched-reads.ts';
 import { InProcessDomainEvents } from '#adapters/status-domain-events.ts';
 import { KinesisStatusFeed } from '#adapters/status-feed-stream.ts';
 import {
@@ -158,6 +159,7 @@ export const statusDeps = /*@__PURE__*/ once<StatusDeps>(() => {
     newId: () => randomUUID(),
     warn: (message, details) => logger.warn(message, details),
     directory: directoryRepository(),
+    changeStart: new DynamoChangeStartReader(documentClient(), mainTable()),
   };
 });
 
@@ -187,7 +189,9 @@ export const statusChangeDeps = /*@__PURE__*/ once<StatusDeps>(() => {
     feed: statusFeed(),
     events: domainEvents(),
     // No instance configured: nothing can be bound, so no lookup per change.
-    ...(instances.length > 0 ? { connect: new ConnectStatusPort(bindingStore(), new LambdaClient({}), worker) } : {}),
+    ...(instances.length > 0
+      ? { connect: new ConnectStatusPort(bindingStore(), new LambdaClient({}), worker, syncQueue(), () => clock.now()) }
+      : {}),
   };
 });
 
@@ -215,6 +219,7 @@ export const syncDeps = /*@__PURE__*/ once<SyncDeps>(() => ({
   directory: directoryRepository(),
   reasons: reasonStore(),
   bindings: bindingStore(),
+  targets: new DynamoSyncTargetReader(documentClient(), mainTable()),
   clock,
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   warn: (message, details) => logger.warn(message, details),

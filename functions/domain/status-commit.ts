@@ -16,6 +16,7 @@ import {
 } from './status.ts';
 import type {
   ApprovalStore,
+  ChangeStartReader,
   DomainEvents,
   PersistedEffects,
   PresenceStore,
@@ -41,6 +42,12 @@ export interface StatusConnectPort {
   instanceFor(tenant: string): Promise<string | undefined>;
   /** Starts the paced PutUserStatus worker of the instance at once (best effort: its schedule drains it anyway). */
   kick(instanceArn: string): Promise<void>;
+  /**
+   * Whether a worker is draining the instance's queue now. Asked after the commit: a worker that holds its lease
+   * then looks at the queue again after releasing it (status-connect-sync.ts), so it finds this change's item —
+   * no start needed. Without it every change starts the worker.
+   */
+  draining?(instanceArn: string): Promise<boolean>;
 }
 
 /** Everything a status change touches. */
@@ -69,6 +76,11 @@ export interface StatusDeps {
    * from — the admin's or Connect's profile, not whatever the record held.
    */
   readonly directory?: Pick<DirectoryRepository, 'get'>;
+  /**
+   * Reads the record together with what the commit needs (profile, Connect binding) in one request; without it the
+   * commit reads them one by one. Changes that bring their record (Connect's) do not use it.
+   */
+  readonly changeStart?: ChangeStartReader;
 }
 
 const MAX_COMMIT_ATTEMPTS = 5;
@@ -110,6 +122,15 @@ export async function commitStatus(
 ): Promise<CommitResult> {
   let current = options.current;
   let profile: Promise<AgentProfile | undefined> | undefined;
+  // The binding read with the record serves the first attempt; a retry reads it again with its fresh record.
+  let instance: Promise<string | undefined> | undefined;
+  if (!current && deps.changeStart) {
+    const want = { profile: Boolean(deps.directory), instance: Boolean(deps.connect) };
+    const start = await deps.changeStart.read(tenant, agent, want);
+    current = start.current ?? offlineRecord(tenant, agent, iso(deps.clock.now()));
+    if (want.profile) profile = Promise.resolve(start.profile);
+    if (want.instance) instance = Promise.resolve(start.instanceArn);
+  }
   for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
     if (!current || attempt > 0)
       current = (await deps.store.get(tenant, agent)) ?? offlineRecord(tenant, agent, iso(deps.clock.now()));
@@ -119,7 +140,7 @@ export async function commitStatus(
     // from the directory (once per commit, whatever the retries).
     if (decided.source !== 'connect' && deps.directory) profile ??= deps.directory.get(tenant, agent);
     const record = normalize(current, withProfile(decided, decided.source === 'connect' ? undefined : await profile));
-    const persisted = await persistedEffects(deps, current, record);
+    const persisted = await persistedEffects(deps, current, record, attempt === 0 ? instance : undefined);
     if (await deps.store.commit(record, current.version, persisted)) {
       await afterCommit(deps, current, record, persisted);
       return { previous: current, record, written: true };
@@ -143,13 +164,19 @@ function normalize(cur: AgentStatus, next: AgentStatus): AgentStatus {
 }
 
 /** The writes that must exist exactly when the change does: committed with the record (`StatusStore.commit`). */
-async function persistedEffects(deps: StatusDeps, prev: AgentStatus, next: AgentStatus): Promise<PersistedEffects> {
+async function persistedEffects(
+  deps: StatusDeps,
+  prev: AgentStatus,
+  next: AgentStatus,
+  instance: Promise<string | undefined> | undefined,
+): Promise<PersistedEffects> {
   if (prev.status === next.status) return {};
   const { tenant, agent } = next;
   const settings = await deps.settings.get(tenant);
   const expiresAt = epochSeconds(deps.clock.now()) + settings.status.logRetentionDays * 86_400;
   // Changes Connect told us about are never sent back to it: that would loop, and burn the 2 requests/s budget.
-  const instanceArn = deps.connect && next.source !== 'connect' ? await deps.connect.instanceFor(tenant) : undefined;
+  const instanceArn =
+    deps.connect && next.source !== 'connect' ? await (instance ?? deps.connect.instanceFor(tenant)) : undefined;
   return {
     log: {
       entry: {
@@ -201,7 +228,14 @@ async function afterCommit(
   if (persisted.sync && deps.connect) {
     const { connect } = deps;
     const instance = persisted.sync.instanceArn;
-    steps.push(['Connect worker start', () => connect.kick(instance)]);
+    steps.push([
+      'Connect worker start',
+      async () => {
+        // Read after the commit, never before: see `draining`.
+        if (await connect.draining?.(instance)) return;
+        await connect.kick(instance);
+      },
+    ]);
   }
   if (prev.status !== next.status && next.status === 'offline')
     steps.push([

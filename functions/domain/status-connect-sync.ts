@@ -1,7 +1,7 @@
 import type { Clock } from './clock.ts';
 import type { DirectoryRepository } from './directory.ts';
 import { isReasonCode, reasonCode } from './status.ts';
-import type { ConnectBindingStore, ConnectSyncQueue, ReasonStore, SyncItem } from './status-ports.ts';
+import type { ConnectBindingStore, ConnectSyncQueue, ReasonStore, SyncItem, SyncTargetReader } from './status-ports.ts';
 
 /** The one Connect call this capability makes. `throttled` is Connect's 429 (TooManyRequests/Throttling). */
 export interface ConnectStatusClient {
@@ -15,6 +15,8 @@ export interface SyncDeps {
   readonly reasons: Pick<ReasonStore, 'list'>;
   /** Checked for every item: a status is sent only into the instance bound to its tenant at that moment. */
   readonly bindings: Pick<ConnectBindingStore, 'connectConfig' | 'tenantForInstance'>;
+  /** The three checks of an item (profile, binding, claim) in one read; without it, three reads side by side. */
+  readonly targets?: SyncTargetReader;
   readonly clock: Clock;
   /** Waits; tests pass one that advances a fake clock. */
   readonly sleep: (ms: number) => Promise<void>;
@@ -71,10 +73,21 @@ export async function drainConnectSync(deps: SyncDeps, options: SyncOptions): Pr
   report.leased = true;
   let lastCall = Number.NEGATIVE_INFINITY;
   let interval = minInterval;
+  let held = true;
   try {
     while (deps.clock.now() - start < budgetMs) {
-      const batch = await deps.queue.pending(instanceArn, deps.clock.now(), 25);
-      if (batch.length === 0) break;
+      let batch = await deps.queue.pending(instanceArn, deps.clock.now(), 25);
+      if (batch.length === 0) {
+        // Leaving: release first, then look once more. A change that found the lease held did not start a worker;
+        // it looked after its commit, so its item is in this last look (or a newer worker, started after the
+        // release, finds it). Without the second look such an item would wait for the schedule.
+        await deps.queue.releaseLease(instanceArn, options.owner);
+        held = false;
+        batch = await deps.queue.pending(instanceArn, deps.clock.now(), 25);
+        if (batch.length === 0) break;
+        if (!(await deps.queue.acquireLease(instanceArn, options.owner, deps.clock.now(), budgetMs + 15_000))) break;
+        held = true;
+      }
       for (const item of batch) {
         if (deps.clock.now() - start >= budgetMs) break;
         const target = await resolveTarget(deps, item);
@@ -111,7 +124,7 @@ export async function drainConnectSync(deps: SyncDeps, options: SyncOptions): Pr
       }
     }
   } finally {
-    await deps.queue.releaseLease(instanceArn, options.owner);
+    if (held) await deps.queue.releaseLease(instanceArn, options.owner);
   }
   return report;
 }
@@ -120,11 +133,13 @@ async function resolveTarget(
   deps: SyncDeps,
   item: SyncItem,
 ): Promise<{ userId: string; statusId: string } | undefined> {
-  const [profile, config, owner] = await Promise.all([
-    deps.directory.get(item.tenant, item.agent),
-    deps.bindings.connectConfig(item.tenant),
-    deps.bindings.tenantForInstance(item.instanceArn),
-  ]);
+  const { profile, config, owner } = deps.targets
+    ? await deps.targets.read(item.tenant, item.agent, item.instanceArn)
+    : await Promise.all([
+        deps.directory.get(item.tenant, item.agent),
+        deps.bindings.connectConfig(item.tenant),
+        deps.bindings.tenantForInstance(item.instanceArn),
+      ]).then(([profile, config, owner]) => ({ profile, config, owner }));
   if (owner !== item.tenant || config?.instanceArn !== item.instanceArn) {
     // Rebound or released since the change was queued: never push one tenant's status into another's instance.
     deps.warn?.('Status not synced to Connect: the instance is no longer bound to the tenant', {

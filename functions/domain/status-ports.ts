@@ -1,3 +1,4 @@
+import type { AgentProfile } from './directory.ts';
 import type { ServerEvent } from './notifier.ts';
 import type { AgentStatus, ContactSummary, StatusCode, StatusLogEntry, StatusReason, StatusSource } from './status.ts';
 
@@ -119,6 +120,36 @@ export interface ConnectBindingStore {
   tenantForInstance(instanceArn: string): Promise<string | undefined>;
 }
 
+/** What a status change starts from: its record, and what its commit will need, read together. */
+export interface ChangeStart {
+  readonly current: AgentStatus | undefined;
+  /** Asked for with `profile`: the agent's directory profile. */
+  readonly profile?: AgentProfile | undefined;
+  /** Asked for with `instance`: the instance bound to the tenant now (a consistent read, like `connectConfig`). */
+  readonly instanceArn?: string | undefined;
+}
+
+/**
+ * Reads a change's starting point in one request (each item consistently): the record, and on request the agent's
+ * profile and the tenant's Connect binding — otherwise three reads one after another.
+ */
+export interface ChangeStartReader {
+  read(
+    tenant: string,
+    agent: string,
+    want: { readonly profile: boolean; readonly instance: boolean },
+  ): Promise<ChangeStart>;
+}
+
+/** What the Connect worker checks for an item before sending it, read together (each consistently). */
+export interface SyncTargetReader {
+  read(
+    tenant: string,
+    agent: string,
+    instanceArn: string,
+  ): Promise<{ profile?: AgentProfile | undefined; config?: ConnectConfig | undefined; owner?: string | undefined }>;
+}
+
 export interface ReasonStore {
   list(tenant: string): Promise<StatusReason[]>;
   /**
@@ -155,6 +186,8 @@ export interface ConnectSyncQueue {
   /** Single-worker lease per instance so two runs never pace one instance independently (doubling its rate). */
   acquireLease(instanceArn: string, owner: string, nowMs: number, durationMs: number): Promise<boolean>;
   releaseLease(instanceArn: string, owner: string): Promise<void>;
+  /** Whether a worker holds the instance's lease at `nowMs` (a consistent read). */
+  leaseHeld(instanceArn: string, nowMs: number): Promise<boolean>;
 }
 
 /** The live tenant status feed (connections that sent `subscribeStatus`). */

@@ -1,4 +1,5 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import type { AddressInfo } from 'node:net';
+import { CreateTableCommand, DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   BatchWriteCommand,
@@ -8,9 +9,11 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDocumentClient } from '../../functions/adapters/dynamo.ts';
 import { itemId } from '../../lib/local/dynamo-item-keys.ts';
+import { addTransactions } from '../../lib/local/dynamo-transactions.ts';
 import { type LocalDynamo, startDynamo } from '../../lib/local/dynamodb.ts';
 import { KeyLocks } from '../../lib/local/key-locks.ts';
 import { startTestDynamo, type TestDynamo } from '../support/dynalite.ts';
@@ -93,6 +96,122 @@ describe('TransactWriteItems on the local DynamoDB', () => {
     expect(await get('no-2')).toBeUndefined();
     expect(await get('no-1')).toMatchObject({ n: 1 });
     expect(await get('no-3')).toMatchObject({ owner: 'a' });
+  });
+
+  it('undoes from the old images its writes returned: an overwritten item and an updated one come back whole', async () => {
+    await db.client.send(new PutCommand({ TableName: db.table, Item: { pk: 'old-1', sk: 'X', a: 1, b: 'x' } }));
+    await db.client.send(new PutCommand({ TableName: db.table, Item: { pk: 'old-2', sk: 'X', n: 1, keep: [1, 2] } }));
+    const act = db.client.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: db.table, Item: { pk: 'old-1', sk: 'X', c: 3 } } },
+          {
+            Update: {
+              TableName: db.table,
+              Key: { pk: 'old-2', sk: 'X' },
+              UpdateExpression: 'SET n = :n REMOVE keep',
+              ExpressionAttributeValues: { ':n': 2 },
+            },
+          },
+          {
+            ConditionCheck: {
+              TableName: db.table,
+              Key: { pk: 'old-3', sk: 'X' },
+              ConditionExpression: 'attribute_exists(pk)',
+            },
+          },
+        ],
+      }),
+    );
+    await expect(act).rejects.toBeInstanceOf(TransactionCanceledException);
+    expect(await get('old-1')).toEqual({ pk: 'old-1', sk: 'X', a: 1, b: 'x' });
+    expect(await get('old-2')).toEqual({ pk: 'old-2', sk: 'X', n: 1, keep: [1, 2] });
+    // The failed check's marker left nothing behind on an item that did not exist.
+    expect(await get('old-3')).toBeUndefined();
+  });
+
+  it('a step dynalite refuses (not a condition) undoes the steps before it and answers its error', async () => {
+    await db.client.send(new PutCommand({ TableName: db.table, Item: { pk: 'bad-1', sk: 'X', n: 1 } }));
+    const act = db.client.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: db.table,
+              Key: { pk: 'bad-1', sk: 'X' },
+              UpdateExpression: 'SET n = :n',
+              ExpressionAttributeValues: { ':n': 5 },
+            },
+          },
+          // Adding a number to a string is refused by the store itself, after the first step was applied.
+          {
+            Update: {
+              TableName: db.table,
+              Key: { pk: 'bad-2', sk: 'X' },
+              UpdateExpression: 'SET s = :s ADD s :one',
+              ExpressionAttributeValues: { ':s': 'text', ':one': 1 },
+            },
+          },
+        ],
+      }),
+    );
+    await expect(act).rejects.toThrow();
+    expect(await get('bad-1')).toEqual({ pk: 'bad-1', sk: 'X', n: 1 });
+    expect(await get('bad-2')).toBeUndefined();
+  });
+
+  it('a transaction is one request to the server: its steps reach dynalite in process, not over HTTP', async () => {
+    const server = addTransactions(dynalite({ createTableMs: 0 }));
+    let requests = 0;
+    server.on('request', () => requests++);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const raw = new DynamoDBClient({
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    try {
+      await raw.send(
+        new CreateTableCommand({
+          TableName: 'txs',
+          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      );
+      const client = createDocumentClient({
+        endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      });
+      await client.send(new PutCommand({ TableName: 'txs', Item: { pk: 'c', v: 1 } }));
+      requests = 0;
+      await client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: 'txs', Item: { pk: 'a', v: 1 } } },
+            { Put: { TableName: 'txs', Item: { pk: 'b', v: 1 } } },
+            {
+              ConditionCheck: {
+                TableName: 'txs',
+                Key: { pk: 'c' },
+                ConditionExpression: 'v = :v',
+                ExpressionAttributeValues: { ':v': 1 },
+              },
+            },
+          ],
+        }),
+      );
+      expect(requests).toBe(1);
+      const got = await client.send(
+        new BatchGetCommand({ RequestItems: { txs: { Keys: [{ pk: 'a' }, { pk: 'b' }] } } }),
+      );
+      expect(got.Responses?.txs).toHaveLength(2);
+      client.destroy();
+    } finally {
+      raw.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   it('refuses two actions on one item, as DynamoDB does', async () => {

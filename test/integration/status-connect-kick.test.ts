@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConnectStatusPort } from '../../functions/adapters/connect-status-sync.ts';
+import type { Principal } from '../../functions/domain/principal.ts';
+import { drainConnectSync } from '../../functions/domain/status-connect-sync.ts';
+import type { ConnectSyncQueue } from '../../functions/domain/status-ports.ts';
+import { setOwnStatus } from '../../functions/domain/status-service.ts';
+import { type Harness, startStatusDynamo, statusHarness } from '../support/status-dynalite.ts';
+
+const INSTANCE = 'arn:aws:connect:eu-west-2:111122223333:instance/11111111-2222-3333-4444-888888888888';
+
+let db: Awaited<ReturnType<typeof startStatusDynamo>>;
+beforeAll(async () => {
+  db = await startStatusDynamo();
+});
+afterAll(async () => {
+  await db.close();
+});
+
+/** The harness's change dependencies with the real lease check of the Connect port (kicks are recorded by the harness). */
+function withLeaseCheck(h: Harness) {
+  const port = new ConnectStatusPort(h.bindings, undefined as never, 'SyncWorker', h.syncQueue, () => h.clock.now());
+  const connect = h.deps.connect;
+  if (!connect) throw new Error('the harness needs connect: true');
+  return { ...h.deps, connect: { ...connect, draining: (arn: string) => port.draining(arn) } };
+}
+
+async function prepare(tenant: string, instance: string, agents: readonly string[]) {
+  const h = statusHarness(db.client, db.table, { connect: true });
+  await h.bindConnect(tenant, instance, { available: 'st-avail', away: 'st-away', busy: 'st-busy' });
+  for (const a of agents) await h.directory.syncFromConnect(tenant, a, { queues: [], connectUserId: `u-${a}` });
+  return h;
+}
+
+describe('starting the Connect worker only when none is draining', () => {
+  it('starts it when no worker holds the lease or the lease has expired, and not while one holds it', async () => {
+    const instance = INSTANCE.replace('8888', '8881');
+    const h = await prepare('tkick1', instance, ['k1']);
+    const deps = withLeaseCheck(h);
+    const agent: Principal = { tenant: 'tkick1', user: 'k1', role: 'agent' };
+
+    await setOwnStatus(deps, agent, 'available');
+    expect(h.kicks).toEqual([instance]);
+
+    expect(await h.syncQueue.acquireLease(instance, 'w1', h.clock.now(), 60_000)).toBe(true);
+    await setOwnStatus(deps, agent, 'away');
+    expect(h.kicks).toEqual([instance]);
+
+    // A worker that died holding the lease: once the lease has expired, changes start a worker again.
+    h.clock.advance(60_001);
+    await setOwnStatus(deps, agent, 'busy');
+    expect(h.kicks).toEqual([instance, instance]);
+  });
+
+  it('a change that lands while the worker is leaving, and so starts none, is still sent by that worker', async () => {
+    const instance = INSTANCE.replace('8888', '8882');
+    const h = await prepare('tkick2', instance, ['k2', 'k3']);
+    const deps = withLeaseCheck(h);
+    await setOwnStatus(deps, { tenant: 'tkick2', user: 'k2', role: 'agent' }, 'available');
+    expect(h.kicks).toEqual([instance]);
+
+    // The worst moment: the worker has found its queue empty and is about to leave; k3's change commits right then,
+    // sees the lease still held and starts no worker.
+    const q = h.syncQueue;
+    let landed = false;
+    const queue: ConnectSyncQueue = {
+      enqueue: (item) => q.enqueue(item),
+      complete: (item) => q.complete(item),
+      retryLater: (...args) => q.retryLater(...args),
+      acquireLease: (...args) => q.acquireLease(...args),
+      releaseLease: (...args) => q.releaseLease(...args),
+      leaseHeld: (...args) => q.leaseHeld(...args),
+      pending: async (arn, now, limit) => {
+        const items = await q.pending(arn, now, limit);
+        if (items.length === 0 && !landed) {
+          landed = true;
+          await setOwnStatus(deps, { tenant: 'tkick2', user: 'k3', role: 'agent' }, 'away');
+        }
+        return items;
+      },
+    };
+    const calls: string[] = [];
+    const report = await drainConnectSync(
+      {
+        queue,
+        client: {
+          putUserStatus: async (_arn, user, status) => {
+            calls.push(`${user}:${status}`);
+            return 'ok';
+          },
+        },
+        directory: h.directory,
+        reasons: h.reasons,
+        bindings: h.bindings,
+        clock: h.clock,
+        sleep: async (ms) => h.clock.advance(ms),
+      },
+      { owner: 'w', instanceArn: instance },
+    );
+
+    expect(landed).toBe(true);
+    expect(h.kicks).toEqual([instance]);
+    expect(calls).toEqual(['u-k2:st-avail', 'u-k3:st-away']);
+    expect(report).toMatchObject({ sent: 2, leased: true });
+    expect(await q.pending(instance, Number.MAX_SAFE_INTEGER, 100)).toEqual([]);
+    // …and the worker left its lease released.
+    expect(await q.leaseHeld(instance, h.clock.now())).toBe(false);
+  });
+});
