@@ -341,7 +341,15 @@ export const connectionSubscriptionsCleanup = /*@__PURE__*/ once(() => {
 export const agentEventHandler = /*@__PURE__*/ once(() => agentEventConsumer(agentEventDeps()));
 
 /** The status feed stream's consumer, delivering through @connections and fresh subscriptions. */
-export const statusFeedHandler = /*@__PURE__*/ once(() => statusFeedConsumer(feedDelivery()));
+/**
+ * The feed's pace: at most 5 frames per second per subscriber (a change waits ≤ 200 ms for its run; the issue's
+ * window is ≤ 250 ms), so @connections posts are bounded by subscribers × 5 per second whatever the change rate.
+ */
+export const FEED_MIN_RUN_MS = 200;
+
+export const statusFeedHandler = /*@__PURE__*/ once(() =>
+  statusFeedConsumer(feedDelivery(), { minRunMs: FEED_MIN_RUN_MS }),
+);
 
 /** Drains the PutUserStatus queues of the given configured instances. */
 export const connectSyncDrain = /*@__PURE__*/ once(() => {

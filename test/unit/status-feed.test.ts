@@ -185,4 +185,19 @@ describe('feed delivery', () => {
     expect(received.get('c1')?.map((f) => f.events.map((e) => e.n))).toEqual([[1, 2]]);
     expect(received.get('c2')).toBeUndefined();
   });
+
+  it('is paced: a run lasts at least its minimum, so frames per subscriber per second are bounded', async () => {
+    const { ports, received } = fakePorts({ t1: ['c1'] }, []);
+    const record = (seq: string, value: unknown) =>
+      ({
+        kinesis: { sequenceNumber: seq, data: Buffer.from(JSON.stringify(value)).toString('base64') },
+      }) as KinesisStreamRecord;
+    const handler = statusFeedConsumer(ports, { minRunMs: 120 });
+    const started = performance.now();
+    await handler({ Records: [record('1', change('t1', 'a0', 1))] });
+    await handler({ Records: [record('2', change('t1', 'a0', 2))] });
+    // Two runs back to back take at least two paces, and each still delivered its frame.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(2 * 120 - 2);
+    expect(received.get('c1')?.map((f) => f.events.map((e) => e.n))).toEqual([[1], [2]]);
+  });
 });
