@@ -322,8 +322,16 @@ async function detectBench(args: string[]) {
     );
     const connected = await swarm.connect(rt.ws, clients, 50);
     if (connected.failed > 0) throw new Error(`${connected.failed} clients could not connect`);
-    keepAlive = setInterval(() => void swarm?.send(agents, { action: 'ping' }), 20_000);
-    await swarm.send(agents, { action: 'ping' });
+    // Every agent pings every 20 s at its own phase, as independent widgets do (its connect was its first sign of
+    // life): 1/20 of the agents each second, not all 1,000 in one burst (which alone held the runtime for seconds).
+    let pingTick = 0;
+    keepAlive = setInterval(() => {
+      const phase = pingTick++ % 20;
+      void swarm?.send(
+        agents.filter((_, i) => i % 20 === phase),
+        { action: 'ping' },
+      );
+    }, 1000);
 
     // Agent i degrades from second 5 + (i mod 25) for 20 s: breaches complete over 25 s, ≈ 40 per second. Every agent
     // samples once a second and sends every `cadence` seconds the samples since its last frame (phases staggered).
