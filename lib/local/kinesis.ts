@@ -77,8 +77,12 @@ export async function startKinesis(opts: {
   guardEmulator(h1);
   const h2 = createHttp2Server();
   // PutRecord calls are coalesced into PutRecords (see kinesis-coalescer.ts); everything else goes to kinesalite as is.
+  // Requests kinesalite is still working on: its actions go on after their client has gone (a poller stopped
+  // mid-GetRecords) and would read a LevelDB that close() already shut — an uncaught throw inside kinesalite. close()
+  // waits for them (kinesalite ends every response it starts).
+  const inFlight = trackResponses(h1.listeners('request')[0] as Parameters<typeof coalescePutRecord>[0]);
   const kinesaliteHandler = coalescePutRecord(
-    h1.listeners('request')[0] as Parameters<typeof coalescePutRecord>[0],
+    inFlight.handler,
     () => h1Port,
     (stream) => streamSignals(endpoint).notify(stream),
   );
@@ -136,6 +140,7 @@ export async function startKinesis(opts: {
     for (const socket of sockets) socket.destroy();
     h1.closeAllConnections();
     await Promise.all([frontClosed, h2Closed]);
+    await inFlight.drained(5000);
     // kinesalite's close() also closes its LevelDB, which must happen for the data directory to be reusable.
     await closeServer(h1);
     releaseStreamSignals(endpoint);
@@ -179,3 +184,31 @@ async function waitActive(client: KinesisClient, streamName: string): Promise<{ 
 }
 
 const defaultLog = consoleLog('kinesis');
+
+type RequestHandler = Parameters<typeof coalescePutRecord>[0];
+
+/** Counts the responses a handler has started and not yet ended; `drained` resolves when none is left (or at `ms`). */
+function trackResponses(inner: RequestHandler) {
+  let open = 0;
+  let wake: (() => void) | undefined;
+  const handler: RequestHandler = (req, res) => {
+    open++;
+    const end = res.end.bind(res) as (...args: unknown[]) => typeof res;
+    let ended = false;
+    res.end = ((...args: unknown[]) => {
+      if (!ended) {
+        ended = true;
+        open--;
+        if (open === 0) wake?.();
+      }
+      return end(...args);
+    }) as typeof res.end;
+    inner(req, res);
+  };
+  const drained = async (ms: number) => {
+    if (open === 0) return;
+    await Promise.race([new Promise<void>((resolve) => (wake = resolve)), sleep(ms)]);
+    wake = undefined;
+  };
+  return { handler, drained };
+}
