@@ -345,7 +345,7 @@ export const agentEventHandler = /*@__PURE__*/ once(() => agentEventConsumer(age
  * The feed's pace: at most 5 frames per second per subscriber (a change waits ≤ 200 ms for its run; the issue's
  * window is ≤ 250 ms), so @connections posts are bounded by subscribers × 5 per second whatever the change rate.
  */
-export const FEED_MIN_RUN_MS = 200;
+const FEED_MIN_RUN_MS = 200;
 
 export const statusFeedHandler = /*@__PURE__*/ once(() =>
   statusFeedConsumer(feedDelivery(), { minRunMs: FEED_MIN_RUN_MS }),
