@@ -55,20 +55,20 @@ export function parseInstanceArn(arn: string): { region: string; instanceId: str
 /**
  * What status changes need of Connect: the instance bound to the tenant (a consistent read per change, so a fresh
  * binding counts at once), and a start of that instance's paced worker right after the commit, so Connect hears of a
- * change within seconds rather than at the next one-minute schedule — unless the instance's lease shows a worker
- * draining already (with `queue`): one consistent read instead of an invocation that would lose the lease race.
+ * change within seconds rather than at the next one-minute schedule — unless the instance's lease in `queue` shows a
+ * worker draining already: one consistent read instead of an invocation that would lose the lease race.
  */
 export class ConnectStatusPort implements StatusConnectPort {
   constructor(
     private readonly bindings: Pick<ConnectBindingStore, 'connectConfig'>,
     private readonly lambda: LambdaClient,
     private readonly workerName: string,
-    private readonly queue?: Pick<ConnectSyncQueue, 'leaseHeld'>,
+    private readonly queue: Pick<ConnectSyncQueue, 'leaseHeld'>,
     private readonly now: () => number = Date.now,
   ) {}
 
   async draining(instanceArn: string): Promise<boolean> {
-    return this.queue ? this.queue.leaseHeld(instanceArn, this.now()) : false;
+    return this.queue.leaseHeld(instanceArn, this.now());
   }
 
   async instanceFor(tenant: string): Promise<string | undefined> {

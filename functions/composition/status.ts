@@ -216,9 +216,7 @@ export const signOfLife: SignOfLife = async (principal) => {
 export const syncDeps = /*@__PURE__*/ once<SyncDeps>(() => ({
   queue: syncQueue(),
   client: new SdkConnectStatusClient(),
-  directory: directoryRepository(),
   reasons: reasonStore(),
-  bindings: bindingStore(),
   targets: new DynamoSyncTargetReader(documentClient(), mainTable()),
   clock,
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

@@ -45,9 +45,9 @@ export interface StatusConnectPort {
   /**
    * Whether a worker is draining the instance's queue now. Asked after the commit: a worker that holds its lease
    * then looks at the queue again after releasing it (status-connect-sync.ts), so it finds this change's item —
-   * no start needed. Without it every change starts the worker.
+   * no start needed.
    */
-  draining?(instanceArn: string): Promise<boolean>;
+  draining(instanceArn: string): Promise<boolean>;
 }
 
 /** Everything a status change touches. */
@@ -77,10 +77,10 @@ export interface StatusDeps {
    */
   readonly directory?: Pick<DirectoryRepository, 'get'>;
   /**
-   * Reads the record together with what the commit needs (profile, Connect binding) in one request; without it the
-   * commit reads them one by one. Changes that bring their record (Connect's) do not use it.
+   * Reads the record together with what the commit needs (profile, Connect binding) in one request. Changes that
+   * bring their record (Connect's) do not use it; a retry after a lost race reads the record alone (`store`).
    */
-  readonly changeStart?: ChangeStartReader;
+  readonly changeStart: ChangeStartReader;
 }
 
 const MAX_COMMIT_ATTEMPTS = 5;
@@ -124,7 +124,7 @@ export async function commitStatus(
   let profile: Promise<AgentProfile | undefined> | undefined;
   // The binding read with the record serves the first attempt; a retry reads it again with its fresh record.
   let instance: Promise<string | undefined> | undefined;
-  if (!current && deps.changeStart) {
+  if (!current) {
     const want = { profile: Boolean(deps.directory), instance: Boolean(deps.connect) };
     const start = await deps.changeStart.read(tenant, agent, want);
     current = start.current ?? offlineRecord(tenant, agent, iso(deps.clock.now()));
@@ -132,7 +132,7 @@ export async function commitStatus(
     if (want.instance) instance = Promise.resolve(start.instanceArn);
   }
   for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
-    if (!current || attempt > 0)
+    if (attempt > 0)
       current = (await deps.store.get(tenant, agent)) ?? offlineRecord(tenant, agent, iso(deps.clock.now()));
     const decided = decide(current);
     if (!decided) return { previous: current, record: current, written: false };
@@ -232,7 +232,7 @@ async function afterCommit(
       'Connect worker start',
       async () => {
         // Read after the commit, never before: see `draining`.
-        if (await connect.draining?.(instance)) return;
+        if (await connect.draining(instance)) return;
         await connect.kick(instance);
       },
     ]);

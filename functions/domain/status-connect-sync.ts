@@ -1,7 +1,6 @@
 import type { Clock } from './clock.ts';
-import type { DirectoryRepository } from './directory.ts';
 import { isReasonCode, reasonCode } from './status.ts';
-import type { ConnectBindingStore, ConnectSyncQueue, ReasonStore, SyncItem, SyncTargetReader } from './status-ports.ts';
+import type { ConnectSyncQueue, ReasonStore, SyncItem, SyncTargetReader } from './status-ports.ts';
 
 /** The one Connect call this capability makes. `throttled` is Connect's 429 (TooManyRequests/Throttling). */
 export interface ConnectStatusClient {
@@ -11,12 +10,12 @@ export interface ConnectStatusClient {
 export interface SyncDeps {
   readonly queue: ConnectSyncQueue;
   readonly client: ConnectStatusClient;
-  readonly directory: Pick<DirectoryRepository, 'get'>;
   readonly reasons: Pick<ReasonStore, 'list'>;
-  /** Checked for every item: a status is sent only into the instance bound to its tenant at that moment. */
-  readonly bindings: Pick<ConnectBindingStore, 'connectConfig' | 'tenantForInstance'>;
-  /** The three checks of an item (profile, binding, claim) in one read; without it, three reads side by side. */
-  readonly targets?: SyncTargetReader;
+  /**
+   * The three checks of an item (profile, the tenant's binding, the instance's claim) in one read, for every item: a
+   * status is sent only into the instance bound to its tenant at that moment.
+   */
+  readonly targets: SyncTargetReader;
   readonly clock: Clock;
   /** Waits; tests pass one that advances a fake clock. */
   readonly sleep: (ms: number) => Promise<void>;
@@ -133,13 +132,7 @@ async function resolveTarget(
   deps: SyncDeps,
   item: SyncItem,
 ): Promise<{ userId: string; statusId: string } | undefined> {
-  const { profile, config, owner } = deps.targets
-    ? await deps.targets.read(item.tenant, item.agent, item.instanceArn)
-    : await Promise.all([
-        deps.directory.get(item.tenant, item.agent),
-        deps.bindings.connectConfig(item.tenant),
-        deps.bindings.tenantForInstance(item.instanceArn),
-      ]).then(([profile, config, owner]) => ({ profile, config, owner }));
+  const { profile, config, owner } = await deps.targets.read(item.tenant, item.agent, item.instanceArn);
   if (owner !== item.tenant || config?.instanceArn !== item.instanceArn) {
     // Rebound or released since the change was queued: never push one tenant's status into another's instance.
     deps.warn?.('Status not synced to Connect: the instance is no longer bound to the tenant', {

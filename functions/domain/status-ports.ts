@@ -131,7 +131,7 @@ export interface ChangeStart {
 
 /**
  * Reads a change's starting point in one request (each item consistently): the record, and on request the agent's
- * profile and the tenant's Connect binding — otherwise three reads one after another.
+ * profile and the tenant's Connect binding — rather than three reads one after another.
  */
 export interface ChangeStartReader {
   read(

@@ -139,9 +139,7 @@ describe('reads a status change and the Connect worker need, together', () => {
     const syncDeps: SyncDeps = {
       queue: h.syncQueue,
       client: fakeConnect,
-      directory: h.directory,
       reasons: h.reasons,
-      bindings: h.bindings,
       targets,
       clock: h.clock,
       sleep: async (ms) => h.clock.advance(ms),

@@ -5,6 +5,7 @@ import { drainConnectSync } from '../../functions/domain/status-connect-sync.ts'
 import type { ConnectSyncQueue } from '../../functions/domain/status-ports.ts';
 import { setOwnStatus } from '../../functions/domain/status-service.ts';
 import { type Harness, startStatusDynamo, statusHarness } from '../support/status-dynalite.ts';
+import { FakeSyncTargets } from '../support/status-fakes.ts';
 
 const INSTANCE = 'arn:aws:connect:eu-west-2:111122223333:instance/11111111-2222-3333-4444-888888888888';
 
@@ -16,12 +17,22 @@ afterAll(async () => {
   await db.close();
 });
 
-/** The harness's change dependencies with the real lease check of the Connect port (kicks are recorded by the harness). */
+/**
+ * The harness's change dependencies with the real lease check of the Connect port (kicks are recorded by the harness):
+ * the harness's fake reads the same lease, but here the adapter's own check is under test.
+ */
 function withLeaseCheck(h: Harness) {
   const port = new ConnectStatusPort(h.bindings, undefined as never, 'SyncWorker', h.syncQueue, () => h.clock.now());
   const connect = h.deps.connect;
   if (!connect) throw new Error('the harness needs connect: true');
-  return { ...h.deps, connect: { ...connect, draining: (arn: string) => port.draining(arn) } };
+  return {
+    ...h.deps,
+    connect: {
+      instanceFor: (tenant: string) => connect.instanceFor(tenant),
+      kick: (instanceArn: string) => connect.kick(instanceArn),
+      draining: (instanceArn: string) => port.draining(instanceArn),
+    },
+  };
 }
 
 async function prepare(tenant: string, instance: string, agents: readonly string[]) {
@@ -88,9 +99,8 @@ describe('starting the Connect worker only when none is draining', () => {
             return 'ok';
           },
         },
-        directory: h.directory,
         reasons: h.reasons,
-        bindings: h.bindings,
+        targets: new FakeSyncTargets(h.directory, h.bindings),
         clock: h.clock,
         sleep: async (ms) => h.clock.advance(ms),
       },

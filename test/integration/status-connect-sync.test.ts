@@ -9,6 +9,7 @@ import {
 } from '../../functions/domain/status-connect-sync.ts';
 import { setOwnStatus } from '../../functions/domain/status-service.ts';
 import { type Harness, startStatusDynamo, statusHarness } from '../support/status-dynalite.ts';
+import { FakeSyncTargets } from '../support/status-fakes.ts';
 
 const INSTANCE = 'arn:aws:connect:eu-west-2:111122223333:instance/11111111-2222-3333-4444-777777777777';
 
@@ -38,9 +39,8 @@ function syncDeps(h: Harness, client: ConnectStatusClient): SyncDeps {
   return {
     queue: h.syncQueue,
     client,
-    directory: h.directory,
     reasons: h.reasons,
-    bindings: h.bindings,
+    targets: new FakeSyncTargets(h.directory, h.bindings),
     clock: h.clock,
     sleep: async () => {},
   };

@@ -131,10 +131,13 @@ describe("a status change's side effects survive a failure", () => {
 
   it('what follows the commit never fails a saved change: pushes, the worker start and request cancels are best effort', async () => {
     const warnings: string[] = [];
+    const connect = h.deps.connect;
+    if (!connect) throw new Error('the harness needs connect: true');
     const deps = {
       ...h.deps,
       connect: {
-        instanceFor: h.deps.connect?.instanceFor ?? (async () => undefined),
+        instanceFor: (tenantId: string) => connect.instanceFor(tenantId),
+        draining: (instanceArn: string) => connect.draining(instanceArn),
         kick: async () => Promise.reject(new Error('Lambda throttled')),
       },
       feed: { publish: async () => Promise.reject(new Error('feed down')) },

@@ -38,6 +38,7 @@ import type { DomainEvent, StatusChangeFeed } from '../../functions/domain/statu
 import type { StatusDeps } from '../../functions/domain/status-service.ts';
 import { addTransactions } from '../../lib/local/dynamo-transactions.ts';
 import { TABLES } from '../../lib/tables.ts';
+import { FakeChangeStart, FakeConnectPort } from './status-fakes.ts';
 
 /** A dynalite on a random port with the main table created from lib/tables.ts (the status tests' own helper). */
 export async function startStatusDynamo(): Promise<{
@@ -190,7 +191,7 @@ export interface Harness {
   readonly syncQueue: DynamoSyncQueue;
   readonly reasons: DynamoReasonStore;
   readonly bindings: DynamoConnectBindingStore;
-  /** Instances whose worker a status change started (with `connect: true`). */
+  /** Instances whose worker a status change started (with `connect: true`; none while a worker holds the lease). */
   readonly kicks: string[];
   /** What an operator and the tenant's admin do: bind the instance, set the status map. */
   bindConnect(tenant: string, instanceArn: string, statusMap?: Record<string, string>): Promise<void>;
@@ -214,7 +215,10 @@ function inlineFeed(ports: FeedDeliveryPorts): StatusChangeFeed {
   };
 }
 
-/** Real DynamoDB adapters on dynalite, a fake gateway (frames per connection), a fake clock and directory. */
+/**
+ * Real DynamoDB adapters on dynalite, a fake gateway (frames per connection), a fake clock and directory, and the
+ * ports that read across them (a change's start, Connect) as fakes over those very stores (status-fakes.ts).
+ */
 export function statusHarness(
   client: DynamoDBDocumentClient,
   table: string,
@@ -237,9 +241,10 @@ export function statusHarness(
   const reasons = new DynamoReasonStore(client, table, clock, 0);
   const syncQueue = new DynamoSyncQueue(client, table);
   const bindings = new DynamoConnectBindingStore(client, table);
-  const kicks: string[] = [];
+  const connectPort = new FakeConnectPort(bindings, syncQueue, clock);
+  const store = new DynamoStatusStore(client, table, clock);
   const base: StatusDeps = {
-    store: new DynamoStatusStore(client, table, clock),
+    store,
     reasons,
     approvals: new DynamoApprovalStore(client, table, clock),
     presence: new DynamoPresenceStore(client, table),
@@ -248,15 +253,9 @@ export function statusHarness(
     notifier,
     feed,
     events: domainEvents,
-    ...(options.connect
-      ? {
-          connect: {
-            instanceFor: async (tenant: string) => (await bindings.connectConfig(tenant))?.instanceArn,
-            kick: async (instanceArn: string) => void kicks.push(instanceArn),
-          },
-        }
-      : {}),
+    ...(options.connect ? { connect: connectPort } : {}),
     newId: () => `req${++ids}`,
+    changeStart: new FakeChangeStart(store, directory, bindings),
   };
   return {
     deps: { ...base, directory, connectConfig: bindings },
@@ -270,7 +269,7 @@ export function statusHarness(
     syncQueue,
     reasons,
     bindings,
-    kicks,
+    kicks: connectPort.kicks,
     bindConnect: async (tenant, instanceArn, statusMap = {}) => {
       await bindings.bind(tenant, instanceArn);
       await bindings.putStatusMap(tenant, statusMap);

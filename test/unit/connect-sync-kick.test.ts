@@ -21,7 +21,9 @@ describe('Connect for status changes', () => {
     const bindings = {
       connectConfig: async (t: string) => (t === 'acme' ? { instanceArn: A, statusMap: {} } : undefined),
     };
-    const port = new ConnectStatusPort(bindings, new LambdaClient({ region: 'us-east-1' }), 'SyncWorker');
+    // No worker holds a lease here: the lease check is tested on dynalite (status-connect-kick.test.ts).
+    const noLease = { leaseHeld: async () => false };
+    const port = new ConnectStatusPort(bindings, new LambdaClient({ region: 'us-east-1' }), 'SyncWorker', noLease);
     // Act
     const acme = await port.instanceFor('acme');
     const other = await port.instanceFor('globex');

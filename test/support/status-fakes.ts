@@ -1,0 +1,86 @@
+import type { Clock } from '../../functions/domain/clock.ts';
+import type { DirectoryRepository } from '../../functions/domain/directory.ts';
+import type { StatusConnectPort } from '../../functions/domain/status-commit.ts';
+import type {
+  ChangeStart,
+  ChangeStartReader,
+  ConnectBindingStore,
+  ConnectSyncQueue,
+  StatusStore,
+  SyncTargetReader,
+} from '../../functions/domain/status-ports.ts';
+
+/**
+ * The status ports whose adapters read several items of the main table in one request (status-batched-reads.ts) or
+ * start a Lambda (connect-status-sync.ts), for tests that wire the other ports themselves (an in-memory directory,
+ * a recorded worker start). Each reads the very stores the test wired, so it answers what they hold, as the adapter
+ * answers what the table holds; the adapters themselves are tested in status-batched-reads.test.ts and
+ * status-connect-kick.test.ts.
+ */
+
+/** A change's starting point read from the test's own status store, directory and bindings, side by side. */
+export class FakeChangeStart implements ChangeStartReader {
+  constructor(
+    private readonly store: Pick<StatusStore, 'get'>,
+    private readonly directory: Pick<DirectoryRepository, 'get'>,
+    private readonly bindings: Pick<ConnectBindingStore, 'connectConfig'>,
+  ) {}
+
+  async read(tenant: string, agent: string, want: { profile: boolean; instance: boolean }): Promise<ChangeStart> {
+    const [current, profile, config] = await Promise.all([
+      this.store.get(tenant, agent),
+      want.profile ? this.directory.get(tenant, agent) : undefined,
+      want.instance ? this.bindings.connectConfig(tenant) : undefined,
+    ]);
+    // Like the adapter: only what was asked for is in the answer.
+    return {
+      current,
+      ...(want.profile ? { profile } : {}),
+      ...(want.instance ? { instanceArn: config?.instanceArn } : {}),
+    };
+  }
+}
+
+/** The Connect worker's checks of an item read from the test's own directory and bindings. */
+export class FakeSyncTargets implements SyncTargetReader {
+  constructor(
+    private readonly directory: Pick<DirectoryRepository, 'get'>,
+    private readonly bindings: Pick<ConnectBindingStore, 'connectConfig' | 'tenantForInstance'>,
+  ) {}
+
+  async read(tenant: string, agent: string, instanceArn: string) {
+    const [profile, config, owner] = await Promise.all([
+      this.directory.get(tenant, agent),
+      this.bindings.connectConfig(tenant),
+      this.bindings.tenantForInstance(instanceArn),
+    ]);
+    return { profile, config, owner };
+  }
+}
+
+/**
+ * Connect as a status change sees it: the tenant's binding and the worker's lease from the test's stores, like
+ * ConnectStatusPort; a worker start is recorded in `kicks` instead of invoking a function.
+ */
+export class FakeConnectPort implements StatusConnectPort {
+  /** The instances whose worker a change started, in order. */
+  readonly kicks: string[] = [];
+
+  constructor(
+    private readonly bindings: Pick<ConnectBindingStore, 'connectConfig'>,
+    private readonly queue: Pick<ConnectSyncQueue, 'leaseHeld'>,
+    private readonly clock: Clock,
+  ) {}
+
+  async instanceFor(tenant: string): Promise<string | undefined> {
+    return (await this.bindings.connectConfig(tenant))?.instanceArn;
+  }
+
+  async draining(instanceArn: string): Promise<boolean> {
+    return this.queue.leaseHeld(instanceArn, this.clock.now());
+  }
+
+  async kick(instanceArn: string): Promise<void> {
+    this.kicks.push(instanceArn);
+  }
+}
