@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -77,8 +77,7 @@ describe('SDK clients as the functions configure them', () => {
       nested: { list: [1, 'two', { three: true }] },
     });
     // The raw item: marshalled by the document client, not stored as a JSON blob.
-    const raw = new DynamoDBClient(db.clientConfig);
-    const { GetItemCommand } = await import('@aws-sdk/client-dynamodb');
+    const raw = new DynamoDBClient(db.clientConfig ?? {});
     const stored = await raw.send(
       new GetItemCommand({ TableName: db.table, Key: { pk: { S: 'sdk#m' }, sk: { S: 'one' } } }),
     );
@@ -91,7 +90,7 @@ describe('SDK clients as the functions configure them', () => {
 
   it('document client: a failed condition throws the same ConditionalCheckFailedException as the SDK default', async () => {
     const client = createDocumentClient(db.clientConfig);
-    const plain = DynamoDBDocumentClient.from(new DynamoDBClient(db.clientConfig), {
+    const plain = DynamoDBDocumentClient.from(new DynamoDBClient(db.clientConfig ?? {}), {
       marshallOptions: { removeUndefinedValues: true },
     });
     await client.send(new PutCommand({ TableName: db.table, Item: { pk: 'sdk#c', sk: 'x', v: 1 } }));
