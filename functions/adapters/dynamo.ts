@@ -7,6 +7,7 @@ import {
   DynamoDBDocumentClient,
   QueryCommand,
   type QueryCommandInput,
+  __Client as SdkClient,
 } from '@aws-sdk/lib-dynamodb';
 import { mapLimit } from '#domain/concurrency.ts';
 import { BadRequestError } from '#domain/errors.ts';
@@ -56,8 +57,9 @@ const STACK_CHANGES = ['add', 'addRelativeTo', 'use', 'remove', 'removeByTag'] a
  * stack concatenated with the command's, the low-level command's resolution) and keeps the low-level handler, which
  * reads the command it is given. Marshalling options are the client's and key paths are per command class, so the
  * cached handler marshals every command of its class as a fresh one would. What sdk-client.ts says of the shared
- * handler context holds here too. Anything else — per-call options, a callback, a command of another shape — takes
- * the SDK's own path, and a change to the stack drops what was resolved.
+ * handler context holds here too. Anything else — per-call options, a callback, a command of another shape, a `send`
+ * of the class that is not the SDK's generic one — goes through the class's `send`; a change to the stack drops what was
+ * resolved.
  */
 function resolvingOncePerCommandClass(client: DynamoDBDocumentClient): DynamoDBDocumentClient {
   const resolved = new Map<unknown, ResolvedHandler>();
@@ -72,9 +74,12 @@ function resolvingOncePerCommandClass(client: DynamoDBDocumentClient): DynamoDBD
       return change.apply(stack, args);
     };
   }
-  const viaSdk = client.send.bind(client) as (...args: unknown[]) => unknown;
   client.send = ((command: object, ...rest: unknown[]) => {
-    if (rest.length > 0 || !isDocumentCommand(command)) return viaSdk(command, ...rest);
+    // The class's `send`, looked up per call: what this mirrors is the SDK's generic one; another (a newer
+    // lib-dynamodb's own, or a test double such as aws-sdk-client-mock's stub on the class) is used as it is.
+    const classSend = DynamoDBDocumentClient.prototype.send as (...args: unknown[]) => unknown;
+    if (rest.length > 0 || classSend !== SdkClient.prototype.send || !isDocumentCommand(command))
+      return classSend.call(client, command, ...rest);
     let handler = resolved.get(command.constructor);
     if (!handler) {
       command.addMarshallingMiddleware(client.config);

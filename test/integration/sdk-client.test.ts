@@ -5,6 +5,7 @@ import { KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../functions/adapters/dynamo.ts';
 import { createSdkClient } from '../../functions/adapters/sdk-client.ts';
@@ -161,6 +162,21 @@ describe('SDK clients as the functions configure them', () => {
         abortSignal: aborted.signal,
       }),
     ).rejects.toThrow();
+    client.destroy();
+  });
+
+  it('document client: a double of the class send (aws-sdk-client-mock) answers, the SDK again once restored', async () => {
+    const client = createDocumentClient(db.clientConfig);
+    const get = () => client.send(new GetCommand({ TableName: db.table, Key: { pk: 'sdk#d', sk: 'x' } }));
+    await client.send(new PutCommand({ TableName: db.table, Item: { pk: 'sdk#d', sk: 'x', from: 'dynalite' } }));
+    const mock = mockClient(DynamoDBDocumentClient);
+    mock.on(GetCommand).resolves({ Item: { from: 'double' } });
+    try {
+      expect((await get()).Item).toEqual({ from: 'double' });
+    } finally {
+      mock.restore();
+    }
+    expect((await get()).Item).toEqual({ pk: 'sdk#d', sk: 'x', from: 'dynalite' });
     client.destroy();
   });
 
