@@ -3,7 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -194,6 +201,71 @@ describe('SDK clients as the functions configure them', () => {
     quiet.destroy();
     loud.destroy();
     kinesis.destroy();
+  });
+
+  it('document client: puts on the wire what the SDK default puts, request for request', async () => {
+    // Every request as received, without what differs by design on each one (time, signature, invocation id, the
+    // idempotency token TransactWriteItems draws per request — which must differ between requests, checked below —
+    // and the body hash, which covers that token).
+    const wire: string[] = [];
+    const tokens: string[] = [];
+    const capture = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const {
+          'x-amz-date': _d,
+          authorization: _a,
+          'amz-sdk-invocation-id': _i,
+          host: _h,
+          'x-amz-content-sha256': _s,
+          ...headers
+        } = req.headers;
+        const body = JSON.parse(Buffer.concat(chunks).toString()) as { ClientRequestToken?: string };
+        if (body.ClientRequestToken) tokens.push(body.ClientRequestToken);
+        delete body.ClientRequestToken;
+        wire.push(JSON.stringify({ url: req.url, headers, body }));
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+        res.end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => capture.listen(0, '127.0.0.1', resolve));
+    const config = {
+      endpoint: `http://127.0.0.1:${(capture.address() as AddressInfo).port}`,
+      region: 'us-east-1',
+      credentials,
+    };
+    const sequence = async (client: DynamoDBDocumentClient) => {
+      for (let i = 0; i < 3; i++) {
+        await client.send(new GetCommand({ TableName: 't', Key: { pk: `a${i}` } }));
+        await client.send(
+          new UpdateCommand({
+            TableName: 't',
+            Key: { pk: `a${i}` },
+            UpdateExpression: 'SET v = :v',
+            ExpressionAttributeValues: { ':v': i, ':gone': undefined },
+          }),
+        );
+        await client.send(
+          new TransactWriteCommand({
+            TransactItems: [{ Put: { TableName: 't', Item: { pk: `b${i}`, s: new Set(['x']) } } }],
+          }),
+        );
+      }
+      const sent = wire.splice(0);
+      return sent;
+    };
+    try {
+      const sdk = await sequence(
+        DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } }),
+      );
+      const ours = await sequence(createDocumentClient(config));
+      expect(ours).toHaveLength(9);
+      expect(ours).toEqual(sdk);
+      expect(new Set(tokens).size).toBe(6);
+    } finally {
+      await new Promise<void>((resolve) => capture.close(() => resolve()));
+    }
   });
 
   describe('against a server that throttles', () => {
