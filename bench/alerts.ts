@@ -30,6 +30,7 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Context } from 'aws-lambda';
 import { decodeTelemetry, telemetryConsumer } from '../functions/adapters/inbound/telemetry-consumer.ts';
+import { createSdkClient } from '../functions/adapters/sdk-client.ts';
 import { emptyState, evaluate, type Finding, type Thresholds, type Windows } from '../functions/domain/alerts/rules.ts';
 import type { Sample } from '../functions/domain/alerts/samples.ts';
 import { alertSettingsSchema } from '../functions/domain/alerts/schemas.ts';
@@ -409,12 +410,12 @@ async function detectBench(args: string[]) {
     const drained = Date.now() + 60_000;
     while (replies + errors < sent && Date.now() < drained) await sleep(200);
     const unanswered = Math.max(0, sent - replies - errors);
-    const producer = new KinesisClient({
+    // Configured like the producer (sdk-client.ts).
+    const producer = createSdkClient(KinesisClient, {
       endpoint: rt.kinesis,
       region: 'us-east-1',
       credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
       requestHandler: new NodeHttpHandler(),
-      cacheMiddleware: true,
     });
     const limit = await detectLimit({
       client: producer,

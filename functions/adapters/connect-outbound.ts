@@ -7,6 +7,7 @@ import {
 import type { HeartbeatLines } from '#domain/heartbeat-schemas.ts';
 import type { OutboundCaller, StartResult } from '#domain/heartbeats.ts';
 import { parseInstanceArn } from './connect-status-sync.ts';
+import { createSdkClient } from './sdk-client.ts';
 
 /**
  * StartOutboundVoiceContact with the operator's line (numbers) of the tenant's bound instance, in the instance's own
@@ -63,4 +64,4 @@ export class SdkOutboundCaller implements OutboundCaller {
 }
 
 // The run paces itself and treats a 429 as "stop for this minute": SDK retries would burst on top of it.
-const defaultClient = (region: string) => new ConnectClient({ region, maxAttempts: 1 });
+const defaultClient = (region: string) => createSdkClient(ConnectClient, { region, maxAttempts: 1 });

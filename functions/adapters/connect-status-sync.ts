@@ -9,6 +9,7 @@ import type { ConnectStatusClient } from '#domain/status-connect-sync.ts';
 import type { ConnectBindingStore, ConnectSyncQueue } from '#domain/status-ports.ts';
 import type { StatusConnectPort } from '#domain/status-service.ts';
 import { invokeAsync } from './lambda-invoke.ts';
+import { createSdkClient } from './sdk-client.ts';
 
 /**
  * PutUserStatus on the instance named by its ARN (id and region come from the ARN); a 429 comes back as `throttled`
@@ -44,7 +45,7 @@ export class SdkConnectStatusClient implements ConnectStatusClient {
 }
 
 // The queue does the retrying at its own pace; SDK retries would burst on top of it.
-const defaultClient = (region: string) => new ConnectClient({ region, maxAttempts: 1 });
+const defaultClient = (region: string) => createSdkClient(ConnectClient, { region, maxAttempts: 1 });
 
 export function parseInstanceArn(arn: string): { region: string; instanceId: string } {
   const match = /^arn:aws[a-z-]*:connect:([a-z0-9-]+):\d{12}:instance\/([0-9a-f-]{36})$/.exec(arn);

@@ -4,10 +4,14 @@ import {
   type CreateScheduleCommandInput,
   DeleteScheduleCommand,
   ResourceNotFoundException,
-  type SchedulerClient,
+  SchedulerClient,
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
 import type { HeartbeatSchedules } from '#domain/heartbeats.ts';
+import { createSdkClient } from './sdk-client.ts';
+
+/** The EventBridge Scheduler client; the endpoint comes from the SDK's standard configuration. */
+export const createSchedulerClient = (): SchedulerClient => createSdkClient(SchedulerClient, {});
 
 /** Where the tenants' heartbeat schedules live and what they invoke (from the registry's `schedulesTargets`). */
 export interface HeartbeatScheduleTarget {

@@ -1,4 +1,8 @@
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { createSdkClient } from './sdk-client.ts';
+
+/** The Lambda client of a function that starts others; the endpoint comes from the SDK's standard configuration. */
+export const createLambdaClient = (): LambdaClient => createSdkClient(LambdaClient, {});
 
 /**
  * Starts another function asynchronously (`InvocationType: 'Event'`): Lambda queues the event, answers 202 at once and

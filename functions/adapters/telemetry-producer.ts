@@ -1,6 +1,7 @@
 import { KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { TelemetryRecord } from '#domain/alerts/schemas.ts';
+import { createSdkClient } from './sdk-client.ts';
 
 /** Where the ingest puts telemetry batches: one Kinesis record per batch. */
 export interface TelemetrySink {
@@ -10,9 +11,8 @@ export interface TelemetrySink {
 /**
  * The telemetry stream's producer. Partition key = tenant + agent: an agent's batches land on one shard, in order, so
  * the processor sees them in the order they were sent. HTTP/1.1 keep-alive handler: PutRecord needs no HTTP/2, and
- * it is the protocol kinesalite speaks locally. `cacheMiddleware`: the SDK otherwise rebuilds and resolves the whole
- * middleware stack on every `send`; this client sends one command class with no per-call options or middleware, so the
- * resolved handler is reused — about a quarter of the SDK's CPU per PutRecord, and the ingest makes one per frame.
+ * it is the protocol kinesalite speaks locally. The client is configured by sdk-client.ts (stack resolved once, no
+ * unused logging): the ingest makes one PutRecord per frame.
  */
 export class KinesisTelemetrySink implements TelemetrySink {
   constructor(
@@ -22,7 +22,7 @@ export class KinesisTelemetrySink implements TelemetrySink {
 
   static forStream(streamName: string): KinesisTelemetrySink {
     return new KinesisTelemetrySink(
-      new KinesisClient({ requestHandler: new NodeHttpHandler(), cacheMiddleware: true }),
+      createSdkClient(KinesisClient, { requestHandler: new NodeHttpHandler() }),
       streamName,
     );
   }

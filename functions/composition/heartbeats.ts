@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import * as z from 'zod';
 import { BoundConnectInstance } from '#adapters/connect-instance-of-tenant.ts';
 import { SdkOutboundCaller } from '#adapters/connect-outbound.ts';
 import { DynamoHeartbeatConfigStore, DynamoHeartbeatStore } from '#adapters/heartbeat-repository.ts';
-import { SdkHeartbeatSchedules } from '#adapters/heartbeat-scheduler.ts';
+import { createSchedulerClient, SdkHeartbeatSchedules } from '#adapters/heartbeat-scheduler.ts';
 import { DynamoStatusStore } from '#adapters/status-repository.ts';
 import { heartbeatLinesSchema } from '#domain/heartbeat-schemas.ts';
 import {
@@ -92,7 +91,7 @@ export const heartbeatConfigDeps = /*@__PURE__*/ once<HeartbeatConfigDeps>(() =>
     store: heartbeatStore(),
     notifier: notifier(),
     warn,
-    schedules: new SdkHeartbeatSchedules(new SchedulerClient({}), {
+    schedules: new SdkHeartbeatSchedules(createSchedulerClient(), {
       group: env.SCHEDULE_GROUP,
       roleArn: env.SCHEDULER_ROLE_ARN,
       functionArn: env.FN_HEARTBEAT_RUN_ARN,

@@ -1,7 +1,7 @@
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import * as z from 'zod';
 import { DynamoFanOutPlanStore } from '#adapters/fan-out-plan-store.ts';
 import { DynamoInboxRepository } from '#adapters/inbox-repository.ts';
+import { createLambdaClient } from '#adapters/lambda-invoke.ts';
 import { LambdaDeferredReceipts, LambdaFanOutDispatcher, LambdaShardDispatcher } from '#adapters/message-dispatcher.ts';
 import { DynamoMessageRepository } from '#adapters/message-repository.ts';
 import { DynamoMessageStore } from '#adapters/message-store.ts';
@@ -69,13 +69,13 @@ const inboxRepository = /*@__PURE__*/ once(() => new DynamoInboxRepository(docum
 const fanOutDispatcher = /*@__PURE__*/ once(() => {
   const { FN_MESSAGE_FAN_OUT } = loadEnv({ FN_MESSAGE_FAN_OUT: z.string().min(1) });
   // The endpoint comes from the SDK's standard configuration (`AWS_ENDPOINT_URL_LAMBDA` locally).
-  return new LambdaFanOutDispatcher(new LambdaClient({}), FN_MESSAGE_FAN_OUT);
+  return new LambdaFanOutDispatcher(createLambdaClient(), FN_MESSAGE_FAN_OUT);
 });
 
 /** The receipts worker (`FN_INBOX_RECEIPTS`): large batches of delivered marks leave the request path. */
 const deferredReceipts = /*@__PURE__*/ once(() => {
   const { FN_INBOX_RECEIPTS } = loadEnv({ FN_INBOX_RECEIPTS: z.string().min(1) });
-  return new LambdaDeferredReceipts(new LambdaClient({}), FN_INBOX_RECEIPTS);
+  return new LambdaDeferredReceipts(createLambdaClient(), FN_INBOX_RECEIPTS);
 });
 
 const deliverDeps = (push: Notifier): DeliverDeps => ({
@@ -108,7 +108,7 @@ export const fanOutCoordinator = /*@__PURE__*/ once(() => {
   const { FN_MESSAGE_FAN_OUT_SHARD } = loadEnv({ FN_MESSAGE_FAN_OUT_SHARD: z.string().min(1) });
   const deps: DeliverDeps = {
     ...deliverDeps(notifier()),
-    shards: new LambdaShardDispatcher(new LambdaClient({}), FN_MESSAGE_FAN_OUT_SHARD),
+    shards: new LambdaShardDispatcher(createLambdaClient(), FN_MESSAGE_FAN_OUT_SHARD),
   };
   return { deliver: (tenant: string, messageId: string) => deliverMessage(deps, tenant, messageId), noteError };
 });

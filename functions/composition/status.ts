@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import * as z from 'zod';
 import { DynamoConnectBindingStore } from '#adapters/connect-binding-repository.ts';
 import { ConnectStatusPort, SdkConnectStatusClient } from '#adapters/connect-status-sync.ts';
 import { DynamoSyncQueue } from '#adapters/connect-sync-queue.ts';
 import { agentEventConsumer } from '#adapters/inbound/agent-event-consumer.ts';
 import { statusFeedConsumer } from '#adapters/inbound/status-feed-consumer.ts';
+import { createLambdaClient } from '#adapters/lambda-invoke.ts';
 import { DynamoSubscriptionStore, FeedConnections, MonitoringNotifier } from '#adapters/monitoring-notifier.ts';
 import { DynamoChangeStartReader, DynamoSyncTargetReader } from '#adapters/status-batched-reads.ts';
 import { InProcessDomainEvents } from '#adapters/status-domain-events.ts';
@@ -190,7 +190,7 @@ export const statusChangeDeps = /*@__PURE__*/ once<StatusDeps>(() => {
     events: domainEvents(),
     // No instance configured: nothing can be bound, so no lookup per change.
     ...(instances.length > 0
-      ? { connect: new ConnectStatusPort(bindingStore(), new LambdaClient({}), worker, syncQueue(), () => clock.now()) }
+      ? { connect: new ConnectStatusPort(bindingStore(), createLambdaClient(), worker, syncQueue(), () => clock.now()) }
       : {}),
   };
 });
