@@ -102,16 +102,25 @@ class Phase {
   }
 }
 
-/** CPU ms per change of the runtime's process and of dynalite (its child) between two /proc readings. */
+/**
+ * CPU ms per change of the runtime's process, of its busiest thread (the one that saturates first: the emulators' or
+ * the functions') and of dynalite (its child) between two /proc readings.
+ */
 function cpuPerChange(
   before: ReturnType<typeof cpuOfTree>,
   after: ReturnType<typeof cpuOfTree>,
   changes: number,
-): { runtime_cpu_ms_per_change?: number; dynalite_cpu_ms_per_change?: number } {
+): {
+  runtime_cpu_ms_per_change?: number;
+  runtime_busiest_thread_cpu_ms_per_change?: number;
+  dynalite_cpu_ms_per_change?: number;
+} {
   if (!before || !after || changes === 0) return {};
   const per = (ms: number) => Math.round((ms / changes) * 100) / 100;
+  const busiest = Math.max(0, ...Object.entries(after.threads).map(([tid, ms]) => ms - (before.threads[tid] ?? 0)));
   return {
     runtime_cpu_ms_per_change: per(after.runtime - before.runtime),
+    runtime_busiest_thread_cpu_ms_per_change: per(busiest),
     dynalite_cpu_ms_per_change: per(after.children - before.children),
   };
 }
@@ -327,7 +336,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
           `    change → agent's own push:   p50 ${own.p50} ms  p99 ${own.p99} ms  (${own.count})`,
           `    change → status-set reply:   p50 ${reply.p50} ms  p99 ${reply.p99} ms  (${reply.count}; goal p99 ≤ 100 ms, ${met(reply.p99 <= 100)})`,
           `    @connections posts per change: ${postsPerChange.toFixed(2)} (${p.posts} posts; one per supervisor per change would be ${supervisorCount + 1})`,
-          `    CPU per change: runtime ${cpu.runtime_cpu_ms_per_change} ms, dynalite ${cpu.dynalite_cpu_ms_per_change} ms`,
+          `    CPU per change: runtime ${cpu.runtime_cpu_ms_per_change} ms (its busiest thread ${cpu.runtime_busiest_thread_cpu_ms_per_change} ms), dynalite ${cpu.dynalite_cpu_ms_per_change} ms`,
           '',
         ].join('\n'),
       );
