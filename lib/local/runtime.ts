@@ -148,7 +148,7 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
       setImmediate(() => {
         throw error;
       });
-    });
+    }, options.functionThreads);
     stops.push(() => functionHost.close());
     const dynamo = await startDynamo({
       port: options.dynamodbPort,

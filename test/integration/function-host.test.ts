@@ -53,6 +53,21 @@ describe('function host', () => {
     expect(crashes).toEqual([]);
   });
 
+  it('runs a function in a second environment of its own while the first is busy', async () => {
+    const two = startFunctionHost((error) => crashes.push(error), 2);
+    try {
+      const fn = await two.load(ROOT_DIR, { name: 'Scaled', entry }, { FIXTURE_VALUE: 'scaled' });
+      const slow = invoke('Scaled', fn, { op: 'wait', payload: 300 });
+      // The first environment is busy: a cold start in the second, with its own module state and the same variables.
+      expect(await invoke('Scaled', fn, { op: 'echo' })).toMatchObject({ value: 'scaled', invocations: 1 });
+      expect(await slow).toEqual({ invocations: 1 });
+      // Both idle: the first environment again, which has now run two invocations.
+      expect(await invoke('Scaled', fn, { op: 'echo' })).toMatchObject({ invocations: 2 });
+    } finally {
+      await two.close();
+    }
+  });
+
   it('answers every invocation once closed, with an error', async () => {
     const other = startFunctionHost((error) => crashes.push(error));
     const fn = await other.load(ROOT_DIR, { name: 'Late', entry }, {});

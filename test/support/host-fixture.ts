@@ -25,6 +25,9 @@ export async function handler(event: { op: string; payload?: unknown }, context:
         remainingMs: context.getRemainingTimeInMillis(),
         invocations,
       };
+    case 'wait':
+      await new Promise((resolve) => setTimeout(resolve, Number(event.payload)));
+      return { invocations };
     case 'throw':
       throw new NamedFailure('the condition was not met');
     case 'until-aborted':
