@@ -33,12 +33,14 @@ export type HostReply =
 export interface FunctionHost {
   /**
    * Loads a registry function in the host (its own module instances, initialised with exactly `env`) and returns the
-   * handler the emulators invoke. Rejects, naming the function, when its init fails.
+   * handler the emulators invoke. Rejects, naming the function, when its init fails. `environments`: at most this many
+   * of the host's threads run the function (default: all).
    */
   load(
     rootDir: string,
     def: { readonly name: string; readonly entry: string },
     env: Record<string, string | undefined>,
+    environments?: number,
   ): Promise<LambdaHandler>;
   /** Ends the host: invocations still running are answered with an error. */
   close(): Promise<void>;
@@ -110,7 +112,8 @@ export function startFunctionHost(onCrash: (error: Error) => void, threads = 1):
     }
     return loading;
   };
-  const leastBusy = () => environments.reduce((best, env) => (env.inFlight < best.inFlight ? env : best));
+  const leastBusy = (among: number) =>
+    environments.slice(0, Math.max(1, among)).reduce((best, env) => (env.inFlight < best.inFlight ? env : best));
 
   const invokeIn = async (env: Environment, name: string, event: unknown, context: Context) => {
     const call = request(env, (id) => ({
@@ -133,11 +136,11 @@ export function startFunctionHost(onCrash: (error: Error) => void, threads = 1):
   };
 
   return {
-    load: async (rootDir, def, vars) => {
+    load: async (rootDir, def, vars, among = environments.length) => {
       const first = environments[0] as Environment;
       await loadIn(first, rootDir, def, vars);
       return async (event: unknown, context: Context) => {
-        const env = leastBusy();
+        const env = leastBusy(among);
         env.inFlight += 1;
         try {
           await loadIn(env, rootDir, def, vars);

@@ -63,6 +63,11 @@ describe('function host', () => {
       expect(await slow).toEqual({ invocations: 1 });
       // Both idle: the first environment again, which has now run two invocations.
       expect(await invoke('Scaled', fn, { op: 'echo' })).toMatchObject({ invocations: 2 });
+      // A function held to one environment (a stream's consumer) waits for none but never leaves it.
+      const single = await two.load(ROOT_DIR, { name: 'Single', entry }, {}, 1);
+      const busy = invoke('Single', single, { op: 'wait', payload: 300 });
+      expect(await invoke('Single', single, { op: 'echo' })).toMatchObject({ invocations: 2 });
+      expect(await busy).toEqual({ invocations: 1 });
     } finally {
       await two.close();
     }
