@@ -25,9 +25,11 @@ export async function handler(event: { op: string; payload?: unknown }, context:
         remainingMs: context.getRemainingTimeInMillis(),
         invocations,
       };
-    case 'wait':
+    case 'wait': {
+      const mine = invocations; // which invocation of this environment this one was
       await new Promise((resolve) => setTimeout(resolve, Number(event.payload)));
-      return { invocations };
+      return { invocations: mine };
+    }
     case 'throw':
       throw new NamedFailure('the condition was not met');
     case 'until-aborted':
