@@ -44,14 +44,19 @@ import { detectLimit } from './alerts-detect-limit.ts';
 
 /**
  * CPU time (ms) the runtime's process and, separately, its child processes (dynalite) have used so far, from /proc:
- * what a frame costs the runtime, whatever else loads the machine. Undefined where /proc is missing.
+ * what a frame costs the runtime, whatever else loads the machine. `threads`: the runtime's per thread (by thread id),
+ * to see whether one thread — the emulators' or the functions' (lib/local/function-host.ts) — is the bottleneck.
+ * Undefined where /proc is missing.
  */
-export function cpuOfTree(pid: number): { runtime: number; children: number } | undefined {
-  const cpu = (p: number) => {
-    const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+export function cpuOfTree(
+  pid: number,
+): { runtime: number; children: number; threads: Record<string, number> } | undefined {
+  const ticks = (path: string) => {
+    const stat = readFileSync(path, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms
   };
+  const cpu = (p: number) => ticks(`/proc/${p}/stat`);
   const childrenOf = (p: number): number[] =>
     readdirSync(`/proc/${p}/task`).flatMap((t) =>
       readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
@@ -63,7 +68,10 @@ export function cpuOfTree(pid: number): { runtime: number; children: number } | 
       descendants.push(c);
       queue.push(...childrenOf(c));
     }
-    return { runtime: cpu(pid), children: descendants.reduce((n, c) => n + cpu(c), 0) };
+    const threads = Object.fromEntries(
+      readdirSync(`/proc/${pid}/task`).map((t) => [t, ticks(`/proc/${pid}/task/${t}/stat`)] as const),
+    );
+    return { runtime: cpu(pid), children: descendants.reduce((n, c) => n + cpu(c), 0), threads };
   } catch {
     return undefined;
   }

@@ -102,16 +102,31 @@ class Phase {
   }
 }
 
-/** CPU ms per change of the runtime's process and of dynalite (its child) between two /proc readings. */
+/**
+ * CPU ms per change of the runtime's process, of its main thread (the emulators'), of its busiest other thread (the
+ * functions': lib/local/function-host.ts) and of dynalite (its child) between two /proc readings. One of the two
+ * threads saturates first.
+ */
 function cpuPerChange(
+  runtimePid: number,
   before: ReturnType<typeof cpuOfTree>,
   after: ReturnType<typeof cpuOfTree>,
   changes: number,
-): { runtime_cpu_ms_per_change?: number; dynalite_cpu_ms_per_change?: number } {
+): {
+  runtime_cpu_ms_per_change?: number;
+  runtime_main_thread_cpu_ms_per_change?: number;
+  runtime_busiest_other_thread_cpu_ms_per_change?: number;
+  dynalite_cpu_ms_per_change?: number;
+} {
   if (!before || !after || changes === 0) return {};
   const per = (ms: number) => Math.round((ms / changes) * 100) / 100;
+  const main = String(runtimePid);
+  const others = Object.entries(after.threads).filter(([tid]) => tid !== main);
+  const busiest = Math.max(0, ...others.map(([tid, ms]) => ms - (before.threads[tid] ?? 0)));
   return {
     runtime_cpu_ms_per_change: per(after.runtime - before.runtime),
+    runtime_main_thread_cpu_ms_per_change: per((after.threads[main] ?? 0) - (before.threads[main] ?? 0)),
+    runtime_busiest_other_thread_cpu_ms_per_change: per(busiest),
     dynalite_cpu_ms_per_change: per(after.children - before.children),
   };
 }
@@ -304,7 +319,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       await sleep(500);
       phase = undefined;
       const allMs = Date.now() - tStart;
-      const cpu = cpuPerChange(cpuStart, cpuOfTree(runtime.pid), p.sent);
+      const cpu = cpuPerChange(runtime.pid, cpuStart, cpuOfTree(runtime.pid), p.sent);
 
       const push = stats(p.pushLatency);
       const own = stats(p.ownPushLatency);
@@ -327,7 +342,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
           `    change → agent's own push:   p50 ${own.p50} ms  p99 ${own.p99} ms  (${own.count})`,
           `    change → status-set reply:   p50 ${reply.p50} ms  p99 ${reply.p99} ms  (${reply.count}; goal p99 ≤ 100 ms, ${met(reply.p99 <= 100)})`,
           `    @connections posts per change: ${postsPerChange.toFixed(2)} (${p.posts} posts; one per supervisor per change would be ${supervisorCount + 1})`,
-          `    CPU per change: runtime ${cpu.runtime_cpu_ms_per_change} ms, dynalite ${cpu.dynalite_cpu_ms_per_change} ms`,
+          `    CPU per change: runtime ${cpu.runtime_cpu_ms_per_change} ms (main thread ${cpu.runtime_main_thread_cpu_ms_per_change} ms, busiest other ${cpu.runtime_busiest_other_thread_cpu_ms_per_change} ms), dynalite ${cpu.dynalite_cpu_ms_per_change} ms`,
           '',
         ].join('\n'),
       );
@@ -358,7 +373,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     // The limit: the same stores, bare clients, nothing of ours on the request path (the swarm stays connected).
     const cpuBefore = cpuOfTree(runtime.pid);
     const limit = await storeLimit(runtime, { concurrency: limitConcurrency, seconds: limitSeconds });
-    const limitCpu = cpuPerChange(cpuBefore, cpuOfTree(runtime.pid), limit.changes);
+    const limitCpu = cpuPerChange(runtime.pid, cpuBefore, cpuOfTree(runtime.pid), limit.changes);
     process.stdout.write(
       `  limit (commit transaction + feed PutRecord, bare SDK clients, ${limit.concurrency} in flight, ${limit.seconds} s): ${limit.changes_per_s} changes/s (${limit.changes} changes, ${limit.errors} errors); CPU per change: runtime (kinesalite, feed consumer) ${limitCpu.runtime_cpu_ms_per_change} ms, dynalite ${limitCpu.dynalite_cpu_ms_per_change} ms\n`,
     );

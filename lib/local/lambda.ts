@@ -4,6 +4,12 @@ import type { Context } from 'aws-lambda';
 import type { FunctionIsolation } from './function-isolation.ts';
 import { LOCAL_ACCOUNT } from './local-aws.ts';
 
+/**
+ * The abort signal of a local invocation, kept on its context (not enumerable, not part of Lambda's shape) so that a
+ * handler running in lib/local/function-host-worker.ts can be told when the emulator that invoked it closes.
+ */
+export const INVOCATION_SIGNAL: unique symbol = Symbol('invocation signal');
+
 /** What a Lambda entry module exports. */
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -14,7 +20,7 @@ export type LambdaHandler = (event: unknown, context: Context) => Promise<unknow
  */
 export function lambdaContext(functionName: string, timeoutMs = 10_000, signal?: AbortSignal): Context {
   const deadline = Date.now() + timeoutMs;
-  return {
+  const context: Context = {
     callbackWaitsForEmptyEventLoop: false,
     functionName,
     functionVersion: '$LATEST',
@@ -28,6 +34,8 @@ export function lambdaContext(functionName: string, timeoutMs = 10_000, signal?:
     fail: () => undefined,
     succeed: () => undefined,
   };
+  if (signal) Object.defineProperty(context, INVOCATION_SIGNAL, { value: signal });
+  return context;
 }
 
 /**

@@ -33,6 +33,11 @@ export interface RuntimeOptions {
   /** How often the TTL sweeper deletes expired items. */
   readonly sweepIntervalMs: number;
   /**
+   * How many execution environments (worker threads) every function may run in (lib/local/function-host.ts).
+   * `FUNCTION_THREADS`, default 2: the functions then use what the emulators' thread leaves of this machine's cores.
+   */
+  readonly functionThreads: number;
+  /**
    * The Amazon Connect instances this runtime serves (the operator configuration `connectInstances` of a deployment);
    * the Connect emulator answers for exactly these. An operator binds tenants to them (`PUT /operator/...`).
    */
@@ -61,6 +66,14 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv, log: RuntimeLog): Runtime
       throw new Error(`${name} must be a port number (0 = random), not "${value}"`);
     return n;
   };
+  const count = (name: string, fallback: number) => {
+    const value = env[name];
+    if (value === undefined || value === '') return fallback;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > 16)
+      throw new Error(`${name} must be a whole number from 1 to 16, not "${value}"`);
+    return n;
+  };
   const dataDir =
     env.DATA_DIR === undefined ? join(ROOT_DIR, '.local-data') : env.DATA_DIR === ':memory:' ? undefined : env.DATA_DIR;
   const level = (env.LOG_LEVEL ?? 'warn').toLowerCase();
@@ -82,6 +95,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv, log: RuntimeLog): Runtime
     dataDir,
     functionLogLevel: level as LogLevel,
     sweepIntervalMs: Number(env.TTL_SWEEP_MS ?? 60_000),
+    functionThreads: count('FUNCTION_THREADS', 2),
     connectInstanceArns: connectInstancesFrom(env.CONNECT_INSTANCES),
     log,
   };

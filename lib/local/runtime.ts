@@ -7,12 +7,12 @@ import { TABLES } from '../tables.ts';
 import { startCallSimulator } from './call-simulation.ts';
 import { startConnectEmulator } from './connect-emulator.ts';
 import { startDynamo } from './dynamodb.ts';
-import { installFunctionIsolation } from './function-isolation.ts';
+import { startFunctionHost } from './function-host.ts';
 import { type HttpRoute, startHttpGateway } from './http-gateway.ts';
 import { createLocalIssuer, type LocalIssuer, type TokenRequest } from './issuer.ts';
 import { startKinesis } from './kinesis.ts';
 import { startKinesisPoller } from './kinesis-poller.ts';
-import { type LambdaHandler, loadFunction } from './lambda.ts';
+import type { LambdaHandler } from './lambda.ts';
 import { startLambdaApi } from './lambda-api.ts';
 import { LOCAL_ACCOUNT } from './local-aws.ts';
 import {
@@ -141,6 +141,15 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
   };
   try {
     if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
+    // Started first, stopped last: it boots while dynalite starts, and outlives every emulator that invokes it.
+    const functionHost = startFunctionHost((error) => {
+      log('error', 'An exception no function caught ended the function host', { error: String(error) });
+      // As it would have ended the runtime's process had the function run in it.
+      setImmediate(() => {
+        throw error;
+      });
+    }, options.functionThreads);
+    stops.push(() => functionHost.close());
     const dynamo = await startDynamo({
       port: options.dynamodbPort,
       host,
@@ -251,11 +260,11 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
       kinesis: kinesis.endpoint,
       jwks: issuer.jwksUri,
     };
-    const isolation = installFunctionIsolation();
     for (const def of HANDLERS) {
       const t = def.trigger;
       const env = functionEnvironment(def, urls, issuer, options.functionLogLevel, options.connectInstanceArns);
-      const handler = await loadFunction(isolation, ROOT_DIR, def, env);
+      // A stream's consumer is invoked one batch at a time per shard: one warm environment, as Lambda's poller keeps.
+      const handler = await functionHost.load(ROOT_DIR, def, env, t.kind === 'kinesis' ? 1 : undefined);
       functions.set(def.name, handler);
       switch (t.kind) {
         case 'ws-authorizer':
