@@ -34,7 +34,7 @@ export interface FunctionHost {
   /**
    * Loads a registry function in the host (its own module instances, initialised with exactly `env`) and returns the
    * handler the emulators invoke. Rejects, naming the function, when its init fails. `environments`: at most this many
-   * of the host's threads run the function (default: all).
+   * of the host's threads run the function, the last ones (default: all).
    */
   load(
     rootDir: string,
@@ -112,8 +112,12 @@ export function startFunctionHost(onCrash: (error: Error) => void, threads = 1):
     }
     return loading;
   };
+  // Ties go to the first environment, so the last is the least loaded: a function held to fewer environments (a
+  // stream's consumer) takes the last ones, away from the bursts of the request-driven functions.
   const leastBusy = (among: number) =>
-    environments.slice(0, Math.max(1, among)).reduce((best, env) => (env.inFlight < best.inFlight ? env : best));
+    environments
+      .slice(environments.length - Math.max(1, Math.min(among, environments.length)))
+      .reduce((best, env) => (env.inFlight < best.inFlight ? env : best));
 
   const invokeIn = async (env: Environment, name: string, event: unknown, context: Context) => {
     const call = request(env, (id) => ({
