@@ -14,7 +14,8 @@
  *     (the connection ids are known, as for the limit) and no bookkeeping.
  * The runtime runs in this process, so all three post from the process that serves the gateway — the limit is what
  * this process can deliver at all. DynamoDB requests of ours are counted for real: every HTTP request to dynalite is
- * seen on Node's `http.client.request.start` diagnostics channel and attributed to the function that made it.
+ * seen on Node's `http.client.request.start` diagnostics channel in the functions' threads (bench/_request-probe.ts)
+ * and attributed to the function that made it.
  * Latency per socket: arrival − start of the send (the POST for ours). Goals: ours p99 ≤ 1.5 × limit p99 on both
  * cases, ahead of the baseline on both; ddb_requests_per_recipient ≤ 0.1.
  * Options: --agents N (10000), --team N (1000), --rounds N (3), --concurrency N (128: two pools of 64 sockets, the
@@ -23,12 +24,12 @@
  * (2 client processes). Quick run: --agents 2000 --team 200 --rounds 1.
  */
 import { randomUUID } from 'node:crypto';
-import { subscribe } from 'node:diagnostics_channel';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { Agent, type ClientRequest, request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { BroadcastChannel } from 'node:worker_threads';
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -40,10 +41,12 @@ import { inboxCursor } from '../functions/domain/inbox.ts';
 import type { InboxEntry } from '../functions/domain/message-model.ts';
 import { optionsFromEnv, RANDOM_PORTS, startLocalRuntime } from '../lib/local/runtime.ts';
 import { TestClient } from '../test/support/ws-client.ts';
+import { type ProbeEvent, REQUEST_PROBE_CHANNEL } from './_request-probe.ts';
 import { log, ms } from './_setup.ts';
 import { percentile, Swarm } from './_swarm.ts';
 
 const TENANT = 'bench';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const SEND_FUNCTIONS = new Set(['HttpMessagesSend', 'MessageFanOut', 'MessageFanOutShard']);
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
@@ -110,13 +113,13 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
 
   const dataDir = await mkdtemp(join(tmpdir(), 'bench-fanout-'));
   const env = { ...process.env, ...RANDOM_PORTS, DATA_DIR: dataDir, LOG_LEVEL: 'error', TTL_SWEEP_MS: '3600000' };
+  // DynamoDB requests by function, reported from the functions' threads (bench/_request-probe.ts).
+  process.env.FUNCTION_HOST_IMPORTS = new URL('./_request-probe.ts', import.meta.url).href;
   const rt = await startLocalRuntime(optionsFromEnv(env, () => undefined));
-  // DynamoDB requests by function (the function's environment is the async context the request starts in).
   let counting = false;
   const requests = new Map<string, number>();
   // Where a send's time goes: per DynamoDB operation of ours, the time its requests were in flight (summed) and when
   // the first one answered; and when the first @connections post of ours started (all relative to the send's start).
-  const inFlight = new WeakMap<ClientRequest, { op: string; at: number }>();
   const busyMs = new Map<string, number>();
   const firstDoneMs = new Map<string, number>();
   let firstPostAt: number | undefined;
@@ -124,32 +127,33 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   let active = 0;
   let activeSince = 0;
   let ddbWallMs = 0;
-  subscribe('http.client.request.start', (message) => {
+  const probe = new BroadcastChannel(REQUEST_PROBE_CHANNEL);
+  probe.unref();
+  const inFlight = new Map<string, { op: string; at: number }>();
+  probe.onmessage = (message) => {
+    const e = (message as { data: ProbeEvent }).data;
     if (!counting) return;
-    const req = (message as { request: ClientRequest }).request;
-    const target = String(req.getHeader('x-amz-target') ?? '');
-    if (!target.startsWith('DynamoDB_')) {
-      const fn = process.env.AWS_LAMBDA_FUNCTION_NAME ?? '';
-      if (req.path.includes('/@connections/') && SEND_FUNCTIONS.has(fn)) firstPostAt ??= Date.now();
+    if (e.event === 'finish') {
+      const started = inFlight.get(e.key);
+      if (!started) return;
+      inFlight.delete(e.key);
+      if (--active === 0) ddbWallMs += e.at - activeSince;
+      busyMs.set(started.op, (busyMs.get(started.op) ?? 0) + e.at - started.at);
+      if (!firstDoneMs.has(started.op)) firstDoneMs.set(started.op, e.at);
       return;
     }
-    const fn = process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'bench';
-    const op = target.split('.')[1] ?? '?';
+    if (!e.target.startsWith('DynamoDB_')) {
+      if (e.path.includes('/@connections/') && SEND_FUNCTIONS.has(e.fn)) firstPostAt ??= e.at;
+      return;
+    }
+    const fn = e.fn || 'bench';
+    const op = e.target.split('.')[1] ?? '?';
     requests.set(`${fn} ${op}`, (requests.get(`${fn} ${op}`) ?? 0) + 1);
     if (SEND_FUNCTIONS.has(fn)) {
-      inFlight.set(req, { op, at: Date.now() });
-      if (active++ === 0) activeSince = Date.now();
+      inFlight.set(e.key, { op, at: e.at });
+      if (active++ === 0) activeSince = e.at;
     }
-  });
-  subscribe('http.client.response.finish', (message) => {
-    const started = inFlight.get((message as { request: ClientRequest }).request);
-    if (!counting || !started) return;
-    const now = Date.now();
-    inFlight.delete((message as { request: ClientRequest }).request);
-    if (--active === 0) ddbWallMs += now - activeSince;
-    busyMs.set(started.op, (busyMs.get(started.op) ?? 0) + now - started.at);
-    if (!firstDoneMs.has(started.op)) firstDoneMs.set(started.op, now);
-  });
+  };
   const swarm = await Swarm.start(Number(values.processes), () => undefined, { forward: false });
   const db = createDocumentClient({ endpoint: rt.urls.dynamodb, region: 'us-east-1', credentials });
   // The durable limit's entries: the inbox adapter's own BatchWriteItem of new entries, from a bare client.
@@ -272,6 +276,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
         const body = await call(supervisorToken, 'POST', '/messages', { text: `Bench ${label}`, to });
         id = String(body.id);
         await supervisor.waitFor((f) => f.type === 'messageStatus' && f.messageId === id, 120_000);
+        await sleep(200); // the probe's last reports from the functions' threads
         counting = false;
         for (const [key, n] of requests) if (SEND_FUNCTIONS.has(key.split(' ')[0] ?? '')) ddb += n;
         const since = (at: number | undefined) => (at === undefined ? null : at - startedAt);

@@ -12,6 +12,10 @@ import { type LambdaHandler, lambdaContext, loadFunction } from './lambda.ts';
 const port = parentPort;
 if (!port) throw new Error('function-host-worker.ts runs only as the function host worker thread');
 
+// Measurement probes (a bench's request counter, say) that must run in the functions' threads, as RUNTIME_NODE_ARGS
+// `--import` does for the runtime's process: comma-separated module URLs, imported before any function loads.
+for (const probe of (process.env.FUNCTION_HOST_IMPORTS ?? '').split(',').filter(Boolean)) await import(probe);
+
 const isolation = installFunctionIsolation();
 const handlers = new Map<string, LambdaHandler>();
 const running = new Map<number, AbortController>();
