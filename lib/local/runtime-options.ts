@@ -58,22 +58,15 @@ export const RANDOM_PORTS = {
 
 /** Defaults for `npm start`; every port and the data directory is overridable from the environment. */
 export function optionsFromEnv(env: NodeJS.ProcessEnv, log: RuntimeLog): RuntimeOptions {
-  const port = (name: string, fallback: number) => {
+  // A whole number from the environment within [min, max]; `what` names it in the error.
+  const integer = (name: string, fallback: number, min: number, max: number, what: string) => {
     const value = env[name];
     if (value === undefined || value === '') return fallback;
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 0 || n > 65535)
-      throw new Error(`${name} must be a port number (0 = random), not "${value}"`);
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be ${what}, not "${value}"`);
     return n;
   };
-  const count = (name: string, fallback: number) => {
-    const value = env[name];
-    if (value === undefined || value === '') return fallback;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1 || n > 16)
-      throw new Error(`${name} must be a whole number from 1 to 16, not "${value}"`);
-    return n;
-  };
+  const port = (name: string, fallback: number) => integer(name, fallback, 0, 65535, 'a port number (0 = random)');
   const dataDir =
     env.DATA_DIR === undefined ? join(ROOT_DIR, '.local-data') : env.DATA_DIR === ':memory:' ? undefined : env.DATA_DIR;
   const level = (env.LOG_LEVEL ?? 'warn').toLowerCase();
@@ -95,7 +88,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv, log: RuntimeLog): Runtime
     dataDir,
     functionLogLevel: level as LogLevel,
     sweepIntervalMs: Number(env.TTL_SWEEP_MS ?? 60_000),
-    functionThreads: count('FUNCTION_THREADS', 2),
+    functionThreads: integer('FUNCTION_THREADS', 2, 1, 16, 'a whole number from 1 to 16'),
     connectInstanceArns: connectInstancesFrom(env.CONNECT_INSTANCES),
     log,
   };
