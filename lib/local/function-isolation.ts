@@ -2,8 +2,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { register } from 'node:module';
 
 /**
- * What a Lambda execution environment gives each function and the local runtime's single process does not by
- * itself: its own environment variables and its own module instances.
+ * What a Lambda execution environment gives each function and a thread of the local runtime's function host
+ * (lib/local/function-host-worker.ts, where every function runs) does not by itself: its own environment variables
+ * and its own module instances.
  *
  * - Environment: `process.env` becomes a view that, inside a function's init or invocation (an AsyncLocalStorage
  *   context that follows every await, timer and callback), shows exactly that function's variables — what the CDK
