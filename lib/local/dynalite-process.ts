@@ -6,6 +6,7 @@
 import dynalite from 'dynalite';
 import { addTransactions } from './dynamo-transactions.ts';
 import { guardEmulator } from './emulator-guard.ts';
+import { closeServerGracefully } from './http-util.ts';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as { port: number; host: string; path?: string };
 const server = addTransactions(
@@ -29,5 +30,8 @@ server.on('error', (error) => {
 // channel), so that it can finish what is in flight first.
 process.on('SIGINT', () => undefined);
 process.on('SIGTERM', () => undefined);
-// The parent going away (even by SIGKILL) closes the IPC channel: leave with it.
-process.on('disconnect', () => server.close(() => process.exit(0)));
+// The parent going away (even by SIGKILL) closes the IPC channel: leave with it. Requests in flight get a moment to
+// finish; a client that keeps its connection busy past that (it would keep it open for good) does not hold the exit.
+process.on('disconnect', () => {
+  void closeServerGracefully(server).finally(() => process.exit(0));
+});

@@ -7,7 +7,7 @@ import dynalite from 'dynalite';
 import { TABLES, type TableDefinition } from '../tables.ts';
 import { addTransactions } from './dynamo-transactions.ts';
 import { guardEmulator } from './emulator-guard.ts';
-import { listen } from './http-util.ts';
+import { closeServerGracefully, listen } from './http-util.ts';
 import type { KeyLocks } from './key-locks.ts';
 
 /** The CreateTable input for a shared table definition (the same keys and indexes the CDK stack deploys). */
@@ -102,8 +102,8 @@ async function listenHere(
   guardEmulator(server);
   return {
     port: await listen(server, port, host),
-    // Not closeServer: a plain close lets requests still in flight finish rather than cutting them off.
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    // Requests still in flight finish rather than being cut off.
+    close: () => closeServerGracefully(server),
   };
 }
 

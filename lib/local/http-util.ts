@@ -67,13 +67,22 @@ export async function listen(server: NetServer, port: number, host: string): Pro
  * in-flight ones included, so that shutdown never waits for an idle SDK client. Closing a server that is already
  * closed is not an error: shutdown paths may run twice.
  */
-export function closeServer(server: NetServer): Promise<void> {
+export function closeServer(server: NetServer, cutConnections = true): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     server.close((err?: Error & { code?: string }) =>
       err && err.code !== 'ERR_SERVER_NOT_RUNNING' ? reject(err) : resolve(),
     );
-    if (server instanceof HttpServer) server.closeAllConnections();
+    if (cutConnections && server instanceof HttpServer) server.closeAllConnections();
   });
+}
+
+/**
+ * Stops the server, letting requests in flight finish for up to `graceMs` before every connection is closed: a client
+ * that keeps a keep-alive connection busy (it would never go idle) cannot hold the close past that.
+ */
+export function closeServerGracefully(server: HttpServer, graceMs = 2_000): Promise<void> {
+  const force = setTimeout(() => server.closeAllConnections(), graceMs);
+  return closeServer(server, false).finally(() => clearTimeout(force));
 }
 
 /**

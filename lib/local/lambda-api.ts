@@ -74,6 +74,8 @@ export async function startLambdaApi(options: LambdaApiOptions): Promise<LambdaA
   let running = 0;
   let idleWaiters: Array<() => void> = [];
   let closed = false;
+  // Aborted on close: running invocations see no time left (see lambdaContext) and wind down, as the scheduler's do.
+  const closing = new AbortController();
 
   const settleIdle = () => {
     if (running === 0 && queue.length === 0) {
@@ -85,7 +87,7 @@ export async function startLambdaApi(options: LambdaApiOptions): Promise<LambdaA
   const runAsync = async (job: Job) => {
     for (let attempt = 0; ; attempt++) {
       try {
-        await invoke(job.name, job.handler, job.event, 900_000);
+        await invoke(job.name, job.handler, job.event, 900_000, closing.signal);
         await forget(job);
         return;
       } catch (error) {
@@ -162,7 +164,7 @@ export async function startLambdaApi(options: LambdaApiOptions): Promise<LambdaA
       return sendJson(res, 202);
     }
     try {
-      const result = await invoke(name, handler, event, 900_000);
+      const result = await invoke(name, handler, event, 900_000, closing.signal);
       return sendJson(res, 200, result ?? null);
     } catch (error) {
       // A function error is still a 200 of the Invoke API: this header is what tells the SDK the payload is an error.
@@ -206,6 +208,7 @@ export async function startLambdaApi(options: LambdaApiOptions): Promise<LambdaA
       }),
     close: async () => {
       closed = true;
+      closing.abort();
       queue.length = 0;
       await closeServer(server);
     },

@@ -77,6 +77,8 @@ export interface LocalRuntime {
  * poller's default).
  */
 const ENHANCED_FAN_OUT_POLL_MS = 50;
+/** How often a shutdown step that has not finished says so. */
+const SLOW_STOP_MS = 5_000;
 
 const functionArn = (name: string) => `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${name}`;
 
@@ -135,13 +137,26 @@ export function functionEnvironment(
  */
 export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalRuntime> {
   const { host, log } = options;
-  const stops: Array<() => Promise<void> | void> = [];
+  const stops: Array<{ readonly name: string; readonly stop: () => Promise<void> | void }> = [];
+  const stop = (name: string, fn: () => Promise<void> | void) => stops.push({ name, stop: fn });
   const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop();
+    for (const step of stops.reverse()) {
+      // A step that waits long waits for an invocation or a socket: name it, so that a stuck shutdown says where.
+      const started = Date.now();
+      const slow = setInterval(
+        () => log('error', 'Still stopping', { step: step.name, waitedMs: Date.now() - started }),
+        SLOW_STOP_MS,
+      );
+      try {
+        await step.stop();
+      } finally {
+        clearInterval(slow);
+      }
+    }
   };
   try {
     if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
-    // Started first, stopped last: it boots while dynalite starts, and outlives every emulator that invokes it.
+    // Started first: it boots while dynalite starts.
     const functionHost = startFunctionHost((error) => {
       log('error', 'An exception no function caught ended the function host', { error: String(error) });
       // As it would have ended the runtime's process had the function run in it.
@@ -149,14 +164,20 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
         throw error;
       });
     }, options.functionThreads);
-    stops.push(() => functionHost.close());
     const dynamo = await startDynamo({
       port: options.dynamodbPort,
       host,
       separateProcess: true,
       ...(options.dataDir ? { dataDir: join(options.dataDir, 'dynamodb') } : {}),
+    }).catch(async (error: unknown) => {
+      await functionHost.close();
+      throw error;
     });
-    stops.push(() => dynamo.close());
+    stop('DynamoDB', () => dynamo.close());
+    // Stopped after every emulator that invokes functions, before the database. What still runs then (an async
+    // invocation nobody waits for) ends with its environment, as a crash would end it (the Lambda API keeps its job
+    // for the next start); left running, it would keep its connections to the database busy and hold its close.
+    stop('function host', () => functionHost.close());
 
     // Gateways listen before the functions load: their URLs go into the functions' environment. Until every function
     // is loaded they answer 503 with Retry-After, never a half-filled route table.
@@ -181,7 +202,7 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
       },
       log,
     });
-    stops.push(() => http.close());
+    stop('HTTP API', () => http.close());
     issuer = await createLocalIssuer(issuerUrl(host, http.port), issuerKeyFile(options.dataDir));
 
     const wsRoutes = new Map<string, WsRoute>();
@@ -201,7 +222,7 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
       ready: () => ready,
       log,
     });
-    stops.push(() => ws.close());
+    stop('WebSocket API', () => ws.close());
 
     const functions = new Map<string, LambdaHandler>();
     const lambda = await startLambdaApi({
@@ -211,7 +232,7 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
       log,
       ...(options.dataDir ? { queueDir: join(options.dataDir, 'lambda-async') } : {}),
     });
-    stops.push(() => lambda.close());
+    stop('Lambda Invoke API', () => lambda.close());
 
     const scheduler = await startSchedulerEmulator({
       port: options.schedulerPort,
@@ -226,7 +247,7 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
       },
       log,
     });
-    stops.push(() => scheduler.close());
+    stop('Scheduler', () => scheduler.close());
 
     const kinesis = await startKinesis({
       port: options.kinesisPort,
@@ -235,10 +256,10 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
       streams: Object.values(STREAM_NAMES).map((name) => ({ name, shards: 2 })),
       log,
     });
-    stops.push(() => kinesis.close());
+    stop('Kinesis', () => kinesis.close());
 
     const simulator = startCallSimulator(STREAM_NAMES.agentEvents, kinesis.endpoint, dynamo.endpoint, log);
-    stops.push(() => simulator.close());
+    stop('call simulator', () => simulator.close());
     const connect = await startConnectEmulator({
       port: options.connectPort,
       host,
@@ -247,7 +268,7 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
       simulator: { control: (body) => simulator.calls.control(body), calls: () => simulator.calls.calls() },
       log,
     });
-    stops.push(() => connect.close());
+    stop('Connect', () => connect.close());
 
     const urls: LocalRuntime['urls'] = {
       http: http.url,
@@ -308,7 +329,7 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
                 reason,
               }),
           });
-          stops.push(() => poller.close());
+          stop(`${def.name} poller`, () => poller.close());
           break;
         }
         case 'invoke':
@@ -330,7 +351,7 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
       options.sweepIntervalMs,
       log,
     );
-    stops.push(() => {
+    stop('TTL sweeper', () => {
       stopSweeper();
       sweeperClient.destroy();
     });

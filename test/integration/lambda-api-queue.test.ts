@@ -95,4 +95,33 @@ describe('local async invoke queue', () => {
     expect(runs).toBe(2);
     await api.close();
   });
+
+  it('tells an async invocation still running at close that its time is up, and keeps its event for the next start', async () => {
+    // Prepare: a worker that loops while it has time, as the Connect sync worker and the fan-out do.
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    let ended: number | undefined;
+    const looping: LambdaHandler = async (_event, context) => {
+      started();
+      while (context.getRemainingTimeInMillis() > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      ended = Date.now();
+      throw new Error('out of time');
+    };
+    const queueDir = await mkdtemp(join(tmpdir(), 'lambda-queue-close-'));
+    const api = await startLambdaApi({ port: 0, functions: new Map([['Worker', looping]]), queueDir });
+    const sdk = client(api.endpoint);
+    await invokeAsync(sdk, 'Worker', { n: 1 });
+    sdk.destroy();
+    await running;
+
+    // Act
+    await api.close();
+
+    // Assess: the loop ended within seconds, not at its 15-minute timeout; the event waits for a restart.
+    await expect.poll(() => ended, { timeout: 5_000 }).toBeDefined();
+    expect((await readdir(queueDir)).filter((f) => f.endsWith('.json'))).toHaveLength(1);
+    await rm(queueDir, { recursive: true, force: true });
+  });
 });
