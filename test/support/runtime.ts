@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { createLocalIssuer, type TokenRequest } from '../../lib/local/issuer.ts';
 import { issuerKeyFile, type LocalRuntime, RANDOM_PORTS, ROOT_DIR } from '../../lib/local/runtime.ts';
 
+/** How long a stopped runtime may take to exit (its slowest step, the database, waits up to 2 s for requests). */
+const STOP_TIMEOUT_MS = 30_000;
+
 /** The runtime's URLs as its banner prints them (the issuer's base URL in place of its JWKS URL), and its process. */
 export interface RuntimeProcess extends Omit<LocalRuntime['urls'], 'jwks'> {
   readonly issuer: string;
@@ -92,8 +95,17 @@ export async function startRuntimeProcess(
     token: (request) => issuer.sign(request),
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
-      const code = await exited;
+      // Bounded, and the runtime's own account of what it waits for ("Still stopping") in the failure: a stuck
+      // shutdown fails as itself, not as a hook timeout that hides where it hung.
+      const timer = new Promise<'stuck'>((resolve) => setTimeout(() => resolve('stuck'), STOP_TIMEOUT_MS).unref());
+      const code = await Promise.race([exited, timer]);
+      if (code === 'stuck') {
+        child.kill('SIGKILL');
+        await exited;
+      }
       if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+      if (code === 'stuck')
+        throw new Error(`The local runtime did not stop within ${STOP_TIMEOUT_MS} ms:\n${output.slice(-4000)}`);
       return code;
     },
   };
