@@ -43,7 +43,11 @@ process.stdout.write(`${lines.join('\n')}\n`);
 
 let stopping = false;
 const shutdown = (signal: string) => {
-  if (stopping) return;
+  if (stopping) {
+    // A second Ctrl+C: the user does not want to wait for what the first is still stopping.
+    process.stderr.write(`Received ${signal} again; exiting without waiting\n`);
+    process.exit(1);
+  }
   stopping = true;
   log('info', `Received ${signal}; shutting down`);
   runtime
