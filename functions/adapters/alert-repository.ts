@@ -7,6 +7,7 @@ import type { Clock } from '#domain/clock.ts';
 import { epochSeconds } from '#domain/clock.ts';
 import { type AgentStatsCounters, writeFact } from './agent-stats-repository.ts';
 import { type Item, isConditionFailure, queryAll, queryPage } from './dynamo.ts';
+import { stateAtVersion } from './telemetry-state-repository.ts';
 
 /**
  * Alerts on the single table, kept for the tenant's retention (`ttl`):
@@ -101,14 +102,18 @@ export class DynamoAlertStore implements AlertStore {
     private readonly counters?: AgentStatsCounters,
   ) {}
 
-  async raise(alert: Alert): Promise<boolean> {
+  async raise(alert: Alert, guard?: { readonly stateVersion: number }): Promise<boolean> {
     const put = { TableName: this.table, Item: toItem(alert), ConditionExpression: 'attribute_not_exists(pk)' };
-    if (!this.counters) return writeFact(this.client, [{ Put: put }]);
+    // The state's condition rides in the same transaction: a raise is rare (once per rule per contact), the
+    // transaction's extra write cost with it.
+    const check = guard ? [stateAtVersion(this.table, alert.tenant, alert.agent, guard.stateVersion)] : [];
+    if (!this.counters) return writeFact(this.client, [{ Put: put }, ...check]);
     // The raise day is kept on the alert: its closing counts on the same day, whatever the time zone is by then.
     const day = await this.counters.dayOf(alert.tenant, Date.parse(alert.raisedAt));
     return writeFact(this.client, [
       { Put: { ...put, Item: { ...put.Item, statsDay: day } } },
       this.counters.increment(alert.tenant, alert.agent, day, [counterName.alert(alert.rule, 'raised')]),
+      ...check,
     ]);
   }
 

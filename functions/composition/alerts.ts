@@ -64,7 +64,6 @@ const warn = (message: string, details: Record<string, unknown>) => logger.warn(
 export const processorDeps = /*@__PURE__*/ once<ProcessorDeps>(() => ({
   alerts: alertStore(),
   states: new DynamoTelemetryStateStore(documentClient(), mainTable(), clock),
-  statuses: statusStore(),
   connect: connectBinding(),
   settings: settings(),
   clock,

@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentStatsCounters } from '../../functions/adapters/agent-stats-repository.ts';
 import { DynamoAlertStore } from '../../functions/adapters/alert-repository.ts';
+import { DynamoStatusStore } from '../../functions/adapters/status-store.ts';
 import { DynamoTelemetryStateStore } from '../../functions/adapters/telemetry-state-repository.ts';
 import type { Alert } from '../../functions/domain/alerts/model.ts';
 import { emptyState } from '../../functions/domain/alerts/rules.ts';
+import type { AgentStatus } from '../../functions/domain/status.ts';
 import { ManualClock } from '../support/alerts-memory.ts';
 import { startTestDynamo, type TestDynamo } from '../support/dynalite.ts';
 
@@ -148,9 +151,87 @@ describe('telemetry state store on dynalite', () => {
     expect(await states.save('acme', 'alice', state)).toBe(true);
     // A second writer that read version 0 too loses.
     expect(await states.save('acme', 'alice', state)).toBe(false);
-    const read = (await states.getMany('acme', ['alice', 'bob'])).get('alice');
-    expect(read).toEqual({ ...state, version: 1 });
+    const read = (await states.readAgents('acme', ['alice', 'bob'])).get('alice');
+    expect(read).toEqual({ state: { ...state, version: 1 } });
     expect(await states.save('acme', 'alice', { ...state, version: 1, lastT: 9 })).toBe(true);
-    expect((await states.getMany('globex', ['alice'])).size).toBe(0);
+    expect((await states.readAgents('globex', ['alice'])).size).toBe(0);
+  });
+
+  it("reads the agents' status records and states in one request, each under its own agent", async () => {
+    const sent: string[] = [];
+    const counting = {
+      send: (command: { constructor: { name: string } }) => {
+        sent.push(command.constructor.name);
+        return db.client.send(command as never);
+      },
+    } as unknown as typeof db.client;
+    const states = new DynamoTelemetryStateStore(counting, db.table, clock);
+    const statuses = new DynamoStatusStore(db.client, db.table, clock);
+    const status = (agent: string): AgentStatus => ({
+      tenant: 'both',
+      agent,
+      status: 'in-call',
+      since: '2026-03-02T09:00:00.000Z',
+      source: 'connect',
+      contacts: 1,
+      currentContact: { contactId: `c-${agent}`, channel: 'VOICE', state: 'CONNECTED' },
+      queues: [],
+      version: 1,
+      team: 'blue',
+    });
+    await statuses.commit(status('ann'), 0);
+    await statuses.commit(status('ben'), 0);
+    await statuses.commit({ ...status('ann'), tenant: 'other' }, 0);
+    expect(await states.save('both', 'ben', { ...emptyState(), contactId: 'c-ben' })).toBe(true);
+    sent.length = 0;
+
+    const read = await states.readAgents('both', ['ann', 'ben', 'cy', 'ann']);
+
+    expect(sent).toEqual(['BatchGetCommand']);
+    expect([...read.keys()].sort()).toEqual(['ann', 'ben']);
+    expect(read.get('ann')).toEqual({ status: await statuses.get('both', 'ann') });
+    expect(read.get('ben')?.status).toEqual(await statuses.get('both', 'ben'));
+    expect(read.get('ben')?.state).toEqual({ ...emptyState(), contactId: 'c-ben', version: 1 });
+    // 60 agents: 120 keys, two requests of at most 100.
+    sent.length = 0;
+    await states.readAgents(
+      'both',
+      Array.from({ length: 60 }, (_, i) => `a${i}`),
+    );
+    expect(sent).toEqual(['BatchGetCommand', 'BatchGetCommand']);
+  });
+
+  it('reads an expired state as none, at its version, so that the next save holds', async () => {
+    const states = new DynamoTelemetryStateStore(db.client, db.table, clock);
+    expect(
+      await states.save('ttl', 'old', { ...emptyState(), contactId: 'c-1', breaches: { highCpu: { since: 1 } } }),
+    ).toBe(true);
+    // Two days later, before DynamoDB's lazy TTL deletion.
+    const later = new DynamoTelemetryStateStore(db.client, db.table, new ManualClock(NOW + 2 * 86_400_000));
+    const stored = (await later.readAgents('ttl', ['old'])).get('old')?.state;
+    expect(stored).toEqual({ ...emptyState(), version: 1 });
+    expect(await later.save('ttl', 'old', { ...(stored ?? emptyState()), contactId: 'c-2' })).toBe(true);
+  });
+
+  it('raises an alert only while the guarded state is at the version the raise was evaluated from', async () => {
+    const states = new DynamoTelemetryStateStore(db.client, db.table, clock);
+    const counted = new DynamoAlertStore(
+      db.client,
+      db.table,
+      clock,
+      new AgentStatsCounters(db.table, async () => 'UTC', clock),
+    );
+    for (const alerts of [store, counted]) {
+      const agent = alerts === store ? 'guarded' : 'guarded-counted';
+      expect(await states.save('acme', agent, { ...emptyState(), contactId: 'c-1' })).toBe(true);
+      // Another processor moved the state to version 1: a raise evaluated from version 0 writes nothing.
+      const stale = alert('acme', agent, 3);
+      expect(await alerts.raise(stale, { stateVersion: 0 })).toBe(false);
+      expect(await alerts.get('acme', agent, stale.id)).toBeUndefined();
+      expect(await alerts.raise(stale, { stateVersion: 1 })).toBe(true);
+      expect(await alerts.raise(stale, { stateVersion: 1 })).toBe(false);
+    }
+    // None stored: version 0 holds.
+    expect(await store.raise(alert('acme', 'fresh', 3), { stateVersion: 0 })).toBe(true);
   });
 });

@@ -1,4 +1,5 @@
 import type {
+  AgentReading,
   Alert,
   AlertPage,
   AlertStore,
@@ -31,16 +32,27 @@ const copyState = (s: TelemetryState): TelemetryState => ({
 export class MemoryStateStore implements TelemetryStateStore {
   readonly items = new Map<string, TelemetryState>();
   saves = 0;
+  /** Reads of agents (`readAgents`), one per call. */
+  reads = 0;
   /** Set to make the next save fail as if another processor wrote first. */
   conflictNext = false;
 
-  async getMany(tenant: string, agents: readonly string[]) {
-    const out = new Map<string, TelemetryState>();
+  constructor(private readonly statuses: MemoryStatuses) {}
+
+  async readAgents(tenant: string, agents: readonly string[]) {
+    this.reads++;
+    const out = new Map<string, AgentReading>();
     for (const a of agents) {
       const s = this.items.get(k(tenant, a));
-      if (s) out.set(a, copyState(s));
+      const status = this.statuses.items.get(k(tenant, a));
+      if (s || status) out.set(a, { status, state: s && copyState(s) });
     }
     return out;
+  }
+
+  /** The stored version of an agent's state (0: none). */
+  version(tenant: string, agent: string): number {
+    return this.items.get(k(tenant, agent))?.version ?? 0;
   }
 
   async save(tenant: string, agent: string, state: TelemetryState) {
@@ -60,15 +72,19 @@ export class MemoryAlertStore implements AlertStore {
   /** Set to make the next raise throw (a transient DynamoDB error). */
   failNext = false;
 
+  /** `states`: the state store a raise's guard is checked against (none: guards always hold). */
+  constructor(private readonly states?: MemoryStateStore) {}
+
   private key = (tenant: string, agent: string, id: string) => `${k(tenant, agent)}\u0000${id}`;
 
-  async raise(alert: Alert) {
+  async raise(alert: Alert, guard?: { readonly stateVersion: number }) {
     if (this.failNext) {
       this.failNext = false;
       throw new Error('ProvisionedThroughputExceeded (simulated)');
     }
     const key = this.key(alert.tenant, alert.agent, alert.id);
     if (this.items.has(key)) return false;
+    if (guard && this.states && this.states.version(alert.tenant, alert.agent) !== guard.stateVersion) return false;
     // Alerts are immutable values (every change below builds a new object): no copy needed, as in a store round trip.
     this.items.set(key, alert);
     return true;
@@ -226,9 +242,9 @@ export interface AlertHarness {
 }
 
 export function alertHarness(now = Date.parse('2026-03-02T10:00:00Z')): AlertHarness {
-  const alerts = new MemoryAlertStore();
-  const states = new MemoryStateStore();
   const statuses = new MemoryStatuses();
+  const states = new MemoryStateStore(statuses);
+  const alerts = new MemoryAlertStore(states);
   const notifier = new RecordingNotifier();
   const feed = new RecordingFeed();
   const clock = new ManualClock(now);
@@ -237,7 +253,6 @@ export function alertHarness(now = Date.parse('2026-03-02T10:00:00Z')): AlertHar
   const deps: ProcessorDeps = {
     alerts,
     states,
-    statuses,
     connect: { isBound: async (t) => bound.has(t) },
     settings: { get: async (t) => settings.get(t) ?? DEFAULT_SETTINGS },
     clock,

@@ -1,4 +1,5 @@
 import type { Notifier } from '../notifier.ts';
+import type { AgentStatus } from '../status.ts';
 import type { StatusFeed } from '../status-ports.ts';
 import type { EvidencePoint, TelemetryState, Threshold } from './rules.ts';
 import type { AlertQuery, AlertState, RuleId, SelfHelp } from './schemas.ts';
@@ -46,8 +47,12 @@ export interface AlertPage {
 
 /** Alert records (single table, TTL retention). */
 export interface AlertStore {
-  /** Stores a new alert; false when it exists already (a retried batch), which is then left as it is. */
-  raise(alert: Alert): Promise<boolean>;
+  /**
+   * Stores a new alert; false when it exists already (a retried batch), which is then left as it is. With `guard`,
+   * only while the agent's stored telemetry state is still at `guard.stateVersion` (0: none stored), in the same
+   * atomic write: false (nothing written) when another processor has moved the state on since it was read.
+   */
+  raise(alert: Alert, guard?: { readonly stateVersion: number }): Promise<boolean>;
   /**
    * Adds a later breach's evidence (capped) and counts it, once per breach (identified by `breachStartedAt`, its first
    * bad sample): the updated alert, or undefined if the alert does not exist or that breach (or a later one) was
@@ -74,9 +79,21 @@ export interface AlertStore {
   query(tenant: string, query: AlertQuery & { from: string; to: string }): Promise<AlertPage>;
 }
 
+/** What the processor reads of each agent of a batch: its status record and its stored breach state. */
+export interface AgentReading {
+  /** The agent-event consumer's status record: the one source of "on an active contact". */
+  readonly status?: AgentStatus | undefined;
+  /** The stored breach state (undefined: none stored). */
+  readonly state?: TelemetryState | undefined;
+}
+
 /** Per-agent breach state (persisted on transitions only). */
 export interface TelemetryStateStore {
-  getMany(tenant: string, agents: readonly string[]): Promise<Map<string, TelemetryState>>;
+  /**
+   * The agents' status records and stored breach states, read strongly consistently and together (both live on one
+   * table: one request per 100 keys, instead of one per kind). Agents with neither are absent.
+   */
+  readAgents(tenant: string, agents: readonly string[]): Promise<Map<string, AgentReading>>;
   /** Writes if the stored version is still `state.version` (0 = none); false when another writer came first. */
   save(tenant: string, agent: string, state: TelemetryState): Promise<boolean>;
 }

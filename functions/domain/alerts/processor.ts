@@ -1,7 +1,6 @@
 import type { Clock } from '../clock.ts';
 import { epochSeconds, isoOf } from '../clock.ts';
 import type { AgentStatus } from '../status.ts';
-import type { StatusStore } from '../status-ports.ts';
 import type { SettingsReader } from '../status-service.ts';
 import { activeContact } from './gating.ts';
 import {
@@ -16,7 +15,10 @@ import { emptyState, evaluate, type Finding, type TelemetryState, type Windows }
 import { toSamples } from './samples.ts';
 import { type AlertSettings, DEFAULT_SELF_HELP, type TelemetryRecord } from './schemas.ts';
 
-/** What the processor remembers of an agent between batches (per execution environment). */
+/**
+ * What the processor remembers of an agent between batches (per execution environment): the breach state as of the
+ * stored `state.version`, and the evidence windows, which are never stored.
+ */
 export interface AgentMemory {
   state: TelemetryState;
   windows: Windows;
@@ -24,9 +26,8 @@ export interface AgentMemory {
 
 export interface ProcessorDeps extends AlertPushes {
   readonly alerts: AlertStore;
+  /** Stored breach states, read with the agents' status records (the one source of "on an active contact"). */
   readonly states: TelemetryStateStore;
-  /** The status records the agent-event consumer keeps: the one source of "on an active contact". */
-  readonly statuses: Pick<StatusStore, 'getMany'>;
   readonly connect: ConnectBinding;
   readonly settings: SettingsReader;
   readonly clock: Clock;
@@ -49,8 +50,20 @@ export type OutcomeTally = Record<RecordOutcome, number>;
 const key = (tenant: string, agent: string) => `${tenant}\u0000${agent}`;
 
 /**
- * Reads what the batch's agents need (`agents`: the batch's agents by tenant), one request per tenant and kind; memory
- * is filled for unknown agents.
+ * Reads what the batch's agents need (`agents`: the batch's agents by tenant), one request per tenant and kind — the
+ * agents' status records and stored states in one — and brings each agent's memory up to its stored state.
+ *
+ * Why the stored state is read for every agent of every batch, not only for agents this environment does not know:
+ * Lambda hands the successive batches of a shard to whichever execution environment is free, one batch at a time per
+ * shard (per partition key with a ParallelizationFactor), so an environment may hold an agent's memory from batch
+ * n-2 while another environment processed batch n-1 and saved the state. Acting on that stale memory raised the same
+ * breach again under another alert id (ids are `<sample ms>.<rule>.<contact>`) and pushed it before its state save
+ * failed on the version. Every transition is saved with `version + 1` before the batch's records succeed, and the
+ * shard's next batch starts only after that, so a memory whose version is the stored one has missed no transition;
+ * any other memory is replaced by the stored state. Its evidence windows (never stored) then start empty: an alert
+ * raised from a reloaded breach explains itself with the samples seen since, as after a cold start. A memory at the
+ * stored version may still miss the samples of a batch without a transition processed elsewhere: its windows lack
+ * those points, its decisions do not (breach starts and firing are transitions).
  */
 export async function prepareBatch(
   deps: ProcessorDeps,
@@ -63,15 +76,17 @@ export async function prepareBatch(
       ctx.settings.set(tenant, settings);
       // Switched off: nothing more is read for the tenant, its records are dropped.
       if (!settings.enabled) return;
-      const unknown = list.filter((a) => !deps.memory.has(key(tenant, a)));
-      const [bound, statuses, states] = await Promise.all([
-        deps.connect.isBound(tenant),
-        deps.statuses.getMany(tenant, list),
-        unknown.length > 0 ? deps.states.getMany(tenant, unknown) : Promise.resolve(new Map<string, TelemetryState>()),
-      ]);
+      const [bound, readings] = await Promise.all([deps.connect.isBound(tenant), deps.states.readAgents(tenant, list)]);
       ctx.bound.set(tenant, bound);
-      for (const a of list) ctx.statuses.set(key(tenant, a), statuses.get(a));
-      for (const a of unknown) deps.memory.set(key(tenant, a), { state: states.get(a) ?? emptyState(), windows: {} });
+      for (const a of list) {
+        const k = key(tenant, a);
+        const reading = readings.get(a);
+        ctx.statuses.set(k, reading?.status);
+        const stored = reading?.state;
+        const known = deps.memory.get(k);
+        if (!known || known.state.version !== (stored?.version ?? 0))
+          deps.memory.set(k, { state: stored ?? emptyState(), windows: {} });
+      }
     }),
   );
   return ctx;
@@ -139,7 +154,7 @@ export function evaluateAgent(deps: ProcessorDeps, ctx: BatchContext, records: r
   if (!dirty && findings.length === 0) return { outcomes };
   const commit = async () => {
     try {
-      for (const finding of findings) await publish(deps, settings, status, tenant, agent, finding);
+      for (const finding of findings) await publish(deps, settings, status, tenant, agent, before, finding);
       if (dirty && !(await deps.states.save(tenant, agent, state)))
         throw new StateContendedError(`Telemetry state of ${agent} changed concurrently`);
       if (dirty) state.version = before + 1;
@@ -159,6 +174,7 @@ async function publish(
   status: AgentStatus | undefined,
   tenant: string,
   agent: string,
+  stateVersion: number,
   finding: Finding,
 ): Promise<void> {
   const evidence = finding.evidence.map((p) => Object.assign({ at: iso(p.t) }, p));
@@ -181,8 +197,12 @@ async function publish(
       updatedAt: iso(now),
       expiresAt: epochSeconds(now) + settings.retentionDays * 86_400,
     };
-    // A retried batch finds its alert stored already: it is not raised (nor pushed) a second time.
-    if (!(await deps.alerts.raise(alert))) return;
+    // A retried batch finds its alert stored already: it is not raised (nor pushed) a second time. The raise holds
+    // only while the stored state is the one this evaluation started from: should another environment ever have
+    // moved it on meanwhile (prepareBatch makes that impossible while Lambda keeps one batch per shard at a time),
+    // nothing is raised nor pushed, and the state save below fails on the same version: the records are retried
+    // from the stored state.
+    if (!(await deps.alerts.raise(alert, { stateVersion }))) return;
   } else {
     const breach = { startedAt: iso(finding.since), evidence };
     alert = await deps.alerts.addEvidence(tenant, agent, finding.alertId, breach, iso(deps.clock.now()));
