@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDirectoryRepository } from '../../functions/adapters/directory-repository.ts';
 import { DynamoChangeStartReader, DynamoSyncTargetReader } from '../../functions/adapters/status-batched-reads.ts';
 import { DynamoStatusStore } from '../../functions/adapters/status-store.ts';
+import { applyAgentEvent } from '../../functions/domain/agent-event-processor.ts';
+import { agentEventSchema } from '../../functions/domain/agent-events.ts';
 import { drainConnectSync, type SyncDeps } from '../../functions/domain/status-connect-sync.ts';
 import { setOwnStatus } from '../../functions/domain/status-service.ts';
 import { startStatusDynamo, statusHarness } from '../support/status-dynalite.ts';
@@ -155,5 +157,54 @@ describe('reads a status change and the Connect worker need, together', () => {
     const later = await drainConnectSync(syncDeps, { owner: 'w2', instanceArn: instance });
     expect(later).toMatchObject({ sent: 0, skipped: 1 });
     expect(calls).toEqual([]);
+  });
+
+  it('a Connect change commits the record it read: no profile, binding or second record read', async () => {
+    const tenant = 'tbr4';
+    const instance = INSTANCE.replace('5555', '4444');
+    const { client, sent } = counting(db.client);
+    const h = statusHarness(client, db.table, { connect: true });
+    await h.bindConnect(tenant, instance, { available: 'st-avail' });
+    const starts: unknown[] = [];
+    const reader = new DynamoChangeStartReader(client, db.table);
+    const deps = {
+      ...h.deps,
+      changeStart: {
+        read: (...args: Parameters<typeof reader.read>) => {
+          starts.push(args);
+          return reader.read(...args);
+        },
+      },
+    };
+    const event = (id: string, at: string, type: 'ROUTABLE' | 'OFFLINE') =>
+      agentEventSchema.parse({
+        AgentARN: `${instance}/agent/u-n1`,
+        EventId: id,
+        EventTimestamp: at,
+        EventType: 'STATE_CHANGE',
+        InstanceARN: instance,
+        CurrentAgentSnapshot: {
+          AgentStatus: { Type: type, Name: type === 'ROUTABLE' ? 'Available' : 'Offline' },
+          Configuration: { Username: 'n1', RoutingProfile: { Name: 'Sales', InboundQueues: [] } },
+          Contacts: [],
+        },
+      });
+    sent.length = 0;
+
+    // An agent never seen (no record yet), then one with a record.
+    expect(await applyAgentEvent(deps, event('n-1', '2026-11-20T09:00:00Z', 'ROUTABLE'), new Map())).toBe('applied');
+    expect(await applyAgentEvent(deps, event('n-2', '2026-11-20T09:00:05Z', 'OFFLINE'), new Map())).toBe('applied');
+
+    expect(starts).toEqual([]);
+    // Per event: the record once (GetItem) before its commit; never the batched read of profile and binding.
+    expect(sent.filter((c) => c === 'BatchGetCommand')).toEqual([]);
+    expect(sent.filter((c) => c === 'TransactWriteCommand')).toHaveLength(2);
+    expect(await new DynamoStatusStore(db.client, db.table, h.clock).get(tenant, 'n1')).toMatchObject({
+      status: 'offline',
+      source: 'connect',
+      version: 2,
+    });
+    // …and a Connect change is never queued back to Connect.
+    expect(await h.syncQueue.pending(instance, Number.MAX_SAFE_INTEGER, 100)).toEqual([]);
   });
 });
