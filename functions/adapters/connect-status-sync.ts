@@ -5,7 +5,7 @@ import {
   TooManyRequestsException,
 } from '@aws-sdk/client-connect';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import type { ConnectStatusClient } from '#domain/status-connect-sync.ts';
+import { type ConnectStatusClient, LEASE_RELEASE_GRACE_MS } from '#domain/status-connect-sync.ts';
 import type { ConnectBindingStore, ConnectSyncQueue } from '#domain/status-ports.ts';
 import type { StatusConnectPort } from '#domain/status-service.ts';
 import { invokeAsync } from './lambda-invoke.ts';
@@ -58,18 +58,33 @@ export function parseInstanceArn(arn: string): { region: string; instanceId: str
  * binding counts at once), and a start of that instance's paced worker right after the commit, so Connect hears of a
  * change within seconds rather than at the next one-minute schedule — unless the instance's lease in `queue` shows a
  * worker draining already: one consistent read instead of an invocation that would lose the lease race.
+ *
+ * A lease seen held is taken as held, without reading it again, for LEASE_RELEASE_GRACE_MS after the read started:
+ * the worker waits that long between its release and its last look at the queue (status-connect-sync.ts), so a change
+ * committed meanwhile is in that look. At floor scale an environment then reads the lease about once a second
+ * instead of once per change. `monotonic` measures that time (a wall clock may jump); `now` is for the lease's expiry.
  */
 export class ConnectStatusPort implements StatusConnectPort {
+  /** Per instance, when (monotonic ms) a read that found the lease held started. */
+  private readonly heldSeenAt = new Map<string, number>();
+
   constructor(
     private readonly bindings: Pick<ConnectBindingStore, 'connectConfig'>,
     private readonly lambda: LambdaClient,
     private readonly workerName: string,
     private readonly queue: Pick<ConnectSyncQueue, 'leaseHeld'>,
     private readonly now: () => number = Date.now,
+    private readonly monotonic: () => number = () => performance.now(),
   ) {}
 
   async draining(instanceArn: string): Promise<boolean> {
-    return this.queue.leaseHeld(instanceArn, this.now());
+    const started = this.monotonic();
+    const seen = this.heldSeenAt.get(instanceArn);
+    if (seen !== undefined && started - seen < LEASE_RELEASE_GRACE_MS) return true;
+    const held = await this.queue.leaseHeld(instanceArn, this.now());
+    if (held) this.heldSeenAt.set(instanceArn, started);
+    else this.heldSeenAt.delete(instanceArn);
+    return held;
   }
 
   async instanceFor(tenant: string): Promise<string | undefined> {

@@ -22,6 +22,15 @@ export interface SyncDeps {
   readonly warn?: (message: string, details: Record<string, unknown>) => void;
 }
 
+/**
+ * How long a lease seen held stays "held" for the changes of one execution environment (ConnectStatusPort.draining):
+ * the worker waits this long between releasing its lease and its last look at the queue, so a change committed within
+ * this time of a read that found the lease held is in that last look. A read served after `t` that saw the lease held
+ * means the release comes after `t`, the last look after `t` + this grace; a change committed before `t` + grace (both
+ * durations, measured on each side's own clock) is there to be found.
+ */
+export const LEASE_RELEASE_GRACE_MS = 1_000;
+
 export interface SyncOptions {
   /** Identifies this run for the lease. */
   readonly owner: string;
@@ -79,9 +88,11 @@ export async function drainConnectSync(deps: SyncDeps, options: SyncOptions): Pr
       if (batch.length === 0) {
         // Leaving: release first, then look once more. A change that found the lease held did not start a worker;
         // it looked after its commit, so its item is in this last look (or a newer worker, started after the
-        // release, finds it). Without the second look such an item would wait for the schedule.
+        // release, finds it). Without the second look such an item would wait for the schedule. The look waits out
+        // the grace during which environments that saw the lease held take it as held without reading it again.
         await deps.queue.releaseLease(instanceArn, options.owner);
         held = false;
+        await deps.sleep(LEASE_RELEASE_GRACE_MS);
         batch = await deps.queue.pending(instanceArn, deps.clock.now(), 25);
         if (batch.length === 0) break;
         if (!(await deps.queue.acquireLease(instanceArn, options.owner, deps.clock.now(), budgetMs + 15_000))) break;

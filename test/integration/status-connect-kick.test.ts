@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectStatusPort } from '../../functions/adapters/connect-status-sync.ts';
 import type { Principal } from '../../functions/domain/principal.ts';
-import { drainConnectSync } from '../../functions/domain/status-connect-sync.ts';
+import { drainConnectSync, LEASE_RELEASE_GRACE_MS } from '../../functions/domain/status-connect-sync.ts';
 import type { ConnectSyncQueue } from '../../functions/domain/status-ports.ts';
 import { setOwnStatus } from '../../functions/domain/status-service.ts';
 import { type Harness, startStatusDynamo, statusHarness } from '../support/status-dynalite.ts';
@@ -22,7 +22,22 @@ afterAll(async () => {
  * the harness's fake reads the same lease, but here the adapter's own check is under test.
  */
 function withLeaseCheck(h: Harness) {
-  const port = new ConnectStatusPort(h.bindings, undefined as never, 'SyncWorker', h.syncQueue, () => h.clock.now());
+  // The harness's clock is also the port's monotonic one, so a test moves both.
+  const leaseReads: number[] = [];
+  const counted = {
+    leaseHeld: (arn: string, now: number) => {
+      leaseReads.push(h.clock.now());
+      return h.syncQueue.leaseHeld(arn, now);
+    },
+  };
+  const port = new ConnectStatusPort(
+    h.bindings,
+    undefined as never,
+    'SyncWorker',
+    counted,
+    () => h.clock.now(),
+    () => h.clock.now(),
+  );
   const connect = h.deps.connect;
   if (!connect) throw new Error('the harness needs connect: true');
   return {
@@ -32,6 +47,7 @@ function withLeaseCheck(h: Harness) {
       kick: (instanceArn: string) => connect.kick(instanceArn),
       draining: (instanceArn: string) => port.draining(instanceArn),
     },
+    leaseReads,
   };
 }
 
@@ -114,5 +130,107 @@ describe('starting the Connect worker only when none is draining', () => {
     expect(await q.pending(instance, Number.MAX_SAFE_INTEGER, 100)).toEqual([]);
     // …and the worker left its lease released.
     expect(await q.leaseHeld(instance, h.clock.now())).toBe(false);
+  });
+
+  it('a lease seen held answers for the grace without another read; after it the lease is read again', async () => {
+    const instance = INSTANCE.replace('8888', '8883');
+    const h = await prepare('tkick3', instance, ['k1', 'k2', 'k3', 'k4']);
+    const deps = withLeaseCheck(h);
+    const change = (user: string, status: string) =>
+      setOwnStatus(deps, { tenant: 'tkick3', user, role: 'agent' }, status);
+    expect(await h.syncQueue.acquireLease(instance, 'w1', h.clock.now(), 60_000)).toBe(true);
+
+    const seen = h.clock.now();
+    await change('k1', 'available');
+    h.clock.advance(LEASE_RELEASE_GRACE_MS - 1);
+    await change('k2', 'available');
+    await change('k3', 'available');
+    // One read for three changes, and no worker started: one holds the lease.
+    expect(deps.leaseReads).toEqual([seen]);
+    expect(h.kicks).toEqual([]);
+
+    h.clock.advance(1);
+    await change('k4', 'available');
+    expect(deps.leaseReads).toEqual([seen, seen + LEASE_RELEASE_GRACE_MS]);
+
+    // Released: the next read finds no lease and starts a worker; a lease not held is never remembered.
+    await h.syncQueue.releaseLease(instance, 'w1');
+    h.clock.advance(LEASE_RELEASE_GRACE_MS);
+    await change('k1', 'away');
+    await change('k2', 'away');
+    expect(deps.leaseReads).toHaveLength(4);
+    expect(h.kicks).toEqual([instance, instance]);
+  });
+
+  it("a change that takes the lease as held from an earlier read, landing after the worker's release, is still sent", async () => {
+    const instance = INSTANCE.replace('8888', '8884');
+    const h = await prepare('tkick4', instance, ['k4', 'k5', 'k6']);
+    const deps = withLeaseCheck(h);
+    const change = (user: string, status: string) =>
+      setOwnStatus(deps, { tenant: 'tkick4', user, role: 'agent' }, status);
+    await change('k4', 'available');
+    expect(h.kicks).toEqual([instance]);
+
+    const q = h.syncQueue;
+    const timeline: string[] = [];
+    let releasedAt: number | undefined;
+    const lookedAt: number[] = [];
+    const queue: ConnectSyncQueue = {
+      enqueue: (item) => q.enqueue(item),
+      complete: (item) => q.complete(item),
+      retryLater: (...args) => q.retryLater(...args),
+      acquireLease: (...args) => q.acquireLease(...args),
+      releaseLease: async (...args) => {
+        releasedAt ??= h.clock.now();
+        timeline.push('release');
+        await q.releaseLease(...args);
+      },
+      leaseHeld: (...args) => q.leaseHeld(...args),
+      pending: async (arn, now, limit) => {
+        if (releasedAt !== undefined) lookedAt.push(h.clock.now());
+        const items = await q.pending(arn, now, limit);
+        // The queue looks empty to the worker, which is about to leave; k5's change reads the lease, held.
+        if (items.length === 0 && releasedAt === undefined) {
+          await change('k5', 'away');
+          timeline.push('k5');
+        }
+        return items;
+      },
+    };
+    const calls: string[] = [];
+    const report = await drainConnectSync(
+      {
+        queue,
+        client: {
+          putUserStatus: async (_arn, user, status) => {
+            calls.push(`${user}:${status}`);
+            return 'ok';
+          },
+        },
+        reasons: h.reasons,
+        targets: new FakeSyncTargets(h.directory, h.bindings),
+        clock: h.clock,
+        sleep: async (ms) => {
+          if (releasedAt !== undefined && !timeline.includes('k6')) {
+            // The last moment of the worker's wait: k6 commits, taking the lease as held from k5's read.
+            h.clock.advance(ms - 1);
+            await change('k6', 'busy');
+            timeline.push('k6');
+            h.clock.advance(1);
+          } else h.clock.advance(ms);
+        },
+      },
+      { owner: 'w', instanceArn: instance },
+    );
+
+    expect(timeline.slice(0, 3)).toEqual(['k5', 'release', 'k6']);
+    // k4's read and k5's; k6 read nothing and started nothing.
+    expect(deps.leaseReads).toHaveLength(2);
+    expect(h.kicks).toEqual([instance]);
+    expect(calls).toEqual(['u-k4:st-avail', 'u-k5:st-away', 'u-k6:st-busy']);
+    expect(report).toMatchObject({ sent: 3, leased: true });
+    // The last look comes a whole grace after the release: what a remembered lease covers.
+    expect(lookedAt[0]).toBeGreaterThanOrEqual((releasedAt ?? 0) + LEASE_RELEASE_GRACE_MS);
+    expect(await q.pending(instance, Number.MAX_SAFE_INTEGER, 100)).toEqual([]);
   });
 });
