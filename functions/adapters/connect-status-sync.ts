@@ -59,14 +59,18 @@ export function parseInstanceArn(arn: string): { region: string; instanceId: str
  * change within seconds rather than at the next one-minute schedule — unless the instance's lease in `queue` shows a
  * worker draining already: one consistent read instead of an invocation that would lose the lease race.
  *
- * A lease seen held is taken as held, without reading it again, for LEASE_RELEASE_GRACE_MS after the read started:
- * the worker waits that long between its release and its last look at the queue (status-connect-sync.ts), so a change
- * committed meanwhile is in that look. At floor scale an environment then reads the lease about once a second
- * instead of once per change. `monotonic` measures that time (a wall clock may jump); `now` is for the lease's expiry.
+ * After a read that found the lease held, or a start of the worker, the environment takes the instance as covered for
+ * LEASE_RELEASE_GRACE_MS (from just before the read or the Invoke), without reading or invoking again: every worker
+ * waits that long between releasing its lease and its last look at the queue (status-connect-sync.ts). A lease held
+ * at the read is released after it, so its holder's last look comes more than the grace after the read began; a
+ * worker started by the Invoke runs after it was sent, and either takes the lease (its last look is more than the
+ * grace after its start) or finds it held by one whose last look is. Either way a change committed within the grace
+ * is in a last look. At floor scale an environment then reads or invokes about once a second instead of once per
+ * change. `monotonic` measures the grace (a wall clock may jump); `now` is for the lease's expiry.
  */
 export class ConnectStatusPort implements StatusConnectPort {
-  /** Per instance, when (monotonic ms) a read that found the lease held started. */
-  private readonly heldSeenAt = new Map<string, number>();
+  /** Per instance, when (monotonic ms) the last read that found the lease held, or the last start, began. */
+  private readonly coveredSince = new Map<string, number>();
 
   constructor(
     private readonly bindings: Pick<ConnectBindingStore, 'connectConfig'>,
@@ -79,11 +83,10 @@ export class ConnectStatusPort implements StatusConnectPort {
 
   async draining(instanceArn: string): Promise<boolean> {
     const started = this.monotonic();
-    const seen = this.heldSeenAt.get(instanceArn);
-    if (seen !== undefined && started - seen < LEASE_RELEASE_GRACE_MS) return true;
+    const since = this.coveredSince.get(instanceArn);
+    if (since !== undefined && started - since < LEASE_RELEASE_GRACE_MS) return true;
     const held = await this.queue.leaseHeld(instanceArn, this.now());
-    if (held) this.heldSeenAt.set(instanceArn, started);
-    else this.heldSeenAt.delete(instanceArn);
+    if (held) this.coveredSince.set(instanceArn, started);
     return held;
   }
 
@@ -92,6 +95,9 @@ export class ConnectStatusPort implements StatusConnectPort {
   }
 
   async kick(instanceArn: string): Promise<void> {
+    const started = this.monotonic();
     await invokeAsync(this.lambda, this.workerName, { instanceArn });
+    // Accepted: the worker runs after `started`. A failed Invoke covers nothing (the next change reads again).
+    this.coveredSince.set(instanceArn, started);
   }
 }

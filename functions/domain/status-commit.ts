@@ -45,8 +45,9 @@ export interface StatusConnectPort {
   /**
    * Whether a worker is draining the instance's queue now. Asked after the commit: a worker that holds its lease
    * then looks at the queue again after releasing it (status-connect-sync.ts), so it finds this change's item —
-   * no start needed. The port may answer from a read that found the lease held less than LEASE_RELEASE_GRACE_MS
-   * before: that worker's last look waits out the grace after its release, so it still finds the item.
+   * no start needed. The port may answer from a read that found the lease held, or a start it made, less than
+   * LEASE_RELEASE_GRACE_MS before: every worker's last look waits out the grace after its release (and a started
+   * worker releases after its start), so a worker still finds the item.
    */
   draining(instanceArn: string): Promise<boolean>;
 }

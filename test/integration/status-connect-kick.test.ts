@@ -30,9 +30,19 @@ function withLeaseCheck(h: Harness) {
       return h.syncQueue.leaseHeld(arn, now);
     },
   };
+  // The port's own starts, through a Lambda client that records them in the harness's `kicks` (a failing one throws).
+  const lambda = {
+    failing: false,
+    send: async (command: { input: { Payload?: Uint8Array } }) => {
+      if (lambda.failing) throw new Error('Lambda unavailable');
+      const { instanceArn } = JSON.parse(new TextDecoder().decode(command.input.Payload)) as { instanceArn: string };
+      h.kicks.push(instanceArn);
+      return { StatusCode: 202 };
+    },
+  };
   const port = new ConnectStatusPort(
     h.bindings,
-    undefined as never,
+    lambda as never,
     'SyncWorker',
     counted,
     () => h.clock.now(),
@@ -44,10 +54,11 @@ function withLeaseCheck(h: Harness) {
     ...h.deps,
     connect: {
       instanceFor: (tenant: string) => connect.instanceFor(tenant),
-      kick: (instanceArn: string) => connect.kick(instanceArn),
+      kick: (instanceArn: string) => port.kick(instanceArn),
       draining: (instanceArn: string) => port.draining(instanceArn),
     },
     leaseReads,
+    lambda,
   };
 }
 
@@ -153,13 +164,13 @@ describe('starting the Connect worker only when none is draining', () => {
     await change('k4', 'available');
     expect(deps.leaseReads).toEqual([seen, seen + LEASE_RELEASE_GRACE_MS]);
 
-    // Released: the next read finds no lease and starts a worker; a lease not held is never remembered.
+    // Released: the next read finds no lease and starts a worker, which covers the change after it.
     await h.syncQueue.releaseLease(instance, 'w1');
     h.clock.advance(LEASE_RELEASE_GRACE_MS);
     await change('k1', 'away');
     await change('k2', 'away');
-    expect(deps.leaseReads).toHaveLength(4);
-    expect(h.kicks).toEqual([instance, instance]);
+    expect(deps.leaseReads).toHaveLength(3);
+    expect(h.kicks).toEqual([instance]);
   });
 
   it("a change that takes the lease as held from an earlier read, landing after the worker's release, is still sent", async () => {
@@ -170,6 +181,8 @@ describe('starting the Connect worker only when none is draining', () => {
       setOwnStatus(deps, { tenant: 'tkick4', user, role: 'agent' }, status);
     await change('k4', 'available');
     expect(h.kicks).toEqual([instance]);
+    // Past the grace of that start: what covers k6 below is k5's read of the lease.
+    h.clock.advance(LEASE_RELEASE_GRACE_MS);
 
     const q = h.syncQueue;
     const timeline: string[] = [];
@@ -232,5 +245,96 @@ describe('starting the Connect worker only when none is draining', () => {
     // The last look comes a whole grace after the release: what a remembered lease covers.
     expect(lookedAt[0]).toBeGreaterThanOrEqual((releasedAt ?? 0) + LEASE_RELEASE_GRACE_MS);
     expect(await q.pending(instance, Number.MAX_SAFE_INTEGER, 100)).toEqual([]);
+  });
+
+  it('a start counts as a worker looking a grace later: changes within it neither read nor start; a failed one counts not', async () => {
+    const instance = INSTANCE.replace('8888', '8885');
+    const h = await prepare('tkick5', instance, ['k7', 'k8', 'k9']);
+    const deps = withLeaseCheck(h);
+    const change = (user: string, status: string) =>
+      setOwnStatus(deps, { tenant: 'tkick5', user, role: 'agent' }, status);
+
+    await change('k7', 'available');
+    expect(h.kicks).toEqual([instance]);
+    // The started worker has not taken the lease yet; k8's change within the grace relies on it.
+    h.clock.advance(LEASE_RELEASE_GRACE_MS - 1);
+    await change('k8', 'available');
+    expect(h.kicks).toEqual([instance]);
+    expect(deps.leaseReads).toHaveLength(1);
+
+    // The worker runs now (after the start): its last look, a grace after its release, finds both changes.
+    const calls: string[] = [];
+    const report = await drainConnectSync(
+      {
+        queue: h.syncQueue,
+        client: {
+          putUserStatus: async (_arn, user, status) => {
+            calls.push(`${user}:${status}`);
+            return 'ok';
+          },
+        },
+        reasons: h.reasons,
+        targets: new FakeSyncTargets(h.directory, h.bindings),
+        clock: h.clock,
+        sleep: async (ms) => h.clock.advance(ms),
+      },
+      { owner: 'w', instanceArn: instance },
+    );
+    expect(report).toMatchObject({ sent: 2, leased: true });
+    expect(calls.sort()).toEqual(['u-k7:st-avail', 'u-k8:st-avail']);
+
+    // Past the grace: a change reads the lease again (free) and starts a worker; a start that failed covers nothing.
+    deps.lambda.failing = true;
+    await change('k9', 'available');
+    expect(deps.leaseReads).toHaveLength(2);
+    deps.lambda.failing = false;
+    await change('k9', 'away');
+    expect(deps.leaseReads).toHaveLength(3);
+    expect(h.kicks).toEqual([instance, instance]);
+  });
+
+  it("a change relying on a start is in that worker's last look, even when the worker was done before it", async () => {
+    const instance = INSTANCE.replace('8888', '8886');
+    const h = await prepare('tkick6', instance, ['k10', 'k11']);
+    const deps = withLeaseCheck(h);
+    const change = (user: string, status: string) =>
+      setOwnStatus(deps, { tenant: 'tkick6', user, role: 'agent' }, status);
+    const startedAt = h.clock.now();
+    await change('k10', 'available');
+    expect(h.kicks).toEqual([instance]);
+
+    // The started worker runs at once and has sent k10's status when k11 commits, at the grace's last moment.
+    let k11 = false;
+    const calls: string[] = [];
+    const report = await drainConnectSync(
+      {
+        queue: h.syncQueue,
+        client: {
+          putUserStatus: async (_arn, user, status) => {
+            calls.push(`${user}:${status}`);
+            return 'ok';
+          },
+        },
+        reasons: h.reasons,
+        targets: new FakeSyncTargets(h.directory, h.bindings),
+        clock: h.clock,
+        sleep: async (ms) => {
+          if (!k11 && calls.length === 1 && h.clock.now() + ms >= startedAt + LEASE_RELEASE_GRACE_MS) {
+            h.clock.advance(startedAt + LEASE_RELEASE_GRACE_MS - 1 - h.clock.now());
+            await change('k11', 'away');
+            k11 = true;
+            h.clock.advance(startedAt + ms - h.clock.now());
+          } else h.clock.advance(ms);
+        },
+      },
+      { owner: 'w', instanceArn: instance },
+    );
+
+    expect(k11).toBe(true);
+    // k11 neither read the lease nor started a worker: the worker's last look found it.
+    expect(deps.leaseReads).toHaveLength(1);
+    expect(h.kicks).toEqual([instance]);
+    expect(calls).toEqual(['u-k10:st-avail', 'u-k11:st-away']);
+    expect(report).toMatchObject({ sent: 2 });
   });
 });
