@@ -1,6 +1,6 @@
 import type { Clock } from './clock.ts';
 import { isReasonCode, reasonCode } from './status.ts';
-import type { ConnectSyncQueue, ReasonStore, SyncItem, SyncTargetReader } from './status-ports.ts';
+import type { ConnectSyncQueue, ReasonStore, SyncItem, SyncTarget, SyncTargetReader } from './status-ports.ts';
 
 /** The one Connect call this capability makes. `throttled` is Connect's 429 (TooManyRequests/Throttling). */
 export interface ConnectStatusClient {
@@ -98,7 +98,19 @@ export async function drainConnectSync(deps: SyncDeps, options: SyncOptions): Pr
         if (!(await deps.queue.acquireLease(instanceArn, options.owner, deps.clock.now(), budgetMs + 15_000))) break;
         held = true;
       }
-      for (const item of batch) {
+      // Every item's checks in one read: those nothing can be sent for (no Connect user id, no mapped status, the
+      // instance no longer bound to the tenant) are done at once, so they cost one read per batch, not one each, at
+      // any change rate. The others are checked again right before their call: the binding must hold then.
+      const checks = await deps.targets.readMany(instanceArn, batch);
+      const sendable: SyncItem[] = [];
+      for (const [n, item] of batch.entries()) {
+        if (await targetOf(deps, item, checks[n] ?? {})) sendable.push(item);
+        else {
+          report.skipped++;
+          await deps.queue.complete(item);
+        }
+      }
+      for (const item of sendable) {
         if (deps.clock.now() - start >= budgetMs) break;
         const target = await resolveTarget(deps, item);
         if (!target) {
@@ -139,11 +151,16 @@ export async function drainConnectSync(deps: SyncDeps, options: SyncOptions): Pr
   return report;
 }
 
-async function resolveTarget(
+/** An item's checks read now: where to send it, or undefined when it cannot be sent (with a warning). */
+async function resolveTarget(deps: SyncDeps, item: SyncItem) {
+  return targetOf(deps, item, await deps.targets.read(item.tenant, item.agent, item.instanceArn));
+}
+
+async function targetOf(
   deps: SyncDeps,
   item: SyncItem,
+  { profile, config, owner }: SyncTarget,
 ): Promise<{ userId: string; statusId: string } | undefined> {
-  const { profile, config, owner } = await deps.targets.read(item.tenant, item.agent, item.instanceArn);
   if (owner !== item.tenant || config?.instanceArn !== item.instanceArn) {
     // Rebound or released since the change was queued: never push one tenant's status into another's instance.
     deps.warn?.('Status not synced to Connect: the instance is no longer bound to the tenant', {

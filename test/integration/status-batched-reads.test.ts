@@ -207,4 +207,59 @@ describe('reads a status change and the Connect worker need, together', () => {
     // …and a Connect change is never queued back to Connect.
     expect(await h.syncQueue.pending(instance, Number.MAX_SAFE_INTEGER, 100)).toEqual([]);
   });
+
+  it('the worker checks a whole batch in one request: items nothing can be sent for cost no read of their own', async () => {
+    const tenant = 'tbr5';
+    const instance = INSTANCE.replace('5555', '3333');
+    const h = statusHarness(db.client, db.table, { connect: true });
+    const directory = new DynamoDirectoryRepository(db.client, db.table);
+    // s1 is known to Connect; s2…s5 are not (no Connect user id), so nothing can be sent for them.
+    for (const agentId of ['s1', 's2', 's3', 's4', 's5'])
+      await directory.put({
+        tenant,
+        agentId,
+        displayName: agentId,
+        queues: [],
+        campaigns: [],
+        lists: [],
+        ...(agentId === 's1' ? { connectUserId: 'u-s1' } : {}),
+      });
+    await h.bindConnect(tenant, instance, { available: 'st-avail' });
+    for (const user of ['s1', 's2', 's3', 's4', 's5'])
+      await setOwnStatus(h.deps, { tenant, user, role: 'agent' }, 'available');
+    const { client, sent } = counting(db.client);
+    const checks = await new DynamoSyncTargetReader(client, db.table).readMany(instance, [
+      { tenant, agent: 's1' },
+      { tenant, agent: 's2' },
+    ]);
+    expect(sent).toEqual(['BatchGetCommand']);
+    expect(checks).toEqual([
+      { profile: await directory.get(tenant, 's1'), config: await h.bindings.connectConfig(tenant), owner: tenant },
+      { profile: await directory.get(tenant, 's2'), config: await h.bindings.connectConfig(tenant), owner: tenant },
+    ]);
+
+    sent.length = 0;
+    const calls: string[] = [];
+    const report = await drainConnectSync(
+      {
+        queue: h.syncQueue,
+        client: {
+          putUserStatus: async (_arn, user, status) => {
+            calls.push(`${user}:${status}`);
+            return 'ok';
+          },
+        },
+        reasons: h.reasons,
+        targets: new DynamoSyncTargetReader(client, db.table),
+        clock: h.clock,
+        sleep: async (ms) => h.clock.advance(ms),
+      },
+      { owner: 'w', instanceArn: instance },
+    );
+    expect(report).toMatchObject({ sent: 1, skipped: 4 });
+    expect(calls).toEqual(['u-s1:st-avail']);
+    // The batch's checks, then s1's own right before its call: two reads for five items.
+    expect(sent.filter((c) => c === 'BatchGetCommand')).toHaveLength(2);
+    expect(await h.syncQueue.pending(instance, Number.MAX_SAFE_INTEGER, 100)).toEqual([]);
+  });
 });

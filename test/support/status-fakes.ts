@@ -56,6 +56,10 @@ export class FakeSyncTargets implements SyncTargetReader {
     ]);
     return { profile, config, owner };
   }
+
+  readMany(instanceArn: string, items: ReadonlyArray<{ tenant: string; agent: string }>) {
+    return Promise.all(items.map(({ tenant, agent }) => this.read(tenant, agent, instanceArn)));
+  }
 }
 
 /**
