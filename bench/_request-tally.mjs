@@ -2,7 +2,8 @@
  * Loaded with `--import` into a runtime started in a child process (bench/presence.ts sets RUNTIME_NODE_ARGS): tallies
  * the outgoing requests of the runtime by function and operation — the functions' own, reported from their worker
  * threads by bench/_request-probe.ts (FUNCTION_HOST_IMPORTS), and the emulators' thread's own (pollers' GetRecords,
- * say) as `(emulators)` — and writes the tally to REQUEST_TALLY_FILE every 250 ms, for the bench to diff per phase.
+ * say) as `(emulators)` — and writes the tally to REQUEST_TALLY_FILE when the bench sends the process SIGUSR2 (at the
+ * start and end of a phase, to diff), never during one: a write costs the emulators' thread milliseconds here.
  * Plain JavaScript: `--import` flags given before the runtime's own `--import tsx` load before TypeScript can.
  */
 import { subscribe } from 'node:diagnostics_channel';
@@ -13,7 +14,6 @@ const file = process.env.REQUEST_TALLY_FILE;
 if (isMainThread && file) {
   /** @type {Record<string, number>} */
   const tally = {};
-  let changed = true;
   /** `DynamoDB.GetItem`, `Kinesis.PutRecord`, `@connections POST`, `Lambda Invoke`, or the method and path's head. */
   const operation = (target, method, path) => {
     if (target) return String(target).replace(/_\d+\./, '.');
@@ -24,7 +24,6 @@ if (isMainThread && file) {
   const add = (fn, op) => {
     const key = `${fn} ${op}`;
     tally[key] = (tally[key] ?? 0) + 1;
-    changed = true;
   };
   const probe = new BroadcastChannel('agent-messenger-bench-requests');
   probe.unref();
@@ -34,9 +33,5 @@ if (isMainThread && file) {
   subscribe('http.client.request.start', ({ request }) =>
     add('(emulators)', operation(request.getHeader('x-amz-target'), request.method, request.path)),
   );
-  setInterval(() => {
-    if (!changed) return;
-    changed = false;
-    writeFileSync(file, JSON.stringify(tally));
-  }, 250).unref();
+  process.on('SIGUSR2', () => writeFileSync(file, JSON.stringify(tally)));
 }

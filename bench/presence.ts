@@ -136,13 +136,18 @@ function cpuPerChange(
   };
 }
 
-/** The runtime's request tally so far (bench/_request-tally.mjs writes it every 250 ms): "<function> <operation>" → n. */
-function readTally(file: string): Record<string, number> {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>;
-  } catch {
-    return {};
+/** The runtime's request tally now: "<function> <operation>" → n (bench/_request-tally.mjs writes it on SIGUSR2). */
+async function readTally(pid: number, file: string): Promise<Record<string, number>> {
+  rmSync(file, { force: true });
+  process.kill(pid, 'SIGUSR2');
+  for (let waited = 0; waited < 2_000; waited += 20) {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>;
+    } catch {
+      await sleep(20); // not written yet, or half-written
+    }
   }
+  return {};
 }
 
 /**
@@ -312,7 +317,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       );
       const tStart = Date.now();
       const cpuStart = cpuOfTree(runtime.pid);
-      const tallyStart = readTally(tally);
+      const tallyStart = await readTally(runtime.pid, tally);
       for (let w = 0; w < waves; w++, wave++) {
         // A fixed shuffle per wave so that neighbours in the list do not always change together.
         const order = agents.map((a, i) => ({ a, i, k: (i * 7919 + wave * 104729) % agentCount }));
@@ -364,8 +369,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       phase = undefined;
       const allMs = Date.now() - tStart;
       const cpu = cpuPerChange(runtime.pid, cpuStart, cpuOfTree(runtime.pid), p.sent);
-      await sleep(300); // the tally's next write
-      const requests = requestsPerChange(tallyStart, readTally(tally), p.sent);
+      const requests = requestsPerChange(tallyStart, await readTally(runtime.pid, tally), p.sent);
 
       const push = stats(p.pushLatency);
       const own = stats(p.ownPushLatency);
