@@ -8,6 +8,7 @@ import { agentEventSchema } from '../../functions/domain/agent-events.ts';
 import { drainConnectSync, type SyncDeps } from '../../functions/domain/status-connect-sync.ts';
 import { setOwnStatus } from '../../functions/domain/status-service.ts';
 import { startStatusDynamo, statusHarness } from '../support/status-dynalite.ts';
+import { drainRecorded } from '../support/status-fakes.ts';
 
 const INSTANCE = 'arn:aws:connect:eu-west-2:111122223333:instance/11111111-2222-3333-4444-555555555555';
 
@@ -239,23 +240,9 @@ describe('reads a status change and the Connect worker need, together', () => {
     ]);
 
     sent.length = 0;
-    const calls: string[] = [];
-    const report = await drainConnectSync(
-      {
-        queue: h.syncQueue,
-        client: {
-          putUserStatus: async (_arn, user, status) => {
-            calls.push(`${user}:${status}`);
-            return 'ok';
-          },
-        },
-        reasons: h.reasons,
-        targets: new DynamoSyncTargetReader(client, db.table),
-        clock: h.clock,
-        sleep: async (ms) => h.clock.advance(ms),
-      },
-      { owner: 'w', instanceArn: instance },
-    );
+    const { calls, report } = await drainRecorded(h, instance, {
+      targets: new DynamoSyncTargetReader(client, db.table),
+    });
     expect(report).toMatchObject({ sent: 1, skipped: 4 });
     expect(calls).toEqual(['u-s1:st-avail']);
     // The batch's checks, then s1's own right before its call: two reads for five items.

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectStatusPort } from '../../functions/adapters/connect-status-sync.ts';
 import type { Principal } from '../../functions/domain/principal.ts';
-import { drainConnectSync, LEASE_RELEASE_GRACE_MS } from '../../functions/domain/status-connect-sync.ts';
+import { LEASE_RELEASE_GRACE_MS } from '../../functions/domain/status-connect-sync.ts';
 import type { ConnectSyncQueue } from '../../functions/domain/status-ports.ts';
 import { setOwnStatus } from '../../functions/domain/status-service.ts';
 import { type Harness, startStatusDynamo, statusHarness } from '../support/status-dynalite.ts';
-import { FakeSyncTargets } from '../support/status-fakes.ts';
+import { drainRecorded } from '../support/status-fakes.ts';
 
 const INSTANCE = 'arn:aws:connect:eu-west-2:111122223333:instance/11111111-2222-3333-4444-888888888888';
 
@@ -116,23 +116,9 @@ describe('starting the Connect worker only when none is draining', () => {
         return items;
       },
     };
-    const calls: string[] = [];
-    const report = await drainConnectSync(
-      {
-        queue,
-        client: {
-          putUserStatus: async (_arn, user, status) => {
-            calls.push(`${user}:${status}`);
-            return 'ok';
-          },
-        },
-        reasons: h.reasons,
-        targets: new FakeSyncTargets(h.directory, h.bindings),
-        clock: h.clock,
-        sleep: async (ms) => h.clock.advance(ms),
-      },
-      { owner: 'w', instanceArn: instance },
-    );
+    const { calls, report } = await drainRecorded(h, instance, {
+      queue,
+    });
 
     expect(landed).toBe(true);
     expect(h.kicks).toEqual([instance]);
@@ -210,31 +196,18 @@ describe('starting the Connect worker only when none is draining', () => {
         return items;
       },
     };
-    const calls: string[] = [];
-    const report = await drainConnectSync(
-      {
-        queue,
-        client: {
-          putUserStatus: async (_arn, user, status) => {
-            calls.push(`${user}:${status}`);
-            return 'ok';
-          },
-        },
-        reasons: h.reasons,
-        targets: new FakeSyncTargets(h.directory, h.bindings),
-        clock: h.clock,
-        sleep: async (ms) => {
-          if (releasedAt !== undefined && !timeline.includes('k6')) {
-            // The last moment of the worker's wait: k6 commits, taking the lease as held from k5's read.
-            h.clock.advance(ms - 1);
-            await change('k6', 'busy');
-            timeline.push('k6');
-            h.clock.advance(1);
-          } else h.clock.advance(ms);
-        },
+    const { calls, report } = await drainRecorded(h, instance, {
+      queue,
+      sleep: async (ms) => {
+        if (releasedAt !== undefined && !timeline.includes('k6')) {
+          // The last moment of the worker's wait: k6 commits, taking the lease as held from k5's read.
+          h.clock.advance(ms - 1);
+          await change('k6', 'busy');
+          timeline.push('k6');
+          h.clock.advance(1);
+        } else h.clock.advance(ms);
       },
-      { owner: 'w', instanceArn: instance },
-    );
+    });
 
     expect(timeline.slice(0, 3)).toEqual(['k5', 'release', 'k6']);
     // k4's read and k5's; k6 read nothing and started nothing.
@@ -263,23 +236,7 @@ describe('starting the Connect worker only when none is draining', () => {
     expect(deps.leaseReads).toHaveLength(1);
 
     // The worker runs now (after the start): its last look, a grace after its release, finds both changes.
-    const calls: string[] = [];
-    const report = await drainConnectSync(
-      {
-        queue: h.syncQueue,
-        client: {
-          putUserStatus: async (_arn, user, status) => {
-            calls.push(`${user}:${status}`);
-            return 'ok';
-          },
-        },
-        reasons: h.reasons,
-        targets: new FakeSyncTargets(h.directory, h.bindings),
-        clock: h.clock,
-        sleep: async (ms) => h.clock.advance(ms),
-      },
-      { owner: 'w', instanceArn: instance },
-    );
+    const { calls, report } = await drainRecorded(h, instance);
     expect(report).toMatchObject({ sent: 2, leased: true });
     expect(calls.sort()).toEqual(['u-k7:st-avail', 'u-k8:st-avail']);
 
@@ -303,32 +260,19 @@ describe('starting the Connect worker only when none is draining', () => {
     await change('k10', 'available');
     expect(h.kicks).toEqual([instance]);
 
-    // The started worker runs at once and has sent k10's status when k11 commits, at the grace's last moment.
+    // The started worker runs at once and has sent k10's status when k11 commits, at the grace's last moment (its
+    // first wait is the one after its release).
     let k11 = false;
-    const calls: string[] = [];
-    const report = await drainConnectSync(
-      {
-        queue: h.syncQueue,
-        client: {
-          putUserStatus: async (_arn, user, status) => {
-            calls.push(`${user}:${status}`);
-            return 'ok';
-          },
-        },
-        reasons: h.reasons,
-        targets: new FakeSyncTargets(h.directory, h.bindings),
-        clock: h.clock,
-        sleep: async (ms) => {
-          if (!k11 && calls.length === 1 && h.clock.now() + ms >= startedAt + LEASE_RELEASE_GRACE_MS) {
-            h.clock.advance(startedAt + LEASE_RELEASE_GRACE_MS - 1 - h.clock.now());
-            await change('k11', 'away');
-            k11 = true;
-            h.clock.advance(startedAt + ms - h.clock.now());
-          } else h.clock.advance(ms);
-        },
+    const { calls, report } = await drainRecorded(h, instance, {
+      sleep: async (ms) => {
+        if (!k11 && h.clock.now() + ms >= startedAt + LEASE_RELEASE_GRACE_MS) {
+          h.clock.advance(startedAt + LEASE_RELEASE_GRACE_MS - 1 - h.clock.now());
+          await change('k11', 'away');
+          k11 = true;
+          h.clock.advance(startedAt + ms - h.clock.now());
+        } else h.clock.advance(ms);
       },
-      { owner: 'w', instanceArn: instance },
-    );
+    });
 
     expect(k11).toBe(true);
     // k11 neither read the lease nor started a worker: the worker's last look found it.
