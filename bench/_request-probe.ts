@@ -1,8 +1,9 @@
 /**
  * Loaded in each function thread of the local runtime (FUNCTION_HOST_IMPORTS, see lib/local/function-host-worker.ts)
- * by bench/fanout.ts: reports every outgoing HTTP request's start and finish, with the function whose invocation made
- * it (its `AWS_LAMBDA_FUNCTION_NAME`, as the function sees it), on a BroadcastChannel the bench listens to. The
- * functions run in these threads, so Node's HTTP diagnostics channels of the bench's own thread no longer see them.
+ * by bench/fanout.ts and bench/presence.ts: reports every outgoing HTTP request's start and finish, with the function
+ * whose invocation made it (its `AWS_LAMBDA_FUNCTION_NAME`, as the function sees it), on a BroadcastChannel the bench
+ * (or, for a runtime in a child process, bench/_request-tally.mjs) listens to. The functions run in these threads, so
+ * Node's HTTP diagnostics channels of the bench's own thread no longer see them.
  */
 
 import { subscribe } from 'node:diagnostics_channel';
@@ -17,6 +18,7 @@ export interface ProbeEvent {
   readonly key: string;
   readonly fn: string;
   readonly target: string;
+  readonly method: string;
   readonly path: string;
   readonly at: number;
 }
@@ -35,6 +37,7 @@ subscribe('http.client.request.start', (message) => {
     key,
     fn: process.env.AWS_LAMBDA_FUNCTION_NAME ?? '',
     target: String(req.getHeader('x-amz-target') ?? ''),
+    method: req.method,
     path: req.path,
     at: Date.now(),
   } satisfies ProbeEvent);
@@ -43,5 +46,13 @@ subscribe('http.client.response.finish', (message) => {
   const req = (message as { request: ClientRequest }).request;
   const key = keys.get(req);
   if (key === undefined) return;
-  channel.postMessage({ event: 'finish', key, fn: '', target: '', path: '', at: Date.now() } satisfies ProbeEvent);
+  channel.postMessage({
+    event: 'finish',
+    key,
+    fn: '',
+    target: '',
+    method: '',
+    path: '',
+    at: Date.now(),
+  } satisfies ProbeEvent);
 });

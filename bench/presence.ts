@@ -11,7 +11,9 @@
  * the time of X's latest change to that status. `posts_per_change` = frames pushed to anyone (supervisors' `feed`
  * frames and the agents' own `status` pushes) / changes — the posts the @connections API served for the feed.
  *
- * Per phase, from /proc: the CPU time the runtime's process and dynalite's spent per change (`runtime_cpu_ms_per_change`,
+ * Per phase, the runtime's outgoing requests per change by function and operation (`requests_per_change`: DynamoDB,
+ * Kinesis, Lambda Invoke, @connections, Connect), tallied in the runtime's process (bench/_request-tally.mjs, fed by
+ * bench/_request-probe.ts in the functions' threads). And, from /proc: the CPU time the runtime's process and dynalite's spent per change (`runtime_cpu_ms_per_change`,
  * `dynalite_cpu_ms_per_change`), which other load on the machine does not distort. After the phases, in the same run,
  * the `limit`: the irreducible work of a change (the commit's TransactWriteItems and one PutRecord on the feed, bare
  * SDK clients, no handler: bench/_store-limit.ts) closed-loop at `--limit-concurrency` for `--limit-seconds` —
@@ -22,6 +24,9 @@
  *       (local 10 s timeout), status events never received by a supervisor and replies never received.
  */
 
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { LOCAL_CONNECT_INSTANCE_ARN } from '../lib/local/runtime.ts';
 import { type RuntimeProcess, startRuntimeProcess } from '../test/support/runtime.ts';
 import { storeLimit } from './_store-limit.ts';
@@ -131,6 +136,42 @@ function cpuPerChange(
   };
 }
 
+/** The runtime's request tally now: "<function> <operation>" → n (bench/_request-tally.mjs writes it on SIGUSR2). */
+async function readTally(pid: number, file: string): Promise<Record<string, number>> {
+  rmSync(file, { force: true });
+  process.kill(pid, 'SIGUSR2');
+  for (let waited = 0; waited < 2_000; waited += 20) {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>;
+    } catch {
+      await sleep(20); // not written yet, or half-written
+    }
+  }
+  return {};
+}
+
+/**
+ * Requests per change between two tallies: the total, DynamoDB's alone, and each function's operations (those under
+ * 0.005 per change left out), largest first.
+ */
+function requestsPerChange(before: Record<string, number>, after: Record<string, number>, changes: number) {
+  const per = (n: number) => Math.round((n / changes) * 1000) / 1000;
+  const delta = Object.entries(after)
+    .map(([key, n]) => [key, n - (before[key] ?? 0)] as const)
+    .filter(([, n]) => n > 0);
+  const sum = (entries: ReadonlyArray<readonly [string, number]>) => entries.reduce((a, [, n]) => a + n, 0);
+  return {
+    requests_per_change: per(sum(delta)),
+    ddb_requests_per_change: per(sum(delta.filter(([key]) => key.includes(' DynamoDB.')))),
+    requests_by_operation: Object.fromEntries(
+      delta
+        .map(([key, n]) => [key, per(n)] as const)
+        .filter(([, n]) => n >= 0.005)
+        .sort((a, b) => b[1] - a[1]),
+    ),
+  };
+}
+
 export async function run(args: string[]): Promise<Record<string, unknown>> {
   const agentCount = option(args, 'agents', 1000);
   const supervisorCount = option(args, 'supervisors', 50);
@@ -207,9 +248,16 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   let rt: RuntimeProcess | undefined;
   let swarm: Swarm | undefined;
   let keepAlive: NodeJS.Timeout | undefined;
+  const tally = join(tmpdir(), `bench-presence-requests-${process.pid}.json`);
   try {
     const t0 = Date.now();
-    rt = await startRuntimeProcess({ SEED: 'none', LOG_LEVEL: 'error' });
+    // The request tally: the probe in the functions' threads, the tally in the runtime's main thread.
+    process.env.FUNCTION_HOST_IMPORTS = new URL('./_request-probe.ts', import.meta.url).href;
+    process.env.RUNTIME_NODE_ARGS = [
+      process.env.RUNTIME_NODE_ARGS ?? '',
+      `--import ${new URL('./_request-tally.mjs', import.meta.url).href}`,
+    ].join(' ');
+    rt = await startRuntimeProcess({ SEED: 'none', LOG_LEVEL: 'error', REQUEST_TALLY_FILE: tally });
     const runtime = rt;
     // The tenant has the local Connect instance bound (as an operator binds it), so every change also queues
     // PutUserStatus and starts the instance's worker, as in a deployment with Connect.
@@ -269,6 +317,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       );
       const tStart = Date.now();
       const cpuStart = cpuOfTree(runtime.pid);
+      const tallyStart = await readTally(runtime.pid, tally);
       for (let w = 0; w < waves; w++, wave++) {
         // A fixed shuffle per wave so that neighbours in the list do not always change together.
         const order = agents.map((a, i) => ({ a, i, k: (i * 7919 + wave * 104729) % agentCount }));
@@ -320,6 +369,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       phase = undefined;
       const allMs = Date.now() - tStart;
       const cpu = cpuPerChange(runtime.pid, cpuStart, cpuOfTree(runtime.pid), p.sent);
+      const requests = requestsPerChange(tallyStart, await readTally(runtime.pid, tally), p.sent);
 
       const push = stats(p.pushLatency);
       const own = stats(p.ownPushLatency);
@@ -343,6 +393,11 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
           `    change → status-set reply:   p50 ${reply.p50} ms  p99 ${reply.p99} ms  (${reply.count}; goal p99 ≤ 100 ms, ${met(reply.p99 <= 100)})`,
           `    @connections posts per change: ${postsPerChange.toFixed(2)} (${p.posts} posts; one per supervisor per change would be ${supervisorCount + 1})`,
           `    CPU per change: runtime ${cpu.runtime_cpu_ms_per_change} ms (main thread ${cpu.runtime_main_thread_cpu_ms_per_change} ms, busiest other ${cpu.runtime_busiest_other_thread_cpu_ms_per_change} ms), dynalite ${cpu.dynalite_cpu_ms_per_change} ms`,
+          `    requests per change: ${requests.requests_per_change} (DynamoDB ${requests.ddb_requests_per_change}): ${Object.entries(
+            requests.requests_by_operation,
+          )
+            .map(([key, n]) => `${key} ${n}`)
+            .join(', ')}`,
           '',
         ].join('\n'),
       );
@@ -367,6 +422,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
         internal_errors: p.failedFrames,
         unmatched_events: [...p.unmatched.values()].reduce((a, b) => a + b, 0),
         ...cpu,
+        ...requests,
       });
     }
 
@@ -385,6 +441,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       limit: { ...limit, ...limitCpu },
     };
   } finally {
+    rmSync(tally, { force: true });
     clearInterval(keepAlive);
     await swarm?.close();
     const code = await rt?.stop();

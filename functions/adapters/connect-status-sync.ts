@@ -5,7 +5,7 @@ import {
   TooManyRequestsException,
 } from '@aws-sdk/client-connect';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import type { ConnectStatusClient } from '#domain/status-connect-sync.ts';
+import { type ConnectStatusClient, LEASE_RELEASE_GRACE_MS } from '#domain/status-connect-sync.ts';
 import type { ConnectBindingStore, ConnectSyncQueue } from '#domain/status-ports.ts';
 import type { StatusConnectPort } from '#domain/status-service.ts';
 import { invokeAsync } from './lambda-invoke.ts';
@@ -58,18 +58,36 @@ export function parseInstanceArn(arn: string): { region: string; instanceId: str
  * binding counts at once), and a start of that instance's paced worker right after the commit, so Connect hears of a
  * change within seconds rather than at the next one-minute schedule — unless the instance's lease in `queue` shows a
  * worker draining already: one consistent read instead of an invocation that would lose the lease race.
+ *
+ * After a read that found the lease held, or a start of the worker, the environment takes the instance as covered for
+ * LEASE_RELEASE_GRACE_MS (from just before the read or the Invoke), without reading or invoking again: every worker
+ * waits that long between releasing its lease and its last look at the queue (status-connect-sync.ts). A lease held
+ * at the read is released after it, so its holder's last look comes more than the grace after the read began; a
+ * worker started by the Invoke runs after it was sent, and either takes the lease (its last look is more than the
+ * grace after its start) or finds it held by one whose last look is. Either way a change committed within the grace
+ * is in a last look. At floor scale an environment then reads or invokes about once a second instead of once per
+ * change. `monotonic` measures the grace (a wall clock may jump); `now` is for the lease's expiry.
  */
 export class ConnectStatusPort implements StatusConnectPort {
+  /** Per instance, when (monotonic ms) the last read that found the lease held, or the last start, began. */
+  private readonly coveredSince = new Map<string, number>();
+
   constructor(
     private readonly bindings: Pick<ConnectBindingStore, 'connectConfig'>,
     private readonly lambda: LambdaClient,
     private readonly workerName: string,
     private readonly queue: Pick<ConnectSyncQueue, 'leaseHeld'>,
     private readonly now: () => number = Date.now,
+    private readonly monotonic: () => number = () => performance.now(),
   ) {}
 
   async draining(instanceArn: string): Promise<boolean> {
-    return this.queue.leaseHeld(instanceArn, this.now());
+    const started = this.monotonic();
+    const since = this.coveredSince.get(instanceArn);
+    if (since !== undefined && started - since < LEASE_RELEASE_GRACE_MS) return true;
+    const held = await this.queue.leaseHeld(instanceArn, this.now());
+    if (held) this.coveredSince.set(instanceArn, started);
+    return held;
   }
 
   async instanceFor(tenant: string): Promise<string | undefined> {
@@ -77,6 +95,9 @@ export class ConnectStatusPort implements StatusConnectPort {
   }
 
   async kick(instanceArn: string): Promise<void> {
+    const started = this.monotonic();
     await invokeAsync(this.lambda, this.workerName, { instanceArn });
+    // Accepted: the worker runs after `started`. A failed Invoke covers nothing (the next change reads again).
+    this.coveredSince.set(instanceArn, started);
   }
 }

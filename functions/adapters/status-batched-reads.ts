@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ChangeStart, ChangeStartReader, SyncTargetReader } from '#domain/status-ports.ts';
+import type { ChangeStart, ChangeStartReader, SyncTarget, SyncTargetReader } from '#domain/status-ports.ts';
 import { claimKey, claimTenant, configKey, toConnectConfig } from './connect-binding-repository.ts';
 import { agentsPk, agentSk as profileSk, toProfile } from './directory-repository.ts';
 import { getItems } from './dynamo-batched-get.ts';
@@ -36,23 +36,36 @@ export class DynamoChangeStartReader implements ChangeStartReader {
   }
 }
 
-/** The Connect worker's three checks of an item (profile, the tenant's binding, the instance's claim) in one read. */
+/**
+ * The Connect worker's three checks of an item (profile, the tenant's binding, the instance's claim) in one read, or
+ * those of a whole batch of items.
+ */
 export class DynamoSyncTargetReader implements SyncTargetReader {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
   ) {}
 
-  async read(tenant: string, agent: string, instanceArn: string) {
-    const [profile, config, claim] = await getItems(this.client, this.table, [
-      profileKey(tenant, agent),
-      configKey(tenant),
+  async read(tenant: string, agent: string, instanceArn: string): Promise<SyncTarget> {
+    const [target] = await this.readMany(instanceArn, [{ tenant, agent }]);
+    return target ?? {};
+  }
+
+  /** A batch's checks: ≤ 25 items are ≤ 51 distinct keys (profiles, the tenants' bindings, one claim), one request. */
+  async readMany(instanceArn: string, items: ReadonlyArray<{ tenant: string; agent: string }>): Promise<SyncTarget[]> {
+    const [claim, ...rest] = await getItems(this.client, this.table, [
       claimKey(instanceArn),
+      ...items.flatMap(({ tenant, agent }) => [profileKey(tenant, agent), configKey(tenant)]),
     ]);
-    return {
-      profile: profile ? toProfile(profile) : undefined,
-      config: config ? toConnectConfig(config) : undefined,
-      owner: claimTenant(claim),
-    };
+    const owner = claimTenant(claim);
+    return items.map((_, n) => {
+      const profile = rest[2 * n];
+      const config = rest[2 * n + 1];
+      return {
+        profile: profile ? toProfile(profile) : undefined,
+        config: config ? toConnectConfig(config) : undefined,
+        owner,
+      };
+    });
   }
 }

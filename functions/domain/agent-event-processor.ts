@@ -8,7 +8,8 @@ import {
   offeredContacts,
 } from './agent-events.ts';
 import type { DirectoryRepository } from './directory.ts';
-import { type AgentStatus, reasonCode, type StatusCode, visibleChange } from './status.ts';
+import { type AgentStatus, offlineRecord, reasonCode, type StatusCode, visibleChange } from './status.ts';
+import { iso } from './status-commit.ts';
 import type { ConnectBindingStore, ConnectConfig, ReasonStore } from './status-ports.ts';
 import { commitStatus, type StatusDeps } from './status-service.ts';
 
@@ -116,7 +117,11 @@ export async function applyAgentEvent(
     current?.currentContact && current.status === 'ringing' ? [current.currentContact.contactId] : [];
   for (const contact of offeredContacts(event, knownRinging))
     await deps.events.publish({ type: 'contact-offered', tenant, agent, contact, at });
-  const result = await commitStatus(deps, tenant, agent, build, current ? { current } : {});
+  // The record read above (none yet: the agent starts Offline, as the commit would read it); a concurrent writer makes
+  // the conditional write fail, and the retry reads afresh.
+  const result = await commitStatus(deps, tenant, agent, build, {
+    fromConnect: { current: current ?? offlineRecord(tenant, agent, iso(deps.clock.now())) },
+  });
   cache.set(key, result.record);
   return result.written ? 'applied' : 'unchanged';
 }

@@ -45,7 +45,9 @@ export interface StatusConnectPort {
   /**
    * Whether a worker is draining the instance's queue now. Asked after the commit: a worker that holds its lease
    * then looks at the queue again after releasing it (status-connect-sync.ts), so it finds this change's item —
-   * no start needed.
+   * no start needed. The port may answer from a read that found the lease held, or a start it made, less than
+   * LEASE_RELEASE_GRACE_MS before: every worker's last look waits out the grace after its release (and a started
+   * worker releases after its start), so a worker still finds the item.
    */
   draining(instanceArn: string): Promise<boolean>;
 }
@@ -118,17 +120,24 @@ export async function commitStatus(
   tenant: string,
   agent: string,
   decide: (current: AgentStatus) => AgentStatus | undefined,
-  options: { current?: AgentStatus } = {},
+  options: {
+    /**
+     * Connect's changes (agent events) bring the record they read: it carries the team and queues Connect just synced
+     * into the directory, and they are never queued back to Connect — no profile, binding or record is read here.
+     */
+    readonly fromConnect?: { readonly current: AgentStatus };
+  } = {},
 ): Promise<CommitResult> {
-  let current = options.current;
-  let profile: Promise<AgentProfile | undefined> | undefined;
+  let current: AgentStatus;
+  let profile: AgentProfile | undefined;
   // The binding read with the record serves the first attempt; a retry reads it again with its fresh record.
   let instance: Promise<string | undefined> | undefined;
-  if (!current) {
+  if (options.fromConnect) current = options.fromConnect.current;
+  else {
     const want = { profile: Boolean(deps.directory), instance: Boolean(deps.connect) };
     const start = await deps.changeStart.read(tenant, agent, want);
     current = start.current ?? offlineRecord(tenant, agent, iso(deps.clock.now()));
-    if (want.profile) profile = Promise.resolve(start.profile);
+    profile = start.profile;
     if (want.instance) instance = Promise.resolve(start.instanceArn);
   }
   for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
@@ -136,10 +145,8 @@ export async function commitStatus(
       current = (await deps.store.get(tenant, agent)) ?? offlineRecord(tenant, agent, iso(deps.clock.now()));
     const decided = decide(current);
     if (!decided) return { previous: current, record: current, written: false };
-    // Connect's changes carry the team and queues it just synced into the directory; any other change reads them
-    // from the directory (once per commit, whatever the retries).
-    if (decided.source !== 'connect' && deps.directory) profile ??= deps.directory.get(tenant, agent);
-    const record = normalize(current, withProfile(decided, decided.source === 'connect' ? undefined : await profile));
+    // Any change but Connect's takes the team and queues from the directory (read once, with the record).
+    const record = normalize(current, withProfile(decided, decided.source === 'connect' ? undefined : profile));
     const persisted = await persistedEffects(deps, current, record, attempt === 0 ? instance : undefined);
     if (await deps.store.commit(record, current.version, persisted)) {
       await afterCommit(deps, current, record, persisted);

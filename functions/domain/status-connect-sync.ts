@@ -1,6 +1,6 @@
 import type { Clock } from './clock.ts';
 import { isReasonCode, reasonCode } from './status.ts';
-import type { ConnectSyncQueue, ReasonStore, SyncItem, SyncTargetReader } from './status-ports.ts';
+import type { ConnectSyncQueue, ReasonStore, SyncItem, SyncTarget, SyncTargetReader } from './status-ports.ts';
 
 /** The one Connect call this capability makes. `throttled` is Connect's 429 (TooManyRequests/Throttling). */
 export interface ConnectStatusClient {
@@ -21,6 +21,15 @@ export interface SyncDeps {
   readonly sleep: (ms: number) => Promise<void>;
   readonly warn?: (message: string, details: Record<string, unknown>) => void;
 }
+
+/**
+ * How long a lease seen held stays "held" for the changes of one execution environment (ConnectStatusPort.draining):
+ * the worker waits this long between releasing its lease and its last look at the queue, so a change committed within
+ * this time of a read that found the lease held is in that last look. A read served after `t` that saw the lease held
+ * means the release comes after `t`, the last look after `t` + this grace; a change committed before `t` + grace (both
+ * durations, measured on each side's own clock) is there to be found.
+ */
+export const LEASE_RELEASE_GRACE_MS = 1_000;
 
 export interface SyncOptions {
   /** Identifies this run for the lease. */
@@ -79,15 +88,29 @@ export async function drainConnectSync(deps: SyncDeps, options: SyncOptions): Pr
       if (batch.length === 0) {
         // Leaving: release first, then look once more. A change that found the lease held did not start a worker;
         // it looked after its commit, so its item is in this last look (or a newer worker, started after the
-        // release, finds it). Without the second look such an item would wait for the schedule.
+        // release, finds it). Without the second look such an item would wait for the schedule. The look waits out
+        // the grace during which environments that saw the lease held take it as held without reading it again.
         await deps.queue.releaseLease(instanceArn, options.owner);
         held = false;
+        await deps.sleep(LEASE_RELEASE_GRACE_MS);
         batch = await deps.queue.pending(instanceArn, deps.clock.now(), 25);
         if (batch.length === 0) break;
         if (!(await deps.queue.acquireLease(instanceArn, options.owner, deps.clock.now(), budgetMs + 15_000))) break;
         held = true;
       }
-      for (const item of batch) {
+      // Every item's checks in one read: those nothing can be sent for (no Connect user id, no mapped status, the
+      // instance no longer bound to the tenant) are done at once, so they cost one read per batch, not one each, at
+      // any change rate. The others are checked again right before their call: the binding must hold then.
+      const checks = await deps.targets.readMany(instanceArn, batch);
+      const sendable: SyncItem[] = [];
+      for (const [n, item] of batch.entries()) {
+        if (await targetOf(deps, item, checks[n] ?? {})) sendable.push(item);
+        else {
+          report.skipped++;
+          await deps.queue.complete(item);
+        }
+      }
+      for (const item of sendable) {
         if (deps.clock.now() - start >= budgetMs) break;
         const target = await resolveTarget(deps, item);
         if (!target) {
@@ -128,11 +151,16 @@ export async function drainConnectSync(deps: SyncDeps, options: SyncOptions): Pr
   return report;
 }
 
-async function resolveTarget(
+/** An item's checks read now: where to send it, or undefined when it cannot be sent (with a warning). */
+async function resolveTarget(deps: SyncDeps, item: SyncItem) {
+  return targetOf(deps, item, await deps.targets.read(item.tenant, item.agent, item.instanceArn));
+}
+
+async function targetOf(
   deps: SyncDeps,
   item: SyncItem,
+  { profile, config, owner }: SyncTarget,
 ): Promise<{ userId: string; statusId: string } | undefined> {
-  const { profile, config, owner } = await deps.targets.read(item.tenant, item.agent, item.instanceArn);
   if (owner !== item.tenant || config?.instanceArn !== item.instanceArn) {
     // Rebound or released since the change was queued: never push one tenant's status into another's instance.
     deps.warn?.('Status not synced to Connect: the instance is no longer bound to the tenant', {

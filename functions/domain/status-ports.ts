@@ -141,13 +141,21 @@ export interface ChangeStartReader {
   ): Promise<ChangeStart>;
 }
 
+/** What the Connect worker checks for an item: the agent's profile, its tenant's binding and the instance's owner. */
+export interface SyncTarget {
+  readonly profile?: AgentProfile | undefined;
+  readonly config?: ConnectConfig | undefined;
+  readonly owner?: string | undefined;
+}
+
 /** What the Connect worker checks for an item before sending it, read together (each consistently). */
 export interface SyncTargetReader {
-  read(
-    tenant: string,
-    agent: string,
+  read(tenant: string, agent: string, instanceArn: string): Promise<SyncTarget>;
+  /** The checks of several items of one instance in one read, in the order of `items`. */
+  readMany(
     instanceArn: string,
-  ): Promise<{ profile?: AgentProfile | undefined; config?: ConnectConfig | undefined; owner?: string | undefined }>;
+    items: ReadonlyArray<{ readonly tenant: string; readonly agent: string }>,
+  ): Promise<SyncTarget[]>;
 }
 
 export interface ReasonStore {

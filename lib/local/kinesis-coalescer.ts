@@ -30,11 +30,14 @@ function answer(res: ServerResponse, status: number, body: unknown, type?: strin
   res.end(JSON.stringify(body));
 }
 
-/** `stored(stream)` is told of every put kinesalite stored (stream undefined: a put passed through as it came). */
+/**
+ * `stored(stream, shards)` is told of every put kinesalite stored, with the shards its records went to (stream and
+ * shards undefined: a put passed through as it came).
+ */
 export function coalescePutRecord(
   kinesalite: Handler,
   port: () => number,
-  stored: (stream: string | undefined) => void = () => undefined,
+  stored: (stream: string | undefined, shards?: readonly string[]) => void = () => undefined,
 ): Handler {
   const queues = new Map<string, { pending: Pending[]; flushing: boolean; auth: Record<string, string> }>();
 
@@ -75,12 +78,16 @@ export function coalescePutRecord(
             if (out.statusCode !== 200 || !parsed.Records) {
               for (const p of batch) answer(p.res, out.statusCode ?? 500, parsed, parsed.__type);
             } else {
+              const shards = new Set<string>();
               batch.forEach((p, i) => {
                 const r = parsed.Records?.[i];
                 if (r?.ErrorCode) answer(p.res, 400, { __type: r.ErrorCode, message: r.ErrorMessage }, r.ErrorCode);
-                else answer(p.res, 200, { ShardId: r?.ShardId, SequenceNumber: r?.SequenceNumber });
+                else {
+                  if (r?.ShardId) shards.add(r.ShardId);
+                  answer(p.res, 200, { ShardId: r?.ShardId, SequenceNumber: r?.SequenceNumber });
+                }
               });
-              stored(stream);
+              if (shards.size > 0) stored(stream, [...shards]);
             }
           } catch {
             for (const p of batch) answer(p.res, 500, { __type: 'InternalFailure', message: 'coalesced put failed' });

@@ -30,10 +30,11 @@ export interface KinesisPollerOptions {
   pollIntervalMs?: number;
   /**
    * Records pushed rather than polled (enhanced fan-out): `wakeOn(wake)` subscribes to the stream's puts
-   * (stream-signals.ts) and returns the unsubscribe. An idle shard then waits for a put (or 1 s) instead of
-   * `pollIntervalMs`, which becomes the least time between two reads.
+   * (stream-signals.ts) and returns the unsubscribe; `wake(shards)` names the shards the put went to (undefined: any).
+   * An idle shard then waits for a put to it (or 1 s) instead of `pollIntervalMs`, which becomes the least time
+   * between two reads.
    */
-  wakeOn?: (wake: () => void) => () => void;
+  wakeOn?: (wake: (shards?: readonly string[]) => void) => () => void;
   /** Retries of a failing record before it is set aside (on-failure destination). @default 5 */
   maxRetries?: number;
   /** Pause before retrying a failed batch. @default 200 */
@@ -369,8 +370,8 @@ export async function startKinesisPoller(opts: KinesisPollerOptions): Promise<Ki
     throw err;
   }
   const loops = shards.map((s) => s.run());
-  const unsubscribe = opts.wakeOn?.(() => {
-    for (const s of shards) s.wakeUp();
+  const unsubscribe = opts.wakeOn?.((put) => {
+    for (const s of shards) if (!put || put.includes(s.shardId)) s.wakeUp();
   });
 
   return {

@@ -84,7 +84,7 @@ export async function startKinesis(opts: {
   const kinesaliteHandler = coalescePutRecord(
     inFlight.handler,
     () => h1Port,
-    (stream) => streamSignals(endpoint).notify(stream),
+    (stream, shards) => streamSignals(endpoint).notify(stream, shards),
   );
   h1.removeAllListeners('request');
   h1.on('request', kinesaliteHandler);

@@ -3,9 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDirectoryRepository } from '../../functions/adapters/directory-repository.ts';
 import { DynamoChangeStartReader, DynamoSyncTargetReader } from '../../functions/adapters/status-batched-reads.ts';
 import { DynamoStatusStore } from '../../functions/adapters/status-store.ts';
+import { applyAgentEvent } from '../../functions/domain/agent-event-processor.ts';
+import { agentEventSchema } from '../../functions/domain/agent-events.ts';
 import { drainConnectSync, type SyncDeps } from '../../functions/domain/status-connect-sync.ts';
 import { setOwnStatus } from '../../functions/domain/status-service.ts';
 import { startStatusDynamo, statusHarness } from '../support/status-dynalite.ts';
+import { drainRecorded } from '../support/status-fakes.ts';
 
 const INSTANCE = 'arn:aws:connect:eu-west-2:111122223333:instance/11111111-2222-3333-4444-555555555555';
 
@@ -155,5 +158,95 @@ describe('reads a status change and the Connect worker need, together', () => {
     const later = await drainConnectSync(syncDeps, { owner: 'w2', instanceArn: instance });
     expect(later).toMatchObject({ sent: 0, skipped: 1 });
     expect(calls).toEqual([]);
+  });
+
+  it('a Connect change commits the record it read: no profile, binding or second record read', async () => {
+    const tenant = 'tbr4';
+    const instance = INSTANCE.replace('5555', '4444');
+    const { client, sent } = counting(db.client);
+    const h = statusHarness(client, db.table, { connect: true });
+    await h.bindConnect(tenant, instance, { available: 'st-avail' });
+    const starts: unknown[] = [];
+    const reader = new DynamoChangeStartReader(client, db.table);
+    const deps = {
+      ...h.deps,
+      changeStart: {
+        read: (...args: Parameters<typeof reader.read>) => {
+          starts.push(args);
+          return reader.read(...args);
+        },
+      },
+    };
+    const event = (id: string, at: string, type: 'ROUTABLE' | 'OFFLINE') =>
+      agentEventSchema.parse({
+        AgentARN: `${instance}/agent/u-n1`,
+        EventId: id,
+        EventTimestamp: at,
+        EventType: 'STATE_CHANGE',
+        InstanceARN: instance,
+        CurrentAgentSnapshot: {
+          AgentStatus: { Type: type, Name: type === 'ROUTABLE' ? 'Available' : 'Offline' },
+          Configuration: { Username: 'n1', RoutingProfile: { Name: 'Sales', InboundQueues: [] } },
+          Contacts: [],
+        },
+      });
+    sent.length = 0;
+
+    // An agent never seen (no record yet), then one with a record.
+    expect(await applyAgentEvent(deps, event('n-1', '2026-11-20T09:00:00Z', 'ROUTABLE'), new Map())).toBe('applied');
+    expect(await applyAgentEvent(deps, event('n-2', '2026-11-20T09:00:05Z', 'OFFLINE'), new Map())).toBe('applied');
+
+    expect(starts).toEqual([]);
+    // Per event: the record once (GetItem) before its commit; never the batched read of profile and binding.
+    expect(sent.filter((c) => c === 'BatchGetCommand')).toEqual([]);
+    expect(sent.filter((c) => c === 'TransactWriteCommand')).toHaveLength(2);
+    expect(await new DynamoStatusStore(db.client, db.table, h.clock).get(tenant, 'n1')).toMatchObject({
+      status: 'offline',
+      source: 'connect',
+      version: 2,
+    });
+    // …and a Connect change is never queued back to Connect.
+    expect(await h.syncQueue.pending(instance, Number.MAX_SAFE_INTEGER, 100)).toEqual([]);
+  });
+
+  it('the worker checks a whole batch in one request: items nothing can be sent for cost no read of their own', async () => {
+    const tenant = 'tbr5';
+    const instance = INSTANCE.replace('5555', '3333');
+    const h = statusHarness(db.client, db.table, { connect: true });
+    const directory = new DynamoDirectoryRepository(db.client, db.table);
+    // s1 is known to Connect; s2…s5 are not (no Connect user id), so nothing can be sent for them.
+    for (const agentId of ['s1', 's2', 's3', 's4', 's5'])
+      await directory.put({
+        tenant,
+        agentId,
+        displayName: agentId,
+        queues: [],
+        campaigns: [],
+        lists: [],
+        ...(agentId === 's1' ? { connectUserId: 'u-s1' } : {}),
+      });
+    await h.bindConnect(tenant, instance, { available: 'st-avail' });
+    for (const user of ['s1', 's2', 's3', 's4', 's5'])
+      await setOwnStatus(h.deps, { tenant, user, role: 'agent' }, 'available');
+    const { client, sent } = counting(db.client);
+    const checks = await new DynamoSyncTargetReader(client, db.table).readMany(instance, [
+      { tenant, agent: 's1' },
+      { tenant, agent: 's2' },
+    ]);
+    expect(sent).toEqual(['BatchGetCommand']);
+    expect(checks).toEqual([
+      { profile: await directory.get(tenant, 's1'), config: await h.bindings.connectConfig(tenant), owner: tenant },
+      { profile: await directory.get(tenant, 's2'), config: await h.bindings.connectConfig(tenant), owner: tenant },
+    ]);
+
+    sent.length = 0;
+    const { calls, report } = await drainRecorded(h, instance, {
+      targets: new DynamoSyncTargetReader(client, db.table),
+    });
+    expect(report).toMatchObject({ sent: 1, skipped: 4 });
+    expect(calls).toEqual(['u-s1:st-avail']);
+    // The batch's checks, then s1's own right before its call: two reads for five items.
+    expect(sent.filter((c) => c === 'BatchGetCommand')).toHaveLength(2);
+    expect(await h.syncQueue.pending(instance, Number.MAX_SAFE_INTEGER, 100)).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import type { Clock } from '../../functions/domain/clock.ts';
 import type { DirectoryRepository } from '../../functions/domain/directory.ts';
 import type { StatusConnectPort } from '../../functions/domain/status-commit.ts';
+import { drainConnectSync, type SyncDeps } from '../../functions/domain/status-connect-sync.ts';
 import type {
   ChangeStart,
   ChangeStartReader,
@@ -56,6 +57,10 @@ export class FakeSyncTargets implements SyncTargetReader {
     ]);
     return { profile, config, owner };
   }
+
+  readMany(instanceArn: string, items: ReadonlyArray<{ tenant: string; agent: string }>) {
+    return Promise.all(items.map(({ tenant, agent }) => this.read(tenant, agent, instanceArn)));
+  }
 }
 
 /**
@@ -83,4 +88,39 @@ export class FakeConnectPort implements StatusConnectPort {
   async kick(instanceArn: string): Promise<void> {
     this.kicks.push(instanceArn);
   }
+}
+
+/**
+ * One run of the Connect worker on an instance's queue, against a Connect that accepts every call (recorded as
+ * `user:status`), the test's stores and fake clock (`sleep` advances it); `overrides` swap any dependency.
+ */
+export async function drainRecorded(
+  h: Pick<SyncDeps, 'reasons' | 'clock'> & {
+    readonly syncQueue: ConnectSyncQueue;
+    readonly directory: Pick<DirectoryRepository, 'get'>;
+    readonly bindings: Pick<ConnectBindingStore, 'connectConfig' | 'tenantForInstance'>;
+    readonly clock: Clock & { advance(ms: number): void };
+  },
+  instanceArn: string,
+  overrides: Partial<SyncDeps> = {},
+) {
+  const calls: string[] = [];
+  const report = await drainConnectSync(
+    {
+      queue: h.syncQueue,
+      client: {
+        putUserStatus: async (_arn, user, status) => {
+          calls.push(`${user}:${status}`);
+          return 'ok';
+        },
+      },
+      reasons: h.reasons,
+      targets: new FakeSyncTargets(h.directory, h.bindings),
+      clock: h.clock,
+      sleep: async (ms) => h.clock.advance(ms),
+      ...overrides,
+    },
+    { owner: 'w', instanceArn },
+  );
+  return { calls, report };
 }
