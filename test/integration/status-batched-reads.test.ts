@@ -20,6 +20,21 @@ afterAll(async () => {
   await db?.close();
 });
 
+/** Directory profiles of `tenant`'s agents, known to Connect (a Connect user id `u-<agent>`) when `known` says so. */
+async function putAgents(tenant: string, agents: readonly string[], known: (agent: string) => boolean = () => true) {
+  const directory = new DynamoDirectoryRepository(db.client, db.table);
+  for (const agentId of agents)
+    await directory.put({
+      tenant,
+      agentId,
+      displayName: agentId,
+      queues: [],
+      campaigns: [],
+      lists: [],
+      ...(known(agentId) ? { connectUserId: `u-${agentId}` } : {}),
+    });
+}
+
 /** The client, counting the commands sent through it by name. */
 function counting(client: DynamoDBDocumentClient) {
   const sent: string[] = [];
@@ -111,16 +126,7 @@ describe('reads a status change and the Connect worker need, together', () => {
     const instance = INSTANCE.replace('5555', '6666');
     const h = statusHarness(db.client, db.table, { connect: true });
     const directory = new DynamoDirectoryRepository(db.client, db.table);
-    for (const agentId of ['c1', 'c2'])
-      await directory.put({
-        tenant,
-        agentId,
-        displayName: agentId,
-        queues: [],
-        campaigns: [],
-        lists: [],
-        connectUserId: `u-${agentId}`,
-      });
+    await putAgents(tenant, ['c1', 'c2']);
     await h.bindConnect(tenant, instance, { available: 'st-avail' });
     for (const user of ['c1', 'c2']) await setOwnStatus(h.deps, { tenant, user, role: 'agent' }, 'available');
     const { client, sent } = counting(db.client);
@@ -215,16 +221,7 @@ describe('reads a status change and the Connect worker need, together', () => {
     const h = statusHarness(db.client, db.table, { connect: true });
     const directory = new DynamoDirectoryRepository(db.client, db.table);
     // s1 is known to Connect; s2…s5 are not (no Connect user id), so nothing can be sent for them.
-    for (const agentId of ['s1', 's2', 's3', 's4', 's5'])
-      await directory.put({
-        tenant,
-        agentId,
-        displayName: agentId,
-        queues: [],
-        campaigns: [],
-        lists: [],
-        ...(agentId === 's1' ? { connectUserId: 'u-s1' } : {}),
-      });
+    await putAgents(tenant, ['s1', 's2', 's3', 's4', 's5'], (agent) => agent === 's1');
     await h.bindConnect(tenant, instance, { available: 'st-avail' });
     for (const user of ['s1', 's2', 's3', 's4', 's5'])
       await setOwnStatus(h.deps, { tenant, user, role: 'agent' }, 'available');
