@@ -141,12 +141,14 @@ export function evaluateAgent(deps: ProcessorDeps, ctx: BatchContext, records: r
   const windows = memory.windows;
   const before = state.version;
   let dirty = false;
+  // With a Connect instance the contact is the status record's, the same for every record of the batch.
+  const connectContact = bound ? activeContact(status, true, undefined) : undefined;
   // Counted in locals, not by a computed key into the tally per record.
   let raised = 0;
   let gated = 0;
   try {
     for (const record of records) {
-      const contactId = activeContact(status, bound, record.contactId);
+      const contactId = bound ? connectContact : activeContact(status, false, record.contactId);
       const found = findings.length;
       if (enterContact(state, windows, contactId)) dirty = true;
       if (contactId === undefined) gated++;
