@@ -22,12 +22,18 @@ import type { AgentStatus } from '../../functions/domain/status.ts';
 
 const k = (tenant: string, agent: string) => `${tenant}\u0000${agent}`;
 const clone = <T>(v: T): T => structuredClone(v);
-/** A state copy as a store round trip makes it (cheap: the handler benchmark saves on every transition). */
-const copyState = (s: TelemetryState): TelemetryState => ({
-  ...s,
-  breaches: Object.fromEntries(Object.entries(s.breaches).map(([r, b]) => [r, { ...b }])),
-  raised: { ...s.raised },
-});
+/**
+ * A state copy as a store round trip makes it. Cheap, field by field: the handler benchmark reads every agent's state
+ * once per batch and saves on every transition.
+ */
+function copyState(s: TelemetryState): TelemetryState {
+  const breaches: TelemetryState['breaches'] = {};
+  for (const rule in s.breaches) {
+    const b = s.breaches[rule as keyof TelemetryState['breaches']];
+    if (b) breaches[rule as keyof TelemetryState['breaches']] = { ...b };
+  }
+  return { ...s, breaches, raised: { ...s.raised } };
+}
 
 export class MemoryStateStore implements TelemetryStateStore {
   readonly items = new Map<string, TelemetryState>();

@@ -1,9 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { estimateMos, lossPercent } from '../../functions/domain/alerts/mos.ts';
-import { type Sample, toSamples } from '../../functions/domain/alerts/samples.ts';
+import { type Sample, SampleReader, toSamples } from '../../functions/domain/alerts/samples.ts';
 import { MIC_CODES, type TelemetryRecord, telemetryRecordSchema } from '../../functions/domain/alerts/schemas.ts';
 import { secondOfStats, telemetryRecord } from '../support/telemetry.ts';
+
+/** What a SampleReader reads of a record, each sample copied (undefined: not its layout, it declined). */
+function readAll(r: TelemetryRecord): Sample[] | undefined {
+  const reader = new SampleReader();
+  if (!reader.start(r)) return undefined;
+  const out: Sample[] = [];
+  while (reader.next()) out.push({ ...reader.sample });
+  return out;
+}
 
 describe('MOS estimate (simplified E-model)', () => {
   it('scores a perfect network ≈ 4.43', () => {
@@ -129,6 +138,25 @@ describe('samples from a softphone batch', () => {
           m,
         };
         expect(toSamples(r)).toEqual(reference(r));
+        expect(readAll(r) ?? reference(r)).toEqual(reference(r));
+      }),
+      { numRuns: 2000 },
+    );
+    // The reader's own layout (no microphone event, each array's seconds strictly increasing), every time.
+    const unique = <T extends number[]>(rows: T[]) =>
+      [...new Map(rows.map((row) => [row[0], row])).values()].sort((a, b) => (a[0] as number) - (b[0] as number));
+    fc.assert(
+      fc.property(record, ({ n, s }) => {
+        const r: TelemetryRecord = {
+          v: 1,
+          tenant: 'acme',
+          agent: 'alice',
+          receivedAt: 0,
+          n: unique(n).flat(),
+          s: unique(s).flat(),
+          m: [],
+        };
+        expect(readAll(r)).toEqual(reference(r));
       }),
       { numRuns: 2000 },
     );

@@ -11,8 +11,16 @@ import {
   type ConnectBinding,
   type TelemetryStateStore,
 } from './model.ts';
-import { emptyState, evaluate, type Finding, type TelemetryState, type Windows } from './rules.ts';
-import { toSamples } from './samples.ts';
+import {
+  applySample,
+  emptyState,
+  enterContact,
+  type Finding,
+  type TelemetryState,
+  TRANSITION,
+  type Windows,
+} from './rules.ts';
+import { SampleReader, toSamples } from './samples.ts';
 import { type AlertSettings, DEFAULT_SELF_HELP, type TelemetryRecord } from './schemas.ts';
 
 /**
@@ -130,27 +138,35 @@ export function evaluateAgent(deps: ProcessorDeps, ctx: BatchContext, records: r
   }
   const findings: Finding[] = [];
   const state = memory.state;
+  const windows = memory.windows;
   const before = state.version;
   let dirty = false;
+  // With a Connect instance the contact is the status record's, the same for every record of the batch.
+  const connectContact = bound ? activeContact(status, true, undefined) : undefined;
+  // Counted in locals, not by a computed key into the tally per record.
+  let raised = 0;
+  let gated = 0;
   try {
     for (const record of records) {
-      const contactId = activeContact(status, bound, record.contactId);
+      const contactId = bound ? connectContact : activeContact(status, false, record.contactId);
       const found = findings.length;
-      const result = evaluate(
-        state,
-        memory.windows,
-        contactId === undefined ? [] : toSamples(record),
-        contactId,
-        settings,
-        findings,
-      );
-      dirty ||= result.dirty;
-      outcomes[findings.length > found ? 'raised' : contactId === undefined ? 'gated' : 'evaluated']++;
+      if (enterContact(state, windows, contactId)) dirty = true;
+      if (contactId === undefined) gated++;
+      else if (reader.start(record)) {
+        while (reader.next())
+          if (applySample(state, windows, reader.sample, contactId, settings, findings) === TRANSITION) dirty = true;
+      } else
+        for (const sample of toSamples(record))
+          if (applySample(state, windows, sample, contactId, settings, findings) === TRANSITION) dirty = true;
+      if (findings.length > found) raised++;
     }
   } catch (error) {
     deps.memory.delete(k);
     throw error;
   }
+  outcomes.raised = raised;
+  outcomes.gated = gated;
+  outcomes.evaluated = records.length - raised - gated;
   if (!dirty && findings.length === 0) return { outcomes };
   const commit = async () => {
     try {
@@ -167,6 +183,11 @@ export function evaluateAgent(deps: ProcessorDeps, ctx: BatchContext, records: r
 }
 
 const iso = isoOf;
+/**
+ * Reads each record's seconds into one reused sample (see SampleReader). One for the module: `evaluateAgent` is
+ * synchronous, so no two records are ever read at once.
+ */
+const reader = new SampleReader();
 
 async function publish(
   deps: ProcessorDeps,
@@ -177,7 +198,7 @@ async function publish(
   stateVersion: number,
   finding: Finding,
 ): Promise<void> {
-  const evidence = finding.evidence.map((p) => Object.assign({ at: iso(p.t) }, p));
+  const evidence = finding.evidence.map((p) => ({ at: iso(p.t), ...p }));
   let alert: Alert | undefined;
   if (finding.kind === 'raise') {
     const now = deps.clock.now();

@@ -146,6 +146,19 @@ export interface EvaluationResult {
 }
 
 /**
+ * `breaches` without `rule`'s, as a new object. Not `delete`: that turns the object into a dictionary, which every later
+ * sample of the contact then looks up by hash for every rule. A breach ends rarely (a transition, persisted anyway).
+ */
+function without(breaches: TelemetryState['breaches'], rule: RuleId): TelemetryState['breaches'] {
+  const rest: TelemetryState['breaches'] = {};
+  for (const r of RULES) {
+    const b = breaches[r.id];
+    if (r.id !== rule && b) rest[r.id] = b;
+  }
+  return rest;
+}
+
+/**
  * Applies `samples` (oldest first) for an agent on `contactId` (undefined: not on an active contact, samples are
  * ignored and open breaches dropped). Findings are appended to `out`.
  */
@@ -157,64 +170,90 @@ export function evaluate(
   config: Thresholds,
   out: Finding[],
 ): EvaluationResult {
-  let dirty = false;
+  let dirty = enterContact(state, windows, contactId);
   let late = 0;
-  if (state.contactId !== contactId) {
-    const had = state.contactId !== undefined || Object.keys(state.breaches).length > 0;
-    state.contactId = contactId;
-    state.breaches = {};
-    state.raised = {};
-    for (const rule of RULES) windows[rule.id] = undefined;
-    dirty = had || contactId !== undefined;
-  }
   if (contactId === undefined) return { dirty, late };
-
   for (const s of samples) {
-    if (s.t <= state.lastT) {
-      late++;
-      continue;
-    }
-    state.lastT = s.t;
-    for (const rule of RULES) {
-      const bad = rule.bad(s, config);
-      if (bad === undefined) continue;
-      let breach = state.breaches[rule.id];
-      if (!bad) {
-        if (breach) {
-          delete state.breaches[rule.id];
-          windows[rule.id] = undefined;
-          dirty = true;
-        }
-        continue;
-      }
-      let window = windows[rule.id];
-      if (!breach) {
-        breach = { since: s.t };
-        state.breaches[rule.id] = breach;
-        window = [];
-        dirty = true;
-      }
-      window ??= [];
-      window.push(rule.point(s));
-      if (window.length > MAX_EVIDENCE) window.shift();
-      windows[rule.id] = window;
-      if (breach.fired || s.t - breach.since < rule.seconds(config) * 1000) continue;
-      breach.fired = true;
-      dirty = true;
-      const existing = state.raised[rule.id];
-      const alertId = existing ?? alertIdOf(s.t, rule.id, contactId);
-      state.raised[rule.id] = alertId;
-      out.push({
-        kind: existing ? 'update' : 'raise',
-        rule: rule.id,
-        alertId,
-        contactId,
-        at: s.t,
-        since: breach.since,
-        threshold: rule.threshold(config),
-        evidence: window.slice(),
-      });
-    }
+    const applied = applySample(state, windows, s, contactId, config, out);
+    if (applied === LATE) late++;
+    else if (applied === TRANSITION) dirty = true;
   }
   return { dirty, late };
+}
+
+/**
+ * The first step of `evaluate`: the agent's state follows it onto `contactId` (undefined: none). A change of contact
+ * drops the breaches, raised alerts and windows; true when that is a transition to persist.
+ */
+export function enterContact(state: TelemetryState, windows: Windows, contactId: string | undefined): boolean {
+  if (state.contactId === contactId) return false;
+  const had = state.contactId !== undefined || Object.keys(state.breaches).length > 0;
+  state.contactId = contactId;
+  state.breaches = {};
+  state.raised = {};
+  for (const rule of RULES) windows[rule.id] = undefined;
+  return had || contactId !== undefined;
+}
+
+/** What one sample did: nothing to persist, a transition, or nothing at all (a duplicate or late sample). */
+export const APPLIED = 0;
+export const TRANSITION = 1;
+export const LATE = 2;
+
+/**
+ * The rest of `evaluate`, one sample (after `enterContact` with the same defined `contactId`). The sample is only read:
+ * the caller may reuse the object for the next one (evidence points are copies of its figures).
+ */
+export function applySample(
+  state: TelemetryState,
+  windows: Windows,
+  s: Sample,
+  contactId: string,
+  config: Thresholds,
+  out: Finding[],
+): typeof APPLIED | typeof TRANSITION | typeof LATE {
+  if (s.t <= state.lastT) return LATE;
+  let dirty = false;
+  state.lastT = s.t;
+  for (const rule of RULES) {
+    const bad = rule.bad(s, config);
+    if (bad === undefined) continue;
+    let breach = state.breaches[rule.id];
+    if (!bad) {
+      if (breach) {
+        state.breaches = without(state.breaches, rule.id);
+        windows[rule.id] = undefined;
+        dirty = true;
+      }
+      continue;
+    }
+    let window = windows[rule.id];
+    if (!breach) {
+      breach = { since: s.t };
+      state.breaches[rule.id] = breach;
+      window = [];
+      dirty = true;
+    }
+    window ??= [];
+    window.push(rule.point(s));
+    if (window.length > MAX_EVIDENCE) window.shift();
+    windows[rule.id] = window;
+    if (breach.fired || s.t - breach.since < rule.seconds(config) * 1000) continue;
+    breach.fired = true;
+    dirty = true;
+    const existing = state.raised[rule.id];
+    const alertId = existing ?? alertIdOf(s.t, rule.id, contactId);
+    state.raised[rule.id] = alertId;
+    out.push({
+      kind: existing ? 'update' : 'raise',
+      rule: rule.id,
+      alertId,
+      contactId,
+      at: s.t,
+      since: breach.since,
+      threshold: rule.threshold(config),
+      evidence: window.slice(),
+    });
+  }
+  return dirty ? TRANSITION : APPLIED;
 }

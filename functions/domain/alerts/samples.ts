@@ -8,15 +8,31 @@ import { type MicCode, NET_STRIDE, SYS_STRIDE, type TelemetryBody, type Telemetr
 export interface Sample {
   /** Epoch ms of the start of the second. */
   t: number;
-  mos?: number;
-  lossPercent?: number;
-  rttMs?: number;
-  jitterMs?: number;
-  cpuPercent?: number;
-  memoryAvailablePercent?: number;
+  mos?: number | undefined;
+  lossPercent?: number | undefined;
+  rttMs?: number | undefined;
+  jitterMs?: number | undefined;
+  cpuPercent?: number | undefined;
+  memoryAvailablePercent?: number | undefined;
   /** Why the microphone is unusable (`microphone_not_shared`, `permission-denied`), or `granted`. */
-  microphone?: MicCode;
+  microphone?: MicCode | undefined;
 }
+
+/**
+ * A sample with every field in place (undefined: not reported), so that every sample has one shape: a `{ t }` filled
+ * field by field walks through a hidden class per field into an out-of-object property store that is allocated and
+ * grown on the way — for every second of every agent — and leaves the rules reading fields of several shapes.
+ */
+const newSample = (t: number): Sample => ({
+  t,
+  mos: undefined,
+  lossPercent: undefined,
+  rttMs: undefined,
+  jitterMs: undefined,
+  cpuPercent: undefined,
+  memoryAvailablePercent: undefined,
+  microphone: undefined,
+});
 
 const MIC_ERRORS = new Set(['microphone_not_shared']);
 const toMs = (ts: string | number): number => (typeof ts === 'number' ? ts : Date.parse(ts));
@@ -84,7 +100,7 @@ class Seconds {
       }
       const last = out[out.length - 1];
       if (last === undefined || last.t < t) {
-        const sample: Sample = { t };
+        const sample = newSample(t);
         out.push(sample);
         this.cursor = out.length;
         return sample;
@@ -93,7 +109,7 @@ class Seconds {
     }
     let sample = this.bySecond.get(t);
     if (!sample) {
-      sample = { t };
+      sample = newSample(t);
       this.bySecond.set(t, sample);
       out.push(sample);
     }
@@ -137,4 +153,84 @@ export function toSamples(record: TelemetryRecord): Sample[] {
   for (let i = 1; i < out.length; i++)
     if ((out[i] as Sample).t < (out[i - 1] as Sample).t) return out.sort((a, b) => a.t - b.t);
   return out;
+}
+
+/**
+ * The processor's half as a reader, for a record in the ingest's usual layout (no microphone event; each array's
+ * seconds strictly increasing): the same samples as `toSamples`, in the same order, filled one at a time into ONE
+ * reused object instead of an array of new ones — every second of every agent went through `toSamples`, and those
+ * short-lived samples were most of what the processor allocated beyond the decode. `start` says false for anything
+ * else: read that record with `toSamples`.
+ */
+export class SampleReader {
+  /** The current second (valid until the next `next`). */
+  readonly sample: Sample = newSample(0);
+  private n: readonly number[] = [];
+  private s: readonly number[] = [];
+  private i = 0;
+  private j = 0;
+
+  start(record: TelemetryRecord): boolean {
+    const { n, s: sys, m } = record;
+    if (m.length > 0) return false;
+    for (let i = NET_STRIDE; i + NET_STRIDE <= n.length; i += NET_STRIDE)
+      if ((n[i] as number) <= (n[i - NET_STRIDE] as number)) return false;
+    for (let i = SYS_STRIDE; i + SYS_STRIDE <= sys.length; i += SYS_STRIDE)
+      if ((sys[i] as number) <= (sys[i - SYS_STRIDE] as number)) return false;
+    this.n = n;
+    this.s = sys;
+    this.i = 0;
+    this.j = 0;
+    return true;
+  }
+
+  /** Fills `sample` with the next second that has a figure (oldest first); false when there is none left. */
+  next(): boolean {
+    const n = this.n;
+    const sys = this.s;
+    const x = this.sample;
+    for (;;) {
+      const hasNet = this.i + NET_STRIDE <= n.length;
+      const hasSys = this.j + SYS_STRIDE <= sys.length;
+      if (!hasNet && !hasSys) return false;
+      const tn = hasNet ? (n[this.i] as number) : Number.POSITIVE_INFINITY;
+      const ts = hasSys ? (sys[this.j] as number) : Number.POSITIVE_INFINITY;
+      const t = tn < ts ? tn : ts;
+      x.t = t;
+      x.mos = undefined;
+      x.lossPercent = undefined;
+      x.rttMs = undefined;
+      x.jitterMs = undefined;
+      x.cpuPercent = undefined;
+      x.memoryAvailablePercent = undefined;
+      let any = false;
+      if (tn === t) {
+        const i = this.i;
+        this.i += NET_STRIDE;
+        const loss = lossPercent(Math.max(0, n[i + 1] as number), Math.max(0, n[i + 2] as number));
+        if (loss !== undefined) {
+          const jitter = Math.max(0, n[i + 3] as number);
+          const rtt = Math.max(0, n[i + 4] as number);
+          x.lossPercent = loss;
+          x.jitterMs = jitter;
+          x.rttMs = rtt;
+          x.mos = estimateMos(rtt, jitter, loss);
+          any = true;
+        }
+      }
+      if (ts === t) {
+        const j = this.j;
+        this.j += SYS_STRIDE;
+        const cpu = sys[j + 1] as number;
+        const total = sys[j + 2] as number;
+        const available = sys[j + 3] as number;
+        if (cpu >= 0 || (total > 0 && available >= 0)) {
+          if (cpu >= 0) x.cpuPercent = cpu;
+          if (total > 0 && available >= 0) x.memoryAvailablePercent = (available / total) * 100;
+          any = true;
+        }
+      }
+      if (any) return true;
+    }
+  }
 }
