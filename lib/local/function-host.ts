@@ -33,14 +33,14 @@ export type HostReply =
 export interface FunctionHost {
   /**
    * Loads a registry function in the host (its own module instances, initialised with exactly `env`) and returns the
-   * handler the emulators invoke. Rejects, naming the function, when its init fails. `prefer`: which environment an
-   * invocation goes to when several are equally busy (default: the first).
+   * handler the emulators invoke. Rejects, naming the function, when its init fails. `environments`: at most this many
+   * of the host's threads run the function, the last ones (default: all).
    */
   load(
     rootDir: string,
     def: { readonly name: string; readonly entry: string },
     env: Record<string, string | undefined>,
-    prefer?: 'first' | 'last',
+    environments?: number,
   ): Promise<LambdaHandler>;
   /** Ends the host: invocations still running are answered with an error. */
   close(): Promise<void>;
@@ -112,12 +112,12 @@ export function startFunctionHost(onCrash: (error: Error) => void, threads = 1):
     }
     return loading;
   };
-  // Ties go to the first environment, so the last is the least loaded: a function that prefers it (a stream's
-  // consumer) runs away from the bursts of the request-driven functions, and in another environment only while the
-  // last is busier — as a shard's batches move between Lambda environments, which the consumers must survive.
-  const reversed = [...environments].reverse();
-  const leastBusy = (prefer: 'first' | 'last') =>
-    (prefer === 'last' ? reversed : environments).reduce((best, env) => (env.inFlight < best.inFlight ? env : best));
+  // Ties go to the first environment, so the last is the least loaded: a function held to fewer environments (a
+  // stream's consumer) takes the last ones, away from the bursts of the request-driven functions.
+  const leastBusy = (among: number) =>
+    environments
+      .slice(environments.length - Math.max(1, Math.min(among, environments.length)))
+      .reduce((best, env) => (env.inFlight < best.inFlight ? env : best));
 
   const invokeIn = async (env: Environment, name: string, event: unknown, context: Context) => {
     const call = request(env, (id) => ({
@@ -140,11 +140,11 @@ export function startFunctionHost(onCrash: (error: Error) => void, threads = 1):
   };
 
   return {
-    load: async (rootDir, def, vars, prefer = 'first') => {
+    load: async (rootDir, def, vars, among = environments.length) => {
       const first = environments[0] as Environment;
       await loadIn(first, rootDir, def, vars);
       return async (event: unknown, context: Context) => {
-        const env = leastBusy(prefer);
+        const env = leastBusy(among);
         env.inFlight += 1;
         try {
           await loadIn(env, rootDir, def, vars);

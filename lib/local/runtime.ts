@@ -284,9 +284,8 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
     for (const def of HANDLERS) {
       const t = def.trigger;
       const env = functionEnvironment(def, urls, issuer, options.functionLogLevel, options.connectInstanceArns);
-      // A stream's consumer is invoked one batch at a time per shard, in whichever environment is free: the last one
-      // unless it is busier (see the function host).
-      const handler = await functionHost.load(ROOT_DIR, def, env, t.kind === 'kinesis' ? 'last' : 'first');
+      // A stream's consumer is invoked one batch at a time per shard: one warm environment, as Lambda's poller keeps.
+      const handler = await functionHost.load(ROOT_DIR, def, env, t.kind === 'kinesis' ? 1 : undefined);
       functions.set(def.name, handler);
       switch (t.kind) {
         case 'ws-authorizer':
