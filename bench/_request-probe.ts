@@ -1,6 +1,6 @@
 /**
  * Loaded in each function thread of the local runtime (FUNCTION_HOST_IMPORTS, see lib/local/function-host-worker.ts)
- * by bench/fanout.ts and bench/presence.ts: reports every outgoing HTTP request's start and finish, with the function
+ * by bench/fanout.ts, bench/presence.ts and bench/resync.ts: reports every outgoing HTTP request's start and finish, with the function
  * whose invocation made it (its `AWS_LAMBDA_FUNCTION_NAME`, as the function sees it), on a BroadcastChannel the bench
  * (or, for a runtime in a child process, bench/_request-tally.mjs) listens to. The functions run in these threads, so
  * Node's HTTP diagnostics channels of the bench's own thread no longer see them.

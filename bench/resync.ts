@@ -1,15 +1,17 @@
 /**
  * resync: an agent with 500 unread messages connects and syncs. Reports the time from the `sync` frame to the reply
  * and the DynamoDB requests the sync made. Goal: ≤ 200 ms and a small constant number of queries, however many
- * messages the tenant has. The runtime runs in this process, so every HTTP request a function sends to DynamoDB can be
- * observed (node:diagnostics_channel) and attributed to the function whose environment it starts in.
+ * messages the tenant has. The functions run in the runtime's function threads: every HTTP request the sync function
+ * sends to DynamoDB is reported from there by bench/_request-probe.ts (FUNCTION_HOST_IMPORTS), with the function that
+ * sent it.
  * Options: --messages N (default 500).
  */
-import { subscribe } from 'node:diagnostics_channel';
-import type { ClientRequest } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { BroadcastChannel } from 'node:worker_threads';
 import { optionsFromEnv, RANDOM_PORTS, startLocalRuntime } from '../lib/local/runtime.ts';
 import { TestClient } from '../test/support/ws-client.ts';
+import { type ProbeEvent, REQUEST_PROBE_CHANNEL } from './_request-probe.ts';
 import { log, ms } from './_setup.ts';
 
 const TENANT = 'bench';
@@ -25,15 +27,18 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     DATA_DIR: ':memory:',
     LOG_LEVEL: 'error',
   };
+  process.env.FUNCTION_HOST_IMPORTS = new URL('./_request-probe.ts', import.meta.url).href;
   const rt = await startLocalRuntime(optionsFromEnv(env, () => undefined));
+  const probe = new BroadcastChannel(REQUEST_PROBE_CHANNEL);
+  probe.unref();
   try {
     // Every DynamoDB request the sync function sends (not the receipts worker it starts, which writes in parallel).
     const calls: string[] = [];
-    subscribe('http.client.request.start', (message) => {
-      if (process.env.AWS_LAMBDA_FUNCTION_NAME !== SYNC_FUNCTION) return;
-      const target = String((message as { request: ClientRequest }).request.getHeader('x-amz-target') ?? '');
-      if (target.startsWith('DynamoDB_')) calls.push(target.split('.')[1] ?? '?');
-    });
+    probe.onmessage = (message) => {
+      const e = (message as { data: ProbeEvent }).data;
+      if (e.event === 'start' && e.fn === SYNC_FUNCTION && e.target.startsWith('DynamoDB_'))
+        calls.push(e.target.split('.')[1] ?? '?');
+    };
 
     const post = async (token: string, path: string, body: unknown) => {
       const res = await fetch(`${rt.urls.http}${path}`, {
@@ -70,6 +75,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       const started = performance.now();
       const reply = await client1.request({ action: 'sync' }, 30_000);
       const elapsed = performance.now() - started;
+      await sleep(200); // the probe's last reports from the function threads
       const queries = calls.filter((c) => /Query|Get|Scan/.test(c)).length;
       return { ms: elapsed, queries, synced: (reply.messages as unknown[]).length, unread: Number(reply.unread) };
     };
@@ -92,6 +98,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       repeat_queries: median.queries,
     };
   } finally {
+    probe.close();
     await rt.stop();
   }
 }
