@@ -86,7 +86,7 @@ export function startFunctionHost(onCrash: (error: Error) => void, threads = 1):
       onCrash(error);
     });
     worker.on('exit', (code) => endAll(new Error(`The function host exited (code ${code})`)));
-    return { worker, inFlight: 0, loaded: new Map<string, Promise<unknown>>() };
+    return { worker, inFlight: 0, loaded: new Map<string, Promise<unknown>>(), running: new Map<string, number>() };
   });
   type Environment = (typeof environments)[number];
 
@@ -113,11 +113,18 @@ export function startFunctionHost(onCrash: (error: Error) => void, threads = 1):
     return loading;
   };
   // Ties go to the first environment, so the last is the least loaded: a function held to fewer environments (a
-  // stream's consumer) takes the last ones, away from the bursts of the request-driven functions.
-  const leastBusy = (among: number) =>
-    environments
-      .slice(environments.length - Math.max(1, Math.min(among, environments.length)))
-      .reduce((best, env) => (env.inFlight < best.inFlight ? env : best));
+  // stream's consumer) takes the last ones, away from the bursts of the request-driven functions. As Lambda starts
+  // another environment of a function only when every warm one is busy with it, an invocation goes to the least busy
+  // environment where its function is loaded and not running; only when there is none, to the least busy of all (a
+  // cold start where the function is not loaded yet). Counting only the invocations in flight of every function, a
+  // long-running one (the two-minute inactivity sweep) sent every other function's first invocation to a cold start.
+  const leastBusy = (pool: readonly Environment[]) =>
+    pool.reduce((best, env) => (env.inFlight < best.inFlight ? env : best));
+  const place = (name: string, among: number) => {
+    const pool = environments.slice(environments.length - Math.max(1, Math.min(among, environments.length)));
+    const warm = pool.filter((env) => env.loaded.has(name) && !env.running.has(name));
+    return leastBusy(warm.length > 0 ? warm : pool);
+  };
 
   const invokeIn = async (env: Environment, name: string, event: unknown, context: Context) => {
     const call = request(env, (id) => ({
@@ -144,13 +151,17 @@ export function startFunctionHost(onCrash: (error: Error) => void, threads = 1):
       const first = environments[0] as Environment;
       await loadIn(first, rootDir, def, vars);
       return async (event: unknown, context: Context) => {
-        const env = leastBusy(among);
+        const env = place(def.name, among);
         env.inFlight += 1;
+        env.running.set(def.name, (env.running.get(def.name) ?? 0) + 1);
         try {
           await loadIn(env, rootDir, def, vars);
           return await invokeIn(env, def.name, event, context);
         } finally {
           env.inFlight -= 1;
+          const left = (env.running.get(def.name) ?? 1) - 1;
+          if (left > 0) env.running.set(def.name, left);
+          else env.running.delete(def.name);
         }
       };
     },

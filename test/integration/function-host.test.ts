@@ -63,6 +63,13 @@ describe('function host', () => {
       expect(await slow).toEqual({ invocations: 1 });
       // Both idle: the first environment again, which has now run two invocations.
       expect(await invoke('Scaled', fn, { op: 'echo' })).toMatchObject({ invocations: 2 });
+      // Another function keeps the first environment busy: a function warm and idle there still runs there (Lambda
+      // reuses a free warm environment of the same function), no cold start in the second.
+      const quiet = await two.load(ROOT_DIR, { name: 'Quiet', entry }, {});
+      expect(await invoke('Quiet', quiet, { op: 'echo' })).toMatchObject({ invocations: 1 });
+      const other = invoke('Scaled', fn, { op: 'wait', payload: 300 });
+      expect(await invoke('Quiet', quiet, { op: 'echo' })).toMatchObject({ invocations: 2 });
+      await other;
       // A function held to one environment (a stream's consumer) waits for none but never leaves it.
       const single = await two.load(ROOT_DIR, { name: 'Single', entry }, {}, 1);
       const busy = invoke('Single', single, { op: 'wait', payload: 300 });
