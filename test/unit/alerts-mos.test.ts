@@ -6,6 +6,17 @@ import { MIC_CODES, type TelemetryRecord, telemetryRecordSchema } from '../../fu
 import { secondOfStats, telemetryRecord } from '../support/telemetry.ts';
 
 /** What a SampleReader reads of a record, each sample copied (undefined: not its layout, it declined). */
+/** A stored telemetry record of acme/alice with these network, system and microphone rows. */
+const recordOf = (n: number[], s: number[], m: TelemetryRecord['m']): TelemetryRecord => ({
+  v: 1,
+  tenant: 'acme',
+  agent: 'alice',
+  receivedAt: 0,
+  n,
+  s,
+  m,
+});
+
 function readAll(r: TelemetryRecord): Sample[] | undefined {
   const reader = new SampleReader();
   if (!reader.start(r)) return undefined;
@@ -128,15 +139,7 @@ describe('samples from a softphone batch', () => {
       fc.property(record, ({ n, s, m, sorted }) => {
         const order = <T extends number[]>(rows: T[]) =>
           sorted ? [...rows].sort((a, b) => (a[0] as number) - (b[0] as number)) : rows;
-        const r: TelemetryRecord = {
-          v: 1,
-          tenant: 'acme',
-          agent: 'alice',
-          receivedAt: 0,
-          n: order(n).flat(),
-          s: order(s).flat(),
-          m,
-        };
+        const r = recordOf(order(n).flat(), order(s).flat(), m);
         expect(toSamples(r)).toEqual(reference(r));
         expect(readAll(r) ?? reference(r)).toEqual(reference(r));
       }),
@@ -147,15 +150,7 @@ describe('samples from a softphone batch', () => {
       [...new Map(rows.map((row) => [row[0], row])).values()].sort((a, b) => (a[0] as number) - (b[0] as number));
     fc.assert(
       fc.property(record, ({ n, s }) => {
-        const r: TelemetryRecord = {
-          v: 1,
-          tenant: 'acme',
-          agent: 'alice',
-          receivedAt: 0,
-          n: unique(n).flat(),
-          s: unique(s).flat(),
-          m: [],
-        };
+        const r = recordOf(unique(n).flat(), unique(s).flat(), []);
         expect(readAll(r)).toEqual(reference(r));
       }),
       { numRuns: 2000 },
