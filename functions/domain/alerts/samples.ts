@@ -117,6 +117,16 @@ class Seconds {
   }
 }
 
+/** The network figures of the row at `n[i]` on `sample`: loss, jitter and RTT (a missing one counts as 0), and the MOS. */
+function setNetwork(sample: Sample, n: readonly number[], i: number, loss: number): void {
+  const jitter = Math.max(0, n[i + 3] as number);
+  const rtt = Math.max(0, n[i + 4] as number);
+  sample.lossPercent = loss;
+  sample.jitterMs = jitter;
+  sample.rttMs = rtt;
+  sample.mos = estimateMos(rtt, jitter, loss);
+}
+
 /**
  * The processor's half: the record's seconds as samples, oldest first, with loss % and the E-model MOS computed per
  * second. A second without packets has no network figure; a missing RTT or jitter counts as 0, so a figure the client
@@ -128,13 +138,7 @@ export function toSamples(record: TelemetryRecord): Sample[] {
   for (let i = 0; i + NET_STRIDE <= n.length; i += NET_STRIDE) {
     const loss = lossPercent(Math.max(0, n[i + 1] as number), Math.max(0, n[i + 2] as number));
     if (loss === undefined) continue;
-    const sample = seconds.at(n[i] as number);
-    const jitter = Math.max(0, n[i + 3] as number);
-    const rtt = Math.max(0, n[i + 4] as number);
-    sample.lossPercent = loss;
-    sample.jitterMs = jitter;
-    sample.rttMs = rtt;
-    sample.mos = estimateMos(rtt, jitter, loss);
+    setNetwork(seconds.at(n[i] as number), n, i, loss);
   }
   seconds.cursor = 0;
   for (let i = 0; i + SYS_STRIDE <= sys.length; i += SYS_STRIDE) {
@@ -209,12 +213,7 @@ export class SampleReader {
         this.i += NET_STRIDE;
         const loss = lossPercent(Math.max(0, n[i + 1] as number), Math.max(0, n[i + 2] as number));
         if (loss !== undefined) {
-          const jitter = Math.max(0, n[i + 3] as number);
-          const rtt = Math.max(0, n[i + 4] as number);
-          x.lossPercent = loss;
-          x.jitterMs = jitter;
-          x.rttMs = rtt;
-          x.mos = estimateMos(rtt, jitter, loss);
+          setNetwork(x, n, i, loss);
           any = true;
         }
       }
