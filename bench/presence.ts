@@ -9,7 +9,9 @@
  * the wave). The controller records the time of each change (Date.now(): one clock for every process of this
  * machine); for every status event a supervisor receives (inside a `feed` frame) about agent X, latency = arrival −
  * the time of X's latest change to that status. `posts_per_change` = frames pushed to anyone (supervisors' `feed`
- * frames and the agents' own `status` pushes) / changes — the posts the @connections API served for the feed.
+ * frames and any `status` push to an agent) / changes — the posts the @connections API served for the feed. Each agent
+ * has one connection, the one it changes its status on: its reply carries the change, so nothing is pushed back to it
+ * (`own_echoes`, expected 0; a second tab of the agent would be pushed the change).
  *
  * Per phase, the runtime's outgoing requests per change by function and operation (`requests_per_change`: DynamoDB,
  * Kinesis, Lambda Invoke, @connections, Connect), tallied in the runtime's process (bench/_request-tally.mjs, fed by
@@ -83,7 +85,8 @@ function rateList(args: string[]): number[] {
 class Phase {
   readonly changes = new Map<string, Change[]>();
   readonly pushLatency: number[] = [];
-  readonly ownPushLatency: number[] = [];
+  /** `status` pushes an agent got about its own change on the connection that made it (the reply carries it). */
+  ownEchoes = 0;
   readonly replyLatency: number[] = [];
   /** Per change (agent + index): arrivals at supervisors, to see how a change's fan-out spreads over time. */
   readonly fanOut = new Map<string, { first: number; last: number; count: number }>();
@@ -210,7 +213,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
         spread.last = Math.max(spread.last, ms);
         spread.count++;
       } else p.fanOut.set(key, { first: ms, last: ms, count: 1 });
-    } else if (user === e.agent) p.ownPushLatency.push(ms);
+    } else if (user === e.agent) p.ownEchoes++;
   };
 
   const onFrame = (frame: ReceivedFrame) => {
@@ -372,7 +375,6 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       const requests = requestsPerChange(tallyStart, await readTally(runtime.pid, tally), p.sent);
 
       const push = stats(p.pushLatency);
-      const own = stats(p.ownPushLatency);
       const reply = stats(p.replyLatency);
       const spreads = [...p.fanOut.values()];
       const first = stats(spreads.map((x) => x.first));
@@ -389,7 +391,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
           `    supervisor events: ${p.received}/${expected} received in ${p.feedFrames} feed frames (other feed events: ${JSON.stringify(Object.fromEntries(p.unmatched))}); errors ${errors} (${p.errors} error frames, ${p.failedFrames} 'Internal server error', ${missing} events missing, ${noReply} replies missing) (goal 0, ${met(errors === 0)})`,
           `    change → supervisor socket:  p50 ${push.p50} ms  p90 ${push.p90} ms  p99 ${push.p99} ms  max ${push.max} ms  (goal p99 ≤ 300 ms, ${met(push.p99 <= 300)})`,
           `    change → first supervisor:   p50 ${first.p50} ms  p99 ${first.p99} ms; first → last supervisor of a change: p50 ${fanSpan.p50} ms  p99 ${fanSpan.p99} ms`,
-          `    change → agent's own push:   p50 ${own.p50} ms  p99 ${own.p99} ms  (${own.count})`,
+          `    echoes of a change to the connection that made it: ${p.ownEchoes} (expected 0: the reply carries it)`,
           `    change → status-set reply:   p50 ${reply.p50} ms  p99 ${reply.p99} ms  (${reply.count}; goal p99 ≤ 100 ms, ${met(reply.p99 <= 100)})`,
           `    @connections posts per change: ${postsPerChange.toFixed(2)} (${p.posts} posts; one per supervisor per change would be ${supervisorCount + 1})`,
           `    CPU per change: runtime ${cpu.runtime_cpu_ms_per_change} ms (main thread ${cpu.runtime_main_thread_cpu_ms_per_change} ms, busiest other ${cpu.runtime_busiest_other_thread_cpu_ms_per_change} ms), dynalite ${cpu.dynalite_cpu_ms_per_change} ms`,
@@ -413,7 +415,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
         max_ms: push.max,
         first_push_p99_ms: first.p99,
         fanout_span_p99_ms: fanSpan.p99,
-        own_push_p99_ms: own.p99,
+        own_echoes: p.ownEchoes,
         reply_p50_ms: reply.p50,
         reply_p99_ms: reply.p99,
         posts_per_change: Math.round(postsPerChange * 100) / 100,

@@ -80,10 +80,14 @@ export class ConnectionNotifier implements Notifier {
   }
 
   async prepareEach(tenant: string, deliveries: readonly Delivery[]): Promise<() => Promise<DeliveryReport>> {
-    const data = new Map<string, string>();
-    for (const d of deliveries) data.set(d.user, JSON.stringify(d.event));
+    const data = new Map<string, { json: string; except: string | undefined }>();
+    for (const d of deliveries) data.set(d.user, { json: JSON.stringify(d.event), except: d.exceptConnection });
     const records = await this.connections.listByUsers(tenant, [...data.keys()]);
-    return () => this.post(records, (record) => data.get(record.user));
+    return () =>
+      this.post(records, (record) => {
+        const d = data.get(record.user);
+        return d && d.except !== record.connectionId ? d.json : undefined;
+      });
   }
 
   /** Posts one event to known connections (callers that already hold the records skip the lookup). */

@@ -22,10 +22,19 @@ export class KinesisStatusFeed implements StatusChangeFeed {
     this.client = client;
   }
 
-  async publish(tenant: string, event: ServerEvent, options: { readonly agent?: string } = {}): Promise<void> {
+  async publish(
+    tenant: string,
+    event: ServerEvent,
+    options: { readonly agent?: string; readonly origin?: string } = {},
+  ): Promise<void> {
     // Created on first use: functions that never change a status build no Kinesis client.
     this.client ??= createSdkClient(KinesisClient, { requestHandler: new NodeHttpHandler() });
-    const record: FeedRecord = { tenant, event, ...(options.agent ? { agent: options.agent } : {}) };
+    const record: FeedRecord = {
+      tenant,
+      event,
+      ...(options.agent ? { agent: options.agent } : {}),
+      ...(options.agent && options.origin ? { origin: options.origin } : {}),
+    };
     await this.client.send(
       new PutRecordCommand({
         StreamName: this.streamName,

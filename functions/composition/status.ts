@@ -269,7 +269,7 @@ export const workloadQuery = /*@__PURE__*/ once(() => {
 export const statusCommands = /*@__PURE__*/ once(() => {
   const deps = statusChangeDeps();
   return {
-    setOwn: (principal: Principal, code: string) => setOwnStatus(deps, principal, code),
+    setOwn: (principal: Principal, code: string, origin?: string) => setOwnStatus(deps, principal, code, origin),
     setAgent: (principal: Principal, agent: string, code: string) => supervisorSetStatus(deps, principal, agent, code),
     decide: (principal: Principal, requestId: string, decision: 'accept' | 'reject') =>
       decideRequest(deps, principal, requestId, decision),

@@ -16,6 +16,8 @@ export interface DeliveryReport {
 export interface Delivery {
   readonly user: string;
   readonly event: ServerEvent;
+  /** A connection of the user that must not get the event (the one whose request it answers already). */
+  readonly exceptConnection?: string;
 }
 
 /** Pushes events to users' open connections. Delivery is best effort: persisted state is the source of truth. */

@@ -126,6 +126,8 @@ export async function commitStatus(
      * into the directory, and they are never queued back to Connect — no profile, binding or record is read here.
      */
     readonly fromConnect?: { readonly current: AgentStatus };
+    /** The connection whose request makes the change: its reply carries the change, so no push goes back to it. */
+    readonly origin?: string;
   } = {},
 ): Promise<CommitResult> {
   let current: AgentStatus;
@@ -149,7 +151,7 @@ export async function commitStatus(
     const record = normalize(current, withProfile(decided, decided.source === 'connect' ? undefined : profile));
     const persisted = await persistedEffects(deps, current, record, attempt === 0 ? instance : undefined);
     if (await deps.store.commit(record, current.version, persisted)) {
-      await afterCommit(deps, current, record, persisted);
+      await afterCommit(deps, current, record, persisted, options.origin);
       return { previous: current, record, written: true };
     }
   }
@@ -229,6 +231,7 @@ async function afterCommit(
   prev: AgentStatus,
   next: AgentStatus,
   persisted: PersistedEffects,
+  origin: string | undefined,
 ): Promise<void> {
   const { tenant, agent } = next;
   const steps: Array<[string, () => Promise<unknown>]> = [];
@@ -268,7 +271,7 @@ async function afterCommit(
         const event = statusEvent(next, prev.status, labelOf(next.status, reasons));
         // One stream write: the agent's other connections, its monitors and the feed subscribers are pushed by the
         // feed consumer, so the change is answered without waiting for any of them.
-        await deps.feed.publish(tenant, event, { agent });
+        await deps.feed.publish(tenant, event, { agent, ...(origin ? { origin } : {}) });
       },
     ]);
   for (const [what, step] of steps) {

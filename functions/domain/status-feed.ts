@@ -17,6 +17,11 @@ export interface FeedRecord {
    * supervisors silently monitoring it get it too, each event in order (a widget may show "ringing" before "in call").
    */
   readonly agent?: string;
+  /**
+   * The connection the change came from (an agent's `setStatus`): it has the change on its reply, so the agent's own
+   * push skips it — its other connections still get the event.
+   */
+  readonly origin?: string;
 }
 
 /** The frame subscribers receive: the tenant's events of one batch, oldest first; clients apply them in order. */
@@ -66,7 +71,11 @@ export function planFeedDelivery(
         round = [];
         entry.own.push(round);
       }
-      round.push({ user: record.agent, event: record.event });
+      round.push({
+        user: record.agent,
+        event: record.event,
+        ...(record.origin ? { exceptConnection: record.origin } : {}),
+      });
     }
   }
   return [...byTenant].map(([tenant, { events, own }]) => ({ tenant, frames: chunkFrames(events, maxBytes), own }));

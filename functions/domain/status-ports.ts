@@ -208,8 +208,15 @@ export interface StatusFeed {
  * Publishing costs one stream write, never a push: the change's request does not wait for supervisors.
  */
 export interface StatusChangeFeed extends StatusFeed {
-  /** `agent`: the event is also the agent's own — its connections and its silent monitors get it too. */
-  publish(tenant: string, event: ServerEvent, options?: { readonly agent?: string }): Promise<void>;
+  /**
+   * `agent`: the event is also the agent's own — its connections and its silent monitors get it too, except `origin`,
+   * the connection whose request made the change (it has the change on its reply).
+   */
+  publish(
+    tenant: string,
+    event: ServerEvent,
+    options?: { readonly agent?: string; readonly origin?: string },
+  ): Promise<void>;
 }
 
 /** Internal domain events other capabilities (alerts) subscribe to. */

@@ -121,6 +121,11 @@ export const feedRecordSchema = /*@__PURE__*/ pure(() =>
       tenant: z.string().min(1).max(200),
       event: z.looseObject({ type: z.string().min(1).max(64) }),
       agent: agentIdSchema.optional(),
+      // API Gateway connection ids are short base64-like strings; anything else is refused, not matched.
+      origin: z
+        .string()
+        .regex(/^[A-Za-z0-9+/=_-]{1,128}$/)
+        .optional(),
     })
     .strict(),
 );

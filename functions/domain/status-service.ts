@@ -27,19 +27,34 @@ export type SetStatusOutcome =
   | { readonly kind: 'applied'; readonly record: AgentStatus }
   | { readonly kind: 'requested'; readonly request: StatusRequest };
 
-/** An agent chooses a status. A reason that needs approval becomes a request to every supervisor of the tenant. */
-export async function setOwnStatus(deps: StatusDeps, principal: Principal, code: string): Promise<SetStatusOutcome> {
+/**
+ * An agent chooses a status. A reason that needs approval becomes a request to every supervisor of the tenant.
+ * `origin`: the connection the agent chose it on (its reply carries the change; the agent's other connections are
+ * pushed it).
+ */
+export async function setOwnStatus(
+  deps: StatusDeps,
+  principal: Principal,
+  code: string,
+  origin?: string,
+): Promise<SetStatusOutcome> {
   requireRole(principal, ['agent'], 'set their own status');
   const { tenant, user } = principal;
   const reasons = await deps.reasons.list(tenant);
   const target = resolveSettableStatus(code, reasons);
   if (target.needsApproval)
     return { kind: 'requested', request: await requestApproval(deps, principal, target.code, reasons) };
-  const { record } = await commitStatus(deps, tenant, user, (cur) => {
-    if (cur.status === target.code && !cur.pendingRequest) return undefined;
-    const { pendingRequest: _p, ...next } = moveTo(cur, target.code, 'agent', iso(deps.clock.now()), user);
-    return next;
-  });
+  const { record } = await commitStatus(
+    deps,
+    tenant,
+    user,
+    (cur) => {
+      if (cur.status === target.code && !cur.pendingRequest) return undefined;
+      const { pendingRequest: _p, ...next } = moveTo(cur, target.code, 'agent', iso(deps.clock.now()), user);
+      return next;
+    },
+    origin ? { origin } : {},
+  );
   return { kind: 'applied', record };
 }
 

@@ -103,4 +103,31 @@ describe('status feed end to end', () => {
     const frames = sam.frames.filter((f) => f.type === 'feed').length;
     expect(frames).toBeLessThan(sam.feedEvents().length);
   }, 90_000);
+
+  it("an agent's change is pushed to its other connections, never echoed to the one that made it", async () => {
+    const agent = AGENTS[0] as string;
+    const [tabA, tabB] = [await connect(agent, 'agent'), await connect(agent, 'agent')];
+    const sue = await connect('sue', 'supervisor');
+    expect((await sue.request({ action: 'subscribeStatus' })).type).toBe('status-subscribed');
+    const isChange = (status: string) => (f: Frame) => f.type === 'status' && f.agent === agent && f.status === status;
+
+    // The first may find the agent busy already (the test before ends on any status); the second is a change.
+    for (const status of ['busy', 'away'])
+      expect(await tabA.request({ action: 'setStatus', status })).toMatchObject({ type: 'status-set' });
+    await tabB.waitFor(isChange('away'), 10_000);
+    await sue.waitForFeedEvent(isChange('away'), 10_000);
+    // The other tab has been pushed the change, and pushes to one agent go out together: nothing is on its way to
+    // the tab that made it. Its reply carried the change; a `status` frame there would be the echo.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(tabA.frames.filter((f) => f.type === 'status')).toEqual([]);
+    // A change the agent did not make on that tab (a supervisor's) still reaches every tab, the maker's included.
+    const supervisor = await rt.token({ tenant: 'floor', user: 'sam', role: 'supervisor' });
+    const changed = await fetch(`${rt.http}/agents/${agent}/status`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${supervisor}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'available' }),
+    });
+    expect(changed.status).toBe(200);
+    await Promise.all([tabA, tabB].map((tab) => tab.waitFor(isChange('available'), 10_000)));
+  }, 60_000);
 });

@@ -135,6 +135,16 @@ describe('connection registry and notifier on dynalite', () => {
     expect(byConnection).toEqual({ 'a-1': 'alice', 'a-2': 'alice', 'c-1': 'carol' });
   });
 
+  it("skips a delivery's excepted connection only (the one whose request the event answers)", async () => {
+    const gateway = new FakeGateway();
+    await new ConnectionNotifier(repo, gateway).toEach('acme', [
+      { user: 'alice', event: { type: 'n', to: 'alice' }, exceptConnection: 'a-1' },
+      // Another user's connection id is never matched: the exception is per delivery.
+      { user: 'carol', event: { type: 'n', to: 'carol' }, exceptConnection: 'a-2' },
+    ]);
+    expect(gateway.posts.map((p) => p.connectionId).sort()).toEqual(['a-2', 'c-1']);
+  });
+
   it('cannot reach users of another tenant', async () => {
     const gateway = new FakeGateway();
     const report = await new ConnectionNotifier(repo, gateway).toUser('other', 'bob', { type: 'x' });

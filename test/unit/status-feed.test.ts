@@ -186,6 +186,28 @@ describe('feed delivery', () => {
     expect(received.get('c2')).toBeUndefined();
   });
 
+  it("carries a change's origin through the stream: the agent's own push skips that connection only", async () => {
+    const { ports, own } = fakePorts({ t1: ['c1'] });
+    const handler = statusFeedConsumer(ports);
+    const encode = (seq: string, value: unknown) =>
+      ({
+        kinesis: { sequenceNumber: seq, data: Buffer.from(JSON.stringify(value)).toString('base64') },
+      }) as KinesisStreamRecord;
+    const out = await handler({
+      Records: [
+        encode('1', { ...change('t1', 'a0', 1), origin: 'tabA=' }),
+        encode('2', change('t1', 'a0', 2)),
+        // An origin that is no connection id is a malformed record: skipped, never matched against connections.
+        encode('3', { ...change('t1', 'a1', 1), origin: 'x'.repeat(129) }),
+      ],
+    });
+    expect(out.batchItemFailures).toEqual([]);
+    expect(own.map((o) => o.deliveries)).toEqual([
+      [{ user: 'a0', event: change('t1', 'a0', 1).event, exceptConnection: 'tabA=' }],
+      [{ user: 'a0', event: change('t1', 'a0', 2).event }],
+    ]);
+  });
+
   it('is paced: a run lasts at least its minimum, so frames per subscriber per second are bounded', async () => {
     const { ports, received } = fakePorts({ t1: ['c1'] }, []);
     const record = (seq: string, value: unknown) =>

@@ -15,8 +15,9 @@ export const handler = wsAction(
     body: frameSchema('setStatus', { status: statusCodeSchema }),
     touch: signOfLife,
   },
-  async ({ principal, body }) => {
-    const outcome = await setOwn(principal, body.status);
+  async ({ principal, body, connectionId }) => {
+    // This connection gets the change on the reply; the agent's other connections get it pushed.
+    const outcome = await setOwn(principal, body.status, connectionId);
     if (outcome.kind === 'requested') return requestFrame(outcome.request) as { type: string };
     const [status] = await statusViews(principal.tenant, [outcome.record]);
     return { type: 'status-set', status };
