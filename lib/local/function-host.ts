@@ -53,7 +53,7 @@ export interface FunctionHost {
  * behind it, and the reverse.
  *
  * Each thread is an execution environment for every function, as Lambda scales a function out: a function is
- * initialised in the first thread when it is loaded (an init failure fails the runtime's start), and in another
+ * initialised in the first thread it may run in when it is loaded (an init failure fails the runtime's start), and in another
  * thread only when an invocation is sent there — a cold start, with module state (caches, clients) of its own, as a
  * second Lambda environment has. Each invocation goes to the least busy thread where its function is warm and not
  * running, and only when there is none to the least busy thread of all.
@@ -121,8 +121,10 @@ export function startFunctionHost(onCrash: (error: Error) => void, threads = 1):
   // long-running one (the two-minute inactivity sweep) sent every other function's first invocation to a cold start.
   const leastBusy = (pool: readonly Environment[]) =>
     pool.reduce((best, env) => (env.inFlight < best.inFlight ? env : best));
+  const poolOf = (among: number) =>
+    environments.slice(environments.length - Math.max(1, Math.min(among, environments.length)));
   const place = (name: string, among: number) => {
-    const pool = environments.slice(environments.length - Math.max(1, Math.min(among, environments.length)));
+    const pool = poolOf(among);
     const warm = pool.filter((env) => env.loaded.has(name) && !env.running.has(name));
     return leastBusy(warm.length > 0 ? warm : pool);
   };
@@ -149,7 +151,9 @@ export function startFunctionHost(onCrash: (error: Error) => void, threads = 1):
 
   return {
     load: async (rootDir, def, vars, among = environments.length) => {
-      const first = environments[0] as Environment;
+      // Initialised where it will run: a function held to the last environments (a stream's consumer) would otherwise
+      // be warm only in the first, where it never runs, and its first batch would pay a cold start.
+      const first = poolOf(among)[0] as Environment;
       await loadIn(first, rootDir, def, vars);
       return async (event: unknown, context: Context) => {
         const env = place(def.name, among);

@@ -80,6 +80,21 @@ describe('function host', () => {
     }
   });
 
+  it('initialises a function held to the last environments where it runs, so its first invocation is warm', async () => {
+    const two = startFunctionHost((error) => crashes.push(error), 2);
+    try {
+      const consumer = await two.load(ROOT_DIR, { name: 'Consumer', entry }, {}, 1);
+      const loaded = Date.now();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Initialised by the load, in the environment it runs in: not by its first invocation (a cold start).
+      const first = (await invoke('Consumer', consumer, { op: 'echo' })) as { initialisedAt: number };
+      expect(first).toMatchObject({ invocations: 1 });
+      expect(first.initialisedAt).toBeLessThanOrEqual(loaded);
+    } finally {
+      await two.close();
+    }
+  });
+
   it('answers every invocation once closed, with an error', async () => {
     const other = startFunctionHost((error) => crashes.push(error));
     const fn = await other.load(ROOT_DIR, { name: 'Late', entry }, {});

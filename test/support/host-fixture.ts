@@ -12,6 +12,8 @@ class NamedFailure extends Error {
 if (process.env.FIXTURE_FAIL_INIT === 'yes') throw new Error('FIXTURE_VALUE is required');
 
 let invocations = 0;
+/** When this environment's instance of the module was initialised (a cold start happens at its first invocation). */
+const initialisedAt = Date.now();
 
 export async function handler(event: { op: string; payload?: unknown }, context: Context): Promise<unknown> {
   invocations += 1;
@@ -24,6 +26,7 @@ export async function handler(event: { op: string; payload?: unknown }, context:
         functionName: context.functionName,
         remainingMs: context.getRemainingTimeInMillis(),
         invocations,
+        initialisedAt,
       };
     case 'wait': {
       const mine = invocations; // which invocation of this environment this one was
