@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '#domain/clock.ts';
 import { mapLimit } from '#domain/concurrency.ts';
 import type { ConnectionRecord, ConnectionRepository } from '#domain/connections.ts';
 import type { Delivery, DeliveryReport, Notifier, ServerEvent } from '#domain/notifier.ts';
@@ -13,6 +14,14 @@ export interface ConnectionGateway {
 
 /** Posts in flight at once per push, as many as the gateway keeps sockets open. */
 export const PUSH_CONCURRENCY = 64;
+
+/**
+ * How long a connection may still be in its `$connect`: API Gateway's integration timeout (29 s) and a margin. The
+ * `$connect` handler stores the connection before API Gateway completes the upgrade, and until then a post to it
+ * answers 410 Gone — "not yet", not "gone". Deleting the record then would leave the socket, once open, without
+ * pushes until the client reconnects (its sync after connecting has only what was written before it).
+ */
+export const CONNECT_PENDING_MS = 30_000;
 
 export interface PushCounts {
   delivered: number;
@@ -58,13 +67,15 @@ export async function pushToConnections<T extends { readonly connectionId: strin
 
 /**
  * The one notifier every capability uses: finds a user's connections, posts with bounded concurrency, and deletes
- * exactly the connection that answered Gone (never the sender's, never all of the user's).
+ * exactly the connection that answered Gone (never the sender's, never all of the user's) — unless it connected so
+ * recently that its `$connect` may still be running (`CONNECT_PENDING_MS`): that one is only skipped.
  */
 export class ConnectionNotifier implements Notifier {
   constructor(
     private readonly connections: ConnectionRepository,
     private readonly gateway: ConnectionGateway,
     private readonly concurrency = PUSH_CONCURRENCY,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   toUser(tenant: string, user: string, event: ServerEvent): Promise<DeliveryReport> {
@@ -107,7 +118,10 @@ export class ConnectionNotifier implements Notifier {
       dataFor,
       {
         onSent: (record) => usersReached.add(record.user),
-        onGone: (record) => this.connections.delete(record.tenant, record.user, record.connectionId),
+        onGone: async (record) => {
+          if (this.clock.now() - Date.parse(record.connectedAt) < CONNECT_PENDING_MS) return;
+          await this.connections.delete(record.tenant, record.user, record.connectionId);
+        },
         onFailed: (record, error) =>
           logger.warn('Push failed', { connectionId: record.connectionId, user: record.user, error: error as Error }),
       },

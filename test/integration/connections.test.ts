@@ -145,6 +145,21 @@ describe('connection registry and notifier on dynalite', () => {
     expect(gateway.posts.map((p) => p.connectionId).sort()).toEqual(['a-2', 'c-1']);
   });
 
+  it('keeps a connection that answers Gone while its $connect may still be running; deletes it once that is over', async () => {
+    // Registered "now" (the test clock), as a $connect handler does before API Gateway completes the upgrade.
+    await registerConnection({ connections: repo, clock }, agent('newt'), 'n-1', exp());
+    const gateway = new FakeGateway(new Set(['n-1']));
+    const at = (ms: number) => ({ now: () => ms });
+    const report = await new ConnectionNotifier(repo, gateway, 4, at(now + 1_000)).toUser('acme', 'newt', {
+      type: 'x',
+    });
+    expect(report).toMatchObject({ delivered: 0, gone: 1 });
+    expect((await repo.listByUser('acme', 'newt')).map((c) => c.connectionId)).toEqual(['n-1']);
+    // Past API Gateway's integration timeout a Gone is final: the record goes.
+    await new ConnectionNotifier(repo, gateway, 4, at(now + 31_000)).toUser('acme', 'newt', { type: 'x' });
+    expect(await repo.listByUser('acme', 'newt')).toEqual([]);
+  });
+
   it('cannot reach users of another tenant', async () => {
     const gateway = new FakeGateway();
     const report = await new ConnectionNotifier(repo, gateway).toUser('other', 'bob', { type: 'x' });
