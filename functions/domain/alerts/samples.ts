@@ -127,6 +127,20 @@ function setNetwork(sample: Sample, n: readonly number[], i: number, loss: numbe
   sample.mos = estimateMos(rtt, jitter, loss);
 }
 
+/** Whether the system row at `s[j]` has a figure: a CPU % or a usable memory reading (negative: not reported). */
+function hasSystem(s: readonly number[], j: number): boolean {
+  return (s[j + 1] as number) >= 0 || ((s[j + 2] as number) > 0 && (s[j + 3] as number) >= 0);
+}
+
+/** The system figures of the row at `s[j]` on `sample`: CPU %, and memory available as % of the total. */
+function setSystem(sample: Sample, s: readonly number[], j: number): void {
+  const cpu = s[j + 1] as number;
+  const total = s[j + 2] as number;
+  const available = s[j + 3] as number;
+  if (cpu >= 0) sample.cpuPercent = cpu;
+  if (total > 0 && available >= 0) sample.memoryAvailablePercent = (available / total) * 100;
+}
+
 /**
  * The processor's half: the record's seconds as samples, oldest first, with loss % and the E-model MOS computed per
  * second. A second without packets has no network figure; a missing RTT or jitter counts as 0, so a figure the client
@@ -141,15 +155,8 @@ export function toSamples(record: TelemetryRecord): Sample[] {
     setNetwork(seconds.at(n[i] as number), n, i, loss);
   }
   seconds.cursor = 0;
-  for (let i = 0; i + SYS_STRIDE <= sys.length; i += SYS_STRIDE) {
-    const cpu = sys[i + 1] as number;
-    const total = sys[i + 2] as number;
-    const available = sys[i + 3] as number;
-    if (cpu < 0 && (total <= 0 || available < 0)) continue;
-    const sample = seconds.at(sys[i] as number);
-    if (cpu >= 0) sample.cpuPercent = cpu;
-    if (total > 0 && available >= 0) sample.memoryAvailablePercent = (available / total) * 100;
-  }
+  for (let i = 0; i + SYS_STRIDE <= sys.length; i += SYS_STRIDE)
+    if (hasSystem(sys, i)) setSystem(seconds.at(sys[i] as number), sys, i);
   seconds.cursor = 0;
   for (const [t, code] of m) seconds.at(t).microphone = code;
   const out = seconds.out;
@@ -220,12 +227,8 @@ export class SampleReader {
       if (ts === t) {
         const j = this.j;
         this.j += SYS_STRIDE;
-        const cpu = sys[j + 1] as number;
-        const total = sys[j + 2] as number;
-        const available = sys[j + 3] as number;
-        if (cpu >= 0 || (total > 0 && available >= 0)) {
-          if (cpu >= 0) x.cpuPercent = cpu;
-          if (total > 0 && available >= 0) x.memoryAvailablePercent = (available / total) * 100;
+        if (hasSystem(sys, j)) {
+          setSystem(x, sys, j);
           any = true;
         }
       }
