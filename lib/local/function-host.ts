@@ -53,9 +53,9 @@ export interface FunctionHost {
  * behind it, and the reverse.
  *
  * Each thread is an execution environment for every function, as Lambda scales a function out: a function is
- * initialised in the first thread it may run in when it is loaded (an init failure fails the runtime's start), and in another
- * thread only when an invocation is sent there — a cold start, with module state (caches, clients) of its own, as a
- * second Lambda environment has. Each invocation goes to the least busy thread where its function is warm and not
+ * initialised when it is loaded in the first thread it may run in (an init failure fails the runtime's start), and in
+ * another thread only when an invocation is sent there — a cold start, with module state (caches, clients) of its own,
+ * as a second Lambda environment has. Each invocation goes to the least busy thread where its function is warm and not
  * running, and only when there is none to the least busy thread of all.
  *
  * Events and results cross the thread boundary by structured clone, which Lambda's JSON payloads survive unchanged.
